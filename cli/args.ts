@@ -1,0 +1,225 @@
+// Command-line parsing for ts-tcpaccept. Pure: it turns argv into Options or a UsageError
+// whose one-line message the CLI prints before exiting 2 — before any kernel object exists.
+// Values only ever become numbers checked against their range; no argument becomes code.
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface Options {
+  help: boolean;
+  /** -T: prefix HH:MM:SS wall-clock time. */
+  clockTime: boolean;
+  /** -t: prefix seconds since the first event. */
+  relativeTime: boolean;
+  pid: number | undefined;
+  ports: number[] | undefined;
+  ipVersion: 4 | 6 | undefined;
+  /** -q: measure and print the accept-queue wait. */
+  queueWait: boolean;
+  json: boolean;
+  /** Report at handshake completion from sock:inet_sock_set_state alone. */
+  handshake: boolean;
+  durationSeconds: number | undefined;
+  ebpf: boolean;
+  ffi: 'koffi' | 'ffi-napi' | undefined;
+}
+
+export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-q] [--json]
+                    [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]`;
+
+export const HELP = `${USAGE}
+
+Trace TCP accepts: one line per connection accepted by a server on this host, with the
+accepting process, both addresses and ports, and (with -q) how long the connection waited
+in the accept queue. Needs root, or CAP_BPF + CAP_PERFMON.
+
+options:
+  -h, --help            show this help and exit
+  -T, --time            prefix each line with the wall-clock time (HH:MM:SS)
+  -t, --timestamp       prefix each line with seconds since the first event
+  -p, --pid PID         only accepts made by this process (TGID)
+  -P, --port PORTS      only these local ports, comma separated (e.g. 80,443)
+  -4, --ipv4            only IPv4 (IPv4-mapped IPv6 peers count as IPv4)
+  -6, --ipv6            only IPv6
+  -q, --queue-wait      add QWAIT(us): microseconds from handshake completion to accept();
+                        a connection reset by the client before accept() shows " RST"
+  --json                one JSON object per line with every field (implies -q)
+  --handshake           report at handshake completion from the sock:inet_sock_set_state
+                        tracepoint alone: catches accepts that bypass accept(2) (io_uring,
+                        in-kernel servers) and does not slow other syscalls; PID/COMM are
+                        those of the listening socket's owner, "-" when unknown
+  --duration SECONDS    stop after SECONDS (a positive number)
+  --ebpf                print the BPF programs as annotated assembly and exit
+  --ffi BACKEND         FFI backend: koffi (default) or ffi-napi
+
+examples:
+  ts-tcpaccept               # trace all TCP accepts
+  ts-tcpaccept -T -q         # with wall-clock time and accept-queue wait
+  ts-tcpaccept -p 181        # only PID 181
+  ts-tcpaccept -P 80,443     # only local ports 80 and 443
+  ts-tcpaccept --json | jq   # machine-readable events
+
+exit status: 0 after SIGINT, SIGTERM, SIGPIPE or --duration; 1 on a runtime error
+(e.g. not permitted); 2 on a usage error.`;
+
+interface FlagSpec {
+  readonly takesValue: boolean;
+}
+
+const LONG: Readonly<Record<string, FlagSpec>> = {
+  help: { takesValue: false },
+  time: { takesValue: false },
+  timestamp: { takesValue: false },
+  pid: { takesValue: true },
+  port: { takesValue: true },
+  ipv4: { takesValue: false },
+  ipv6: { takesValue: false },
+  'queue-wait': { takesValue: false },
+  json: { takesValue: false },
+  handshake: { takesValue: false },
+  duration: { takesValue: true },
+  ebpf: { takesValue: false },
+  ffi: { takesValue: true },
+};
+
+const SHORT: Readonly<Record<string, string>> = {
+  h: 'help',
+  T: 'time',
+  t: 'timestamp',
+  p: 'pid',
+  P: 'port',
+  '4': 'ipv4',
+  '6': 'ipv6',
+  q: 'queue-wait',
+};
+
+function parseWholeNumber(flag: string, text: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(text)) {
+    throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${flag}: ${text} is out of range (${min} to ${max})`);
+  }
+  return value;
+}
+
+function parsePorts(flag: string, text: string): number[] {
+  if (text === '') throw new UsageError(`${flag}: expected a comma-separated list of ports, got an empty value`);
+  const ports = text.split(',').map((part, index) => {
+    if (part === '') {
+      throw new UsageError(`${flag}: empty port at position ${index + 1} in ${JSON.stringify(text)}`);
+    }
+    return parseWholeNumber(flag, part, 1, 65535);
+  });
+  return [...new Set(ports)];
+}
+
+function parseDuration(flag: string, text: string): number {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) {
+    throw new UsageError(`${flag}: expected a positive number of seconds, got ${JSON.stringify(text)}`);
+  }
+  const value = Number(text);
+  // setTimeout's limit is 2^31-1 ms; a longer duration would fire at once.
+  if (!(value > 0) || value * 1000 > 2 ** 31 - 1) {
+    throw new UsageError(`${flag}: ${text} is out of range (more than 0, at most 2147483 seconds)`);
+  }
+  return value;
+}
+
+export function defaultOptions(): Options {
+  return {
+    help: false,
+    clockTime: false,
+    relativeTime: false,
+    pid: undefined,
+    ports: undefined,
+    ipVersion: undefined,
+    queueWait: false,
+    json: false,
+    handshake: false,
+    durationSeconds: undefined,
+    ebpf: false,
+    ffi: undefined,
+  };
+}
+
+/** Parses argv (without node and the script). Throws UsageError with one line to print. */
+export function parseArgs(argv: readonly string[]): Options {
+  const options = defaultOptions();
+  const seen = new Set<string>();
+
+  const apply = (longName: string, shown: string, value: string | undefined): void => {
+    const seenKey = longName === 'ipv4' || longName === 'ipv6' ? 'ip' : longName;
+    if (seen.has(seenKey)) {
+      if (seenKey === 'ip') throw new UsageError('-4 and -6 cannot be combined (give at most one of them)');
+      throw new UsageError(`${shown} was given more than once`);
+    }
+    seen.add(seenKey);
+    switch (longName) {
+      case 'help': options.help = true; break;
+      case 'time': options.clockTime = true; break;
+      case 'timestamp': options.relativeTime = true; break;
+      case 'pid': options.pid = parseWholeNumber(shown, value!, 1, 4194304); break;
+      case 'port': options.ports = parsePorts(shown, value!); break;
+      case 'ipv4': options.ipVersion = 4; break;
+      case 'ipv6': options.ipVersion = 6; break;
+      case 'queue-wait': options.queueWait = true; break;
+      case 'json': options.json = true; break;
+      case 'handshake': options.handshake = true; break;
+      case 'duration': options.durationSeconds = parseDuration(shown, value!); break;
+      case 'ebpf': options.ebpf = true; break;
+      case 'ffi':
+        if (value !== 'koffi' && value !== 'ffi-napi') {
+          throw new UsageError(`${shown}: expected koffi or ffi-napi, got ${JSON.stringify(value)}`);
+        }
+        options.ffi = value;
+        break;
+      default:
+        throw new UsageError(`unknown option ${shown}`);
+    }
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const takeValue = (shown: string, inline: string | undefined): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError(`${shown} needs a value`);
+      i++;
+      return next;
+    };
+    if (arg.startsWith('--')) {
+      if (arg === '--') throw new UsageError('unexpected "--": ts-tcpaccept takes no positional arguments');
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+      const spec = Object.hasOwn(LONG, name) ? LONG[name] : undefined;
+      if (spec === undefined) throw new UsageError(`unknown option --${name} (see --help)`);
+      if (!spec.takesValue && inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      apply(name, `--${name}`, spec.takesValue ? takeValue(`--${name}`, inline) : undefined);
+    } else if (arg.startsWith('-') && arg.length > 1) {
+      // Bundled short flags: -Tt, -qp 123, -p123.
+      for (let j = 1; j < arg.length; j++) {
+        const letter = arg[j]!;
+        const name = Object.hasOwn(SHORT, letter) ? SHORT[letter] : undefined;
+        if (name === undefined) throw new UsageError(`unknown option -${letter} (see --help)`);
+        const spec = LONG[name]!;
+        if (spec.takesValue) {
+          const rest = arg.slice(j + 1);
+          apply(name, `-${letter}`, takeValue(`-${letter}`, rest === '' ? undefined : rest));
+          break;
+        }
+        apply(name, `-${letter}`, undefined);
+      }
+    } else {
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}: ts-tcpaccept takes no positional arguments`);
+    }
+  }
+  if (options.json) options.queueWait = true;
+  if (options.ebpf && options.durationSeconds !== undefined) {
+    throw new UsageError('--ebpf prints the programs and exits; it cannot be combined with --duration');
+  }
+  return options;
+}

@@ -1,0 +1,169 @@
+// The event record: the one definition of the bytes the BPF programs write and the decoder
+// reads. The programs take every store offset from RECORD below (never a literal), and the
+// decoder reads with the same table, so the two cannot drift apart.
+//
+// Layout (80 bytes, every field naturally aligned, so stores need no shifting):
+//
+//   0  u64 timestamp_ns     bpf_ktime_get_boot_ns() when the event was emitted
+//   8  u64 queue_wait_ns    accept() time minus handshake completion; 0 when unknown
+//  16  u32 pid              the accepting process (TGID); 0 in --handshake mode
+//  20  u32 tid              the accepting thread; 0 in --handshake mode
+//  24  u16 family           AF_INET (2) or AF_INET6 (10)
+//  26  u16 local_port       host byte order
+//  28  u16 remote_port      host byte order
+//  30  u8  state            TCP state of the socket at accept (TCP_CLOSE = reset before accept)
+//  31  u8  source           which program wrote it: 1 = accept syscall, 2 = handshake tracepoint
+//  32  u8  local_addr[16]   IPv4 in the first 4 bytes, or IPv6
+//  48  u8  remote_addr[16]
+//  64  char comm[16]        task comm, NUL-padded; empty in --handshake mode
+
+export interface RecordField {
+  readonly offset: number;
+  readonly size: number;
+}
+
+export const RECORD = {
+  timestampNs: { offset: 0, size: 8 },
+  queueWaitNs: { offset: 8, size: 8 },
+  pid: { offset: 16, size: 4 },
+  tid: { offset: 20, size: 4 },
+  family: { offset: 24, size: 2 },
+  localPort: { offset: 26, size: 2 },
+  remotePort: { offset: 28, size: 2 },
+  state: { offset: 30, size: 1 },
+  source: { offset: 31, size: 1 },
+  localAddr: { offset: 32, size: 16 },
+  remoteAddr: { offset: 48, size: 16 },
+  comm: { offset: 64, size: 16 },
+} as const satisfies Record<string, RecordField>;
+
+export const RECORD_SIZE = 80;
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+/** Which program produced an event. */
+export enum EventSource {
+  AcceptSyscall = 1,
+  Handshake = 2,
+}
+
+/** TCP states as numbered by the kernel (include/net/tcp_states.h). */
+export const TCP_STATE_NAMES: Readonly<Record<number, string>> = {
+  1: 'ESTABLISHED',
+  2: 'SYN_SENT',
+  3: 'SYN_RECV',
+  4: 'FIN_WAIT1',
+  5: 'FIN_WAIT2',
+  6: 'TIME_WAIT',
+  7: 'CLOSE',
+  8: 'CLOSE_WAIT',
+  9: 'LAST_ACK',
+  10: 'LISTEN',
+  11: 'CLOSING',
+  12: 'NEW_SYN_RECV',
+};
+export const TCP_ESTABLISHED = 1;
+export const TCP_SYN_RECV = 3;
+export const TCP_CLOSE = 7;
+
+/** One accepted connection, decoded. */
+export interface AcceptEvent {
+  /** Nanoseconds since boot (CLOCK_BOOTTIME) when the kernel saw the accept. */
+  timestampNs: bigint;
+  /** Time the connection waited in the accept queue, or undefined when not measured. */
+  queueWaitNs: bigint | undefined;
+  /** Accepting process id (TGID); undefined when unknown (handshake mode before lookup). */
+  pid: number | undefined;
+  tid: number | undefined;
+  comm: string | undefined;
+  /** 4 or 6; IPv4-mapped IPv6 peers are reported as 4 with dotted addresses. */
+  ipVersion: 4 | 6;
+  family: number;
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+  /** TCP state name at accept ('ESTABLISHED', or 'CLOSE' when reset before accept, …). */
+  state: string;
+  source: 'accept' | 'handshake';
+}
+
+function formatIpv4(bytes: Uint8Array, offset: number): string {
+  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+}
+
+/** RFC 5952 text form: lower case, longest run of zero groups (≥ 2) collapsed to `::`. */
+export function formatIpv6(bytes: Uint8Array, offset = 0): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push((bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!);
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength && j - i >= 2) { bestStart = i; bestLength = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** True for ::ffff:a.b.c.d. */
+function isV4Mapped(bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[offset + i] !== 0) return false;
+  return bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
+}
+
+const commDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Decodes one record written by the programs in this room. */
+export function decodeRecord(bytes: Uint8Array): AcceptEvent {
+  if (bytes.byteLength < RECORD_SIZE) {
+    throw new RangeError(`event record is ${bytes.byteLength} bytes, expected ${RECORD_SIZE}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const family = view.getUint16(RECORD.family.offset, true);
+  const source = bytes[RECORD.source.offset] === EventSource.Handshake ? 'handshake' : 'accept';
+  const local = RECORD.localAddr.offset;
+  const remote = RECORD.remoteAddr.offset;
+  let ipVersion: 4 | 6 = 4;
+  let localAddr: string;
+  let remoteAddr: string;
+  if (family === AF_INET6) {
+    if (isV4Mapped(bytes, remote) && isV4Mapped(bytes, local)) {
+      localAddr = formatIpv4(bytes, local + 12);
+      remoteAddr = formatIpv4(bytes, remote + 12);
+    } else {
+      ipVersion = 6;
+      localAddr = formatIpv6(bytes, local);
+      remoteAddr = formatIpv6(bytes, remote);
+    }
+  } else {
+    localAddr = formatIpv4(bytes, local);
+    remoteAddr = formatIpv4(bytes, remote);
+  }
+  const commBytes = bytes.subarray(RECORD.comm.offset, RECORD.comm.offset + RECORD.comm.size);
+  const nul = commBytes.indexOf(0);
+  const comm = commDecoder.decode(nul < 0 ? commBytes : commBytes.subarray(0, nul));
+  const queueWait = view.getBigUint64(RECORD.queueWaitNs.offset, true);
+  const pid = view.getUint32(RECORD.pid.offset, true);
+  const state = bytes[RECORD.state.offset]!;
+  return {
+    timestampNs: view.getBigUint64(RECORD.timestampNs.offset, true),
+    queueWaitNs: queueWait === 0n ? undefined : queueWait,
+    pid: source === 'handshake' ? undefined : pid,
+    tid: source === 'handshake' ? undefined : view.getUint32(RECORD.tid.offset, true),
+    comm: source === 'handshake' ? undefined : comm,
+    ipVersion,
+    family,
+    localAddr,
+    localPort: view.getUint16(RECORD.localPort.offset, true),
+    remoteAddr,
+    remotePort: view.getUint16(RECORD.remotePort.offset, true),
+    state: TCP_STATE_NAMES[state] ?? `STATE_${state}`,
+    source,
+  };
+}

@@ -1,0 +1,79 @@
+import t from 'tap';
+import { parseArgs, UsageError, defaultOptions } from '../../cli/args.ts';
+
+t.test('defaults', async (t) => {
+  t.same(parseArgs([]), defaultOptions());
+});
+
+t.test('every flag, short and long', async (t) => {
+  const o = parseArgs(['-T', '-t', '-p', '181', '-P', '80,443', '-4', '-q', '--duration', '2.5', '--ffi', 'ffi-napi']);
+  t.equal(o.clockTime, true);
+  t.equal(o.relativeTime, true);
+  t.equal(o.pid, 181);
+  t.same(o.ports, [80, 443]);
+  t.equal(o.ipVersion, 4);
+  t.equal(o.queueWait, true);
+  t.equal(o.durationSeconds, 2.5);
+  t.equal(o.ffi, 'ffi-napi');
+  const l = parseArgs(['--time', '--timestamp', '--pid=7', '--port', '22', '--ipv6', '--queue-wait', '--handshake', '--ebpf']);
+  t.same([l.clockTime, l.relativeTime, l.pid, l.ports, l.ipVersion, l.queueWait, l.handshake, l.ebpf],
+    [true, true, 7, [22], 6, true, true, true]);
+  t.equal(parseArgs(['--help']).help, true);
+  t.equal(parseArgs(['-h']).help, true);
+});
+
+t.test('bundled short flags and attached values', async (t) => {
+  const o = parseArgs(['-Ttq', '-p123', '-P8080']);
+  t.same([o.clockTime, o.relativeTime, o.queueWait, o.pid, o.ports], [true, true, true, 123, [8080]]);
+  t.equal(parseArgs(['-qp', '9']).pid, 9);
+});
+
+t.test('--json implies queue wait; duplicate ports collapse', async (t) => {
+  t.equal(parseArgs(['--json']).queueWait, true);
+  t.same(parseArgs(['-P', '80,80,81']).ports, [80, 81]);
+});
+
+const bad: Array<[string[], RegExp]> = [
+  [['-p'], /-p needs a value/],
+  [['-p', ''], /-p: expected a whole number/],
+  [['-p', '-1'], /-p: expected a whole number/],
+  [['-p', 'abc'], /-p: expected a whole number/],
+  [['-p', '0'], /out of range/],
+  [['-p', '99999999999999999999'], /out of range/],
+  [['-p', '12.5'], /expected a whole number/],
+  [['-p', '1', '-p', '2'], /-p was given more than once/],
+  [['-P', ''], /empty value/],
+  [['-P', '80,'], /empty port at position 2/],
+  [['-P', '80,,81'], /empty port at position 2/],
+  [['-P', ',80'], /empty port at position 1/],
+  [['-P', '0'], /out of range \(1 to 65535\)/],
+  [['-P', '65536'], /out of range/],
+  [['-P', 'http'], /expected a whole number/],
+  [['-P', '80 81'], /expected a whole number/],
+  [['-4', '-6'], /-4 and -6 cannot be combined/],
+  [['-46'], /-4 and -6 cannot be combined/],
+  [['-4', '-4'], /cannot be combined|more than once/],
+  [['--duration'], /needs a value/],
+  [['--duration', '0'], /out of range/],
+  [['--duration', '-3'], /expected a positive number/],
+  [['--duration', 'soon'], /expected a positive number/],
+  [['--duration', '1e9'], /expected a positive number/],
+  [['--duration', '9999999999'], /out of range/],
+  [['--ffi', 'ctypes'], /expected koffi or ffi-napi/],
+  [['-x'], /unknown option -x/],
+  [['--frobnicate'], /unknown option --frobnicate/],
+  [['--json=yes'], /takes no value/],
+  [['extra'], /no positional arguments/],
+  [['--'], /no positional arguments/],
+  [['--constructor'], /unknown option --constructor/],
+  [['--ebpf', '--duration', '1'], /cannot be combined/],
+];
+for (const [argv, message] of bad) {
+  t.test(`rejects ${JSON.stringify(argv)}`, async (t) => {
+    t.throws(() => parseArgs(argv), { name: 'UsageError', message });
+    try { parseArgs(argv); } catch (e) {
+      t.ok(e instanceof UsageError);
+      t.notMatch((e as Error).message, /\n/, 'one line');
+    }
+  });
+}
