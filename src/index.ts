@@ -1,1 +1,3 @@
-export {};
+// The public library API of ts-tcpaccept.
+export * from './probe/record.ts';
+export * from './probe/owner.ts';

@@ -1,0 +1,108 @@
+// Output formats. The table keeps BCC tcpaccept's columns and printf widths so existing habits
+// and scripts keep working; --json writes one object per line with every field.
+import type { AcceptEvent } from '../src/index.ts';
+
+export interface FormatOptions {
+  clockTime: boolean;
+  relativeTime: boolean;
+  queueWait: boolean;
+}
+
+/** An event plus what only user space knows: wall-clock time and, in handshake mode, the owner. */
+export interface EventContext {
+  /** Wall-clock time of the event in milliseconds since the epoch (fractional). */
+  wallTimeMs: number;
+  hostname: string;
+}
+
+function left(value: string, width: number, precision?: number): string {
+  const text = precision === undefined ? value : value.slice(0, precision);
+  return text.padEnd(width);
+}
+
+function clock(wallTimeMs: number): string {
+  const d = new Date(wallTimeMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** Microseconds in the accept queue, or undefined when it was not measured. */
+export function queueWaitMicros(event: AcceptEvent): number | undefined {
+  return event.queueWaitNs === undefined ? undefined : Number(event.queueWaitNs / 1000n);
+}
+
+export class TableFormatter {
+  private firstTimestampNs: bigint | undefined;
+
+  constructor(private readonly options: FormatOptions) {}
+
+  header(): string {
+    let line = '';
+    if (this.options.clockTime) line += left('TIME', 9);
+    if (this.options.relativeTime) line += left('TIME(s)', 9);
+    line += `${left('PID', 7)} ${left('COMM', 12)} ${left('IP', 2)} ${left('RADDR', 16)} ${left('RPORT', 5)} ${left('LADDR', 16)} ${left('LPORT', 5)}`;
+    if (this.options.queueWait) line += ' QWAIT(us)';
+    return line;
+  }
+
+  row(event: AcceptEvent, context: EventContext): string {
+    let line = '';
+    if (this.options.clockTime) line += left(clock(context.wallTimeMs), 9);
+    if (this.options.relativeTime) {
+      this.firstTimestampNs ??= event.timestampNs;
+      const seconds = Number(event.timestampNs - this.firstTimestampNs) / 1e9;
+      line += left(seconds.toFixed(3), 9);
+    }
+    const pid = event.pid === undefined ? '-' : String(event.pid);
+    const comm = event.comm === undefined || event.comm === '' ? '-' : event.comm;
+    line += `${left(pid, 7)} ${left(comm, 12, 12)} ${left(String(event.ipVersion), 2)} ` +
+      `${left(event.remoteAddr, 16)} ${left(String(event.remotePort), 5)} ` +
+      `${left(event.localAddr, 16)} ${left(String(event.localPort), 5)}`;
+    if (this.options.queueWait) {
+      const micros = queueWaitMicros(event);
+      line += ` ${micros === undefined ? '-' : String(micros)}`;
+      if (event.state === 'CLOSE') line += ' RST';
+    }
+    return line;
+  }
+}
+
+/** The --json object. Field names are stable: log shippers and the JSON Schema rely on them. */
+export interface JsonEvent {
+  time: string;
+  boot_time_ns: string;
+  hostname: string;
+  mode: 'accept' | 'handshake';
+  pid: number | null;
+  tid: number | null;
+  comm: string | null;
+  ip: 4 | 6;
+  family: 'AF_INET' | 'AF_INET6';
+  raddr: string;
+  rport: number;
+  laddr: string;
+  lport: number;
+  state: string;
+  queue_wait_us: number | null;
+}
+
+export function toJson(event: AcceptEvent, context: EventContext): JsonEvent {
+  return {
+    time: new Date(context.wallTimeMs).toISOString(),
+    // A string: nanoseconds since boot pass 2^53 after 104 days of uptime.
+    boot_time_ns: event.timestampNs.toString(),
+    hostname: context.hostname,
+    mode: event.source,
+    pid: event.pid ?? null,
+    tid: event.tid ?? null,
+    comm: event.comm ?? null,
+    ip: event.ipVersion,
+    family: event.family === 10 ? 'AF_INET6' : 'AF_INET',
+    raddr: event.remoteAddr,
+    rport: event.remotePort,
+    laddr: event.localAddr,
+    lport: event.localPort,
+    state: event.state,
+    queue_wait_us: queueWaitMicros(event) ?? null,
+  };
+}

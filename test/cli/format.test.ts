@@ -1,0 +1,41 @@
+import t from 'tap';
+import { TableFormatter, toJson } from '../../cli/format.ts';
+import type { AcceptEvent } from '../../src/index.ts';
+
+const event = (over: Partial<AcceptEvent> = {}): AcceptEvent => ({
+  timestampNs: 5_000_000_000n, queueWaitNs: 1_234_567n, pid: 1234, tid: 1235, comm: 'a-very-long-command-name',
+  ipVersion: 4, family: 2, localAddr: '127.0.0.1', localPort: 8080, remoteAddr: '127.0.0.2',
+  remotePort: 51000, state: 'ESTABLISHED', source: 'accept', ...over,
+});
+const ctx = { wallTimeMs: new Date(2026, 10, 25, 14, 5, 9, 250).getTime(), hostname: 'node-1' };
+
+t.test('BCC columns and widths', async (t) => {
+  const f = new TableFormatter({ clockTime: false, relativeTime: false, queueWait: false });
+  t.equal(f.header(), 'PID     COMM         IP RADDR            RPORT LADDR            LPORT');
+  t.equal(f.row(event(), ctx), '1234    a-very-long- 4  127.0.0.2        51000 127.0.0.1        8080 ');
+});
+
+t.test('-T then -t prefixes, -q suffix with RST and unknown wait', async (t) => {
+  const f = new TableFormatter({ clockTime: true, relativeTime: true, queueWait: true });
+  t.equal(f.header(), 'TIME     TIME(s)  PID     COMM         IP RADDR            RPORT LADDR            LPORT QWAIT(us)');
+  t.equal(f.row(event(), ctx), '14:05:09 0.000    1234    a-very-long- 4  127.0.0.2        51000 127.0.0.1        8080  1234');
+  const later = f.row(event({ timestampNs: 6_500_000_000n, queueWaitNs: undefined, state: 'CLOSE' }), ctx);
+  t.equal(later, '14:05:09 1.500    1234    a-very-long- 4  127.0.0.2        51000 127.0.0.1        8080  - RST');
+});
+
+t.test('unknown owner prints "-"; IPv6 addresses fit', async (t) => {
+  const f = new TableFormatter({ clockTime: false, relativeTime: false, queueWait: false });
+  const row = f.row(event({ pid: undefined, tid: undefined, comm: undefined, ipVersion: 6, family: 10,
+    localAddr: '::1', remoteAddr: '::1', source: 'handshake' }), ctx);
+  t.equal(row, '-       -            6  ::1              51000 ::1              8080 ');
+});
+
+t.test('JSON fields', async (t) => {
+  t.same(toJson(event(), ctx), {
+    time: new Date(ctx.wallTimeMs).toISOString(), boot_time_ns: '5000000000', hostname: 'node-1',
+    mode: 'accept', pid: 1234, tid: 1235, comm: 'a-very-long-command-name', ip: 4, family: 'AF_INET',
+    raddr: '127.0.0.2', rport: 51000, laddr: '127.0.0.1', lport: 8080, state: 'ESTABLISHED', queue_wait_us: 1234,
+  });
+  const hs = toJson(event({ pid: undefined, tid: undefined, comm: undefined, queueWaitNs: undefined, family: 10, ipVersion: 6, source: 'handshake' }), ctx);
+  t.same([hs.pid, hs.tid, hs.comm, hs.queue_wait_us, hs.family, hs.mode], [null, null, null, null, 'AF_INET6', 'handshake']);
+});
