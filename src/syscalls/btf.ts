@@ -116,6 +116,10 @@ for (let kind = 0; kind < 32; kind++) {
   EXTRA_WORDS_PER_VLEN[kind] = (extraWords(kind, 1) as number) - withoutMembers;
 }
 
+function withArticle(noun: string): string {
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -260,8 +264,11 @@ export class Btf {
   }
 
   /**
-   * Where `memberPath` (`files`, `__sk_common.skc_family`, or `skc_family` through the
-   * anonymous unions that hold it) sits inside struct or union `struct`.
+   * Where `memberPath` sits inside struct or union `struct` (or a typedef of one; a leading
+   * `struct `/`union ` is accepted). Components are separated by dots and never follow
+   * pointers. Each component is found as C finds it, anonymous structs and unions searched
+   * transparently (`sock_common` → `skc_num`); failing that, inside embedded struct members
+   * when exactly one has it (`sock` → `skc_num`, like the kernel's `sk_*` macros).
    */
   offsetOf(struct: string, memberPath: string): MemberOffset {
     const components = memberPath.split('.');
@@ -433,7 +440,7 @@ export class Btf {
         const kind = this.kindOf(containerId);
         if (kind !== BtfKind.STRUCT && kind !== BtfKind.UNION) {
           const pointerNote = kind === BtfKind.PTR ? ' (offsets do not follow pointers: look up the pointed-to struct separately)' : '';
-          throw new Error(`${walked} is a ${KIND_NAMES[kind]}, not a struct or union, so it has no member '${component}'${pointerNote}`);
+          throw new Error(`${walked} is ${withArticle(KIND_NAMES[kind] ?? 'unknown kind')}, not a struct or union, so it has no member '${component}'${pointerNote}`);
         }
         if (found.bitSize !== undefined) throw new Error(`${walked} is a bitfield and has no members`);
       }

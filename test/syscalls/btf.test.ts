@@ -357,7 +357,7 @@ t.test('errors a person can act on', async (t) => {
     message: /struct sock_common \(in sock.__sk_common\) has no member 'qqqqqqqqq' \(members: skc_addrpair, skc_daddr/,
   });
   t.throws(() => btf.offsetOf('socket', 'sk.skc_num'), { message: /socket.sk is a pointer.*look up the pointed-to struct separately/ });
-  t.throws(() => btf.offsetOf('socket', 'state.x'), { message: /socket.state is a int, not a struct or union/ });
+  t.throws(() => btf.offsetOf('socket', 'state.x'), { message: /socket.state is an int, not a struct or union/ });
   t.throws(() => btf.offsetOf('sock', 'sk_type.x'), { message: /not a struct or union|is a bitfield/ });
   t.throws(() => btf.offsetOf('sock', ''), { message: /invalid member path/ });
   t.throws(() => btf.offsetOf('sock', '__sk_common..skc_num'), { message: /invalid member path/ });
