@@ -87,7 +87,7 @@ function main(): void {
   console.log(`BTF: ${KERNEL_BTF_PATH}, ${cold[0]?.typeCount ?? '?'} types, ${samples} cold processes`);
   console.log(row('read file', (s) => s.readMs));
   console.log(row('parse (index type offsets)', (s) => s.parseMs));
-  console.log(row('first offsetOf (builds name index)', (s) => s.firstLookupMs));
+  console.log(row('first offsetOf (finds lookup kinds)', (s) => s.firstLookupMs));
   console.log(row(`all ${TCPACCEPT_MEMBERS.length} offsets + sizeOf`, (s) => s.allOffsetsMs));
   console.log(row('total (read+parse+offsets)', (s) => s.totalMs));
 
@@ -109,7 +109,7 @@ function main(): void {
   }
   const ours = median(cold.map((s) => s.totalMs));
   console.log(
-    `${'peer: spawn bpftool raw dump'.padEnd(34)} median ${median(peer).toFixed(2).padStart(7)} ms   ` +
+    `${'peer: spawn+capture bpftool dump'.padEnd(34)} median ${median(peer).toFixed(2).padStart(7)} ms   ` +
       `(ours cold is ${(median(peer) / ours).toFixed(1)}x faster, before parsing its text)`,
   );
 }
