@@ -83,7 +83,7 @@ function main(): void {
     cold.push(JSON.parse(out) as ColdSample);
   }
   const row = (label: string, pick: (s: ColdSample) => number): string =>
-    `${label.padEnd(34)} median ${median(cold.map(pick)).toFixed(2).padStart(7)} ms   max ${Math.max(...cold.map(pick)).toFixed(2).padStart(7)} ms`;
+    `${label.padEnd(36)} median ${median(cold.map(pick)).toFixed(2).padStart(7)} ms   max ${Math.max(...cold.map(pick)).toFixed(2).padStart(7)} ms`;
   console.log(`BTF: ${KERNEL_BTF_PATH}, ${cold[0]?.typeCount ?? '?'} types, ${samples} cold processes`);
   console.log(row('read file', (s) => s.readMs));
   console.log(row('parse (index type offsets)', (s) => s.parseMs));
@@ -94,7 +94,7 @@ function main(): void {
   // Warm: the same work repeated in this process, for the steady-state cost of parsing.
   const warm: number[] = [];
   for (let i = 0; i < 10; i++) warm.push(coldSample().totalMs);
-  console.log(`${'total, warm JIT (10 runs)'.padEnd(34)} median ${median(warm).toFixed(2).padStart(7)} ms`);
+  console.log(`${'total, warm JIT (10 runs)'.padEnd(36)} median ${median(warm).toFixed(2).padStart(7)} ms`);
 
   const bpftool = spawnSync('bpftool', ['version'], { encoding: 'utf8' });
   if (bpftool.status !== 0) {
@@ -109,7 +109,7 @@ function main(): void {
   }
   const ours = median(cold.map((s) => s.totalMs));
   console.log(
-    `${'peer: spawn+capture bpftool dump'.padEnd(34)} median ${median(peer).toFixed(2).padStart(7)} ms   ` +
+    `${'peer: spawn+capture bpftool dump'.padEnd(36)} median ${median(peer).toFixed(2).padStart(7)} ms   ` +
       `(ours cold is ${(median(peer) / ours).toFixed(1)}x faster, before parsing its text)`,
   );
 }
