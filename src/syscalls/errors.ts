@@ -73,6 +73,10 @@ export function hintFor(errno: number, context: KernelCallContext = 'other'): st
       return '';
     case Errno.E2BIG:
     case Errno.EINVAL:
+      if (context === 'tracepoint' && errno === Errno.EINVAL) {
+        // perf_trace_init() answers EINVAL when no tracepoint has the id in attr.config.
+        return 'no tracepoint has this id on the running kernel (read it from tracefs events/<group>/<event>/id), or the kernel is too old for this attr';
+      }
       return 'the kernel is too old for this attr (or an argument is out of range)';
     case Errno.EMFILE:
     case Errno.ENFILE:

@@ -39,6 +39,8 @@ t.test('hints per errno and context', async (t) => {
   t.notMatch(new KernelError('op', Errno.ENOENT).message, /—/, 'no dangling dash without a hint');
 
   for (const errno of [Errno.E2BIG, Errno.EINVAL]) t.match(hintFor(errno, 'perf'), /kernel is too old for this attr/);
+  t.match(hintFor(Errno.EINVAL, 'tracepoint'), /no tracepoint has this id/);
+  t.match(hintFor(Errno.E2BIG, 'tracepoint'), /kernel is too old for this attr/);
   t.match(hintFor(Errno.EMFILE), /ulimit -n/);
   t.match(hintFor(Errno.ENFILE), /ulimit -n/);
   t.match(hintFor(Errno.EPERM, 'mount'), /CAP_SYS_ADMIN/);
