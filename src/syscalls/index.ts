@@ -9,3 +9,4 @@ export { checkedSyscall } from './kernel-call.ts';
 export { syscallNumbers, type SyscallNumbers } from './syscall-numbers.ts';
 export * from './parse-error.ts';
 export * from './tracefs.ts';
+export * from './btf.ts';
