@@ -115,6 +115,14 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     return total;
   }
 
+  /** Bytes published by the producers and not yet read: 0 means the reader has caught up. */
+  pendingBytes(): number {
+    if (this.closeRequested) return 0;
+    let total = 0;
+    for (const ring of this.rings) total += ring.readableBytes();
+    return total;
+  }
+
   get isClosed(): boolean {
     return this.closed || this.closeRequested;
   }
@@ -219,13 +227,7 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     const records = this.readRings(onRecord, Number.POSITIVE_INFINITY);
     // A producer faster than one pass leaves data behind; come back after pending I/O rather
     // than looping here and starving the event loop.
-    if (!this.closeRequested && !this.drainAgainScheduled && this.rings.some((ring) => ring.readableBytes() > 0)) {
-      this.drainAgainScheduled = true;
-      setImmediate(() => {
-        this.drainAgainScheduled = false;
-        this.onWakeup();
-      });
-    }
+    if (!this.closeRequested && this.rings.some((ring) => ring.readableBytes() > 0)) this.scheduleReadAfterPoll();
     return records;
   }
 
@@ -284,6 +286,19 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     // Level-triggered sources (a ring buffer map fd stays readable while unread data remains)
     // would spin while nobody reads, so the iterator only watches while a consumer waits.
     this.watches = this.wakeups.map((watch) => watch(() => this.onWakeup()));
+    // libuv registers the fds with epoll only on its next poll phase, and a perf fd does not
+    // report a wake-up that happened before it was registered (measured: the record waited for
+    // the next event or the flush timer). One read right after that poll phase closes the gap.
+    if (this.wakeups.length > 0) this.scheduleReadAfterPoll();
+  }
+
+  private scheduleReadAfterPoll(): void {
+    if (this.drainAgainScheduled) return;
+    this.drainAgainScheduled = true;
+    setImmediate(() => {
+      this.drainAgainScheduled = false;
+      this.onWakeup();
+    });
   }
 
   private stopWatching(): void {
