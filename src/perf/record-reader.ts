@@ -1,6 +1,6 @@
 import type { LostHandler, RecordHandler, RingSource } from './ring-source.ts';
 
-/** One record from the async iterator. `bytes` is a copy the caller owns. */
+/** One record from the async iterator. `bytes` is a copy the caller may keep (it shares a larger buffer with other records). */
 export interface RingRecord {
   /** CPU the record was written on; -1 for BPF ring buffers, which do not say. */
   cpu: number;
@@ -36,6 +36,7 @@ export interface RecordReaderOptions {
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 100;
 const DEFAULT_ITERATOR_BATCH = 4096;
+const COPY_ARENA_BYTES = 64 * 1024;
 
 /** Starts watching for the producer's wake-up; the watch ends with the returned handle's close(). */
 export type WakeupSource = (onReadable: () => void) => Closeable;
@@ -201,7 +202,19 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     this.batch = [];
     this.batchIndex = 0;
     const batch = this.batch;
-    this.readRings((cpu, bytes) => void batch.push({ cpu, bytes: bytes.slice() }), this.iteratorBatch);
+    // Records are copied out of the ring (so the space can be released and a kept record never
+    // points into unmapped memory) into shared arenas: one allocation per 64 KiB, not per record.
+    let arena = new Uint8Array(0);
+    let used = 0;
+    this.readRings((cpu, bytes) => {
+      if (used + bytes.length > arena.length) {
+        arena = new Uint8Array(Math.max(COPY_ARENA_BYTES, bytes.length));
+        used = 0;
+      }
+      arena.set(bytes, used);
+      batch.push({ cpu, bytes: arena.subarray(used, used + bytes.length) });
+      used += (bytes.length + 7) & ~7;
+    }, this.iteratorBatch);
     if (this.failure !== undefined) throw this.failure;
     return this.batchIndex < batch.length ? batch[this.batchIndex++] : undefined;
   }

@@ -71,14 +71,14 @@ t.test('perf event array, 1-page rings under the same burst: lost counted, no cr
   t.teardown(() => reader.close());
   fixture.attach();
   await burst(fixture, reader, N);
-  // The kernel writes a lost record only when a later output fits: give it one.
+  // The kernel writes a lost record only when a later output on that CPU fits: give it one
+  // (drops on a CPU the thread never returns to stay unreported, so delivered + lost <= N + 1).
   fixture.trigger(1);
   await until(() => reader.pendingBytes() === 0, 2_000);
   t.ok(reader.lost > 0, `kernel reported ${reader.lost} lost`);
   t.equal(reader.lost, lostReports.reduce((a, b) => a + b, 0), 'onLost saw every count');
   t.ok(checker.total > 0 && checker.total < N, `${checker.total} delivered`);
   t.ok(checker.total + reader.lost <= N + 1, 'no record counted twice');
-  t.ok(checker.total + reader.lost >= N + 1 - 200 * reader.cpus.length, 'only the last unreported drops are missing');
   t.same(checker.problems, [], 'what did arrive is in per-CPU order');
 });
 
@@ -99,7 +99,7 @@ t.test('perf event array: a lone event reaches a waiting iterator through the fl
   const elapsed = Date.now() - started;
   t.equal(first.done, false);
   t.equal(decodeCounter(first.value.bytes).count, 1);
-  t.ok(elapsed < 50 + 150, `arrived after ${elapsed} ms (flush interval 50 ms; slack for a loaded machine)`);
+  t.ok(elapsed < 50 + 450, `arrived after ${elapsed} ms (flush interval 50 ms; slack for a loaded machine)`);
   const next = iterator.next();
   reader.close();
   t.same(await next, { done: true, value: undefined }, 'close() ends the iteration');

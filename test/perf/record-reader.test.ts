@@ -59,7 +59,7 @@ t.test('callback mode: the flush timer delivers without any wake-up', async (t) 
   const started = Date.now();
   while (got.length === 0 && Date.now() - started < 1000) await delay(5);
   t.same(got, [pattern(12, 4)[0]]);
-  t.ok(Date.now() - started < 200, 'delivered within a few flush intervals');
+  t.ok(Date.now() - started < 500, 'delivered by the timer (20 ms period; slack for a loaded machine)');
 });
 
 t.test('lost records are counted per ring and reported', (t) => {
@@ -254,6 +254,8 @@ t.test('a producer faster than one pass is drained again on the next turn of the
   sources[0]!.publish();
   wakeups.fire();
   t.equal(got, 1, 'one pass stops at the head it loaded');
-  await delay(5);
+  // No wake-up fires and the flush timer is a minute away: only the re-read can deliver.
+  const deadline = Date.now() + 1000;
+  while (got < 4 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
   t.equal(got, 4, 'the rest followed without another wake-up');
 });
