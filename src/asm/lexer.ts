@@ -1,0 +1,154 @@
+// Tokens of the assembly text. Template interpolations arrive as `value` tokens carrying the
+// JavaScript value itself, so `${-8}` or `${R1}` never goes through text.
+import { AsmSyntaxError } from './errors.ts';
+import { Register } from './registers.ts';
+
+interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export type Token = Position &
+  (
+    | { readonly kind: 'ident'; readonly text: string }
+    | { readonly kind: 'number'; readonly text: string; readonly value: bigint }
+    | { readonly kind: 'punct'; readonly text: string }
+    | { readonly kind: 'value'; readonly text: string; readonly value: unknown }
+    | { readonly kind: 'comment'; readonly text: string }
+    | { readonly kind: 'newline'; readonly text: string }
+    | { readonly kind: 'eof'; readonly text: string }
+  );
+
+// Longest first, so that `<<=` wins over `<`.
+const PUNCTUATION = [
+  '<<=', '>>=', '==', '!=', '>=', '<=', '+=', '-=', '*=', '/=', '%=', '|=', '&=', '^=',
+  '=', '<', '>', '&', '+', '-', '*', '(', ')', '[', ']', ',', ':', ';',
+];
+// After a lone `s` these form LLVM's signed operators: `s>>=`, `s/=`, `s%=`, `s>`, `s>=`, `s<`, `s<=`.
+const SIGNED_SUFFIXES = ['>>=', '/=', '%=', '>=', '<=', '>', '<'];
+
+const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
+const isIdentChar = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
+
+/** How an interpolated value is shown in error messages and source lines. */
+export function displayValue(value: unknown): string {
+  if (value instanceof Register) return `\${${value.name}}`;
+  if (typeof value === 'string') return `\${'${value}'}`;
+  if (typeof value === 'bigint') return `\${${value}n}`;
+  return `\${${String(value)}}`;
+}
+
+/** The program text as a person sees it: interpolations shown as `${value}`. */
+export function sourceLines(chunks: readonly string[], values: readonly unknown[]): string[] {
+  let text = chunks[0] ?? '';
+  for (let i = 0; i < values.length; i++) text += displayValue(values[i]) + (chunks[i + 1] ?? '');
+  return text.split('\n').map((line) => line.replace(/\r$/, ''));
+}
+
+export function tokenize(chunks: readonly string[], values: readonly unknown[]): { tokens: Token[]; lines: string[] } {
+  const lines = sourceLines(chunks, values);
+  const tokens: Token[] = [];
+  let line = 1;
+  let column = 1;
+  let comment: { text: string; line: number; column: number; block: boolean } | undefined;
+
+  const fail = (reason: string, at: Position = { line, column }): never => {
+    throw new AsmSyntaxError(reason, at.line, at.column, lines[at.line - 1] ?? '');
+  };
+  const newline = (): void => {
+    if (comment !== undefined && !comment.block) {
+      tokens.push({ kind: 'comment', text: comment.text.trim(), line: comment.line, column: comment.column });
+      comment = undefined;
+    }
+    tokens.push({ kind: 'newline', text: '\n', line, column });
+    line++;
+    column = 1;
+  };
+
+  chunks.forEach((chunk, chunkIndex) => {
+    let i = 0;
+    while (i < chunk.length) {
+      const c = chunk[i] as string;
+      if (comment !== undefined) {
+        if (comment.block && chunk.startsWith('*/', i)) {
+          comment = undefined;
+          i += 2;
+          column += 2;
+        } else if (c === '\n') {
+          newline();
+          i++;
+        } else {
+          comment.text += c;
+          i++;
+          column++;
+        }
+        continue;
+      }
+      const start = { line, column };
+      if (c === '\n') {
+        newline();
+        i++;
+      } else if (c === ' ' || c === '\t' || c === '\r') {
+        i++;
+        column++;
+      } else if (c === '#' || chunk.startsWith('//', i)) {
+        const width = c === '#' ? 1 : 2;
+        comment = { text: '', ...start, block: false };
+        i += width;
+        column += width;
+      } else if (chunk.startsWith('/*', i)) {
+        comment = { text: '', ...start, block: true };
+        i += 2;
+        column += 2;
+      } else if (isIdentStart(c)) {
+        let end = i + 1;
+        while (end < chunk.length && isIdentChar(chunk[end] as string)) end++;
+        let text = chunk.slice(i, end);
+        if (text === 's') {
+          const suffix = SIGNED_SUFFIXES.find((s) => chunk.startsWith(s, end));
+          if (suffix !== undefined) {
+            text += suffix;
+            end += suffix.length;
+            tokens.push({ kind: 'punct', text, ...start });
+            column += end - i;
+            i = end;
+            continue;
+          }
+        }
+        tokens.push({ kind: 'ident', text, ...start });
+        column += end - i;
+        i = end;
+      } else if (/[0-9]/.test(c)) {
+        const match = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)/.exec(chunk.slice(i)) as RegExpExecArray;
+        const text = match[0];
+        const after = chunk[i + text.length];
+        if (after !== undefined && isIdentChar(after)) {
+          fail(`expected a number, found "${text}${after}" (digits ${/^0[xX]/.test(text) ? 'in hex are 0-9a-f' : 'may not run into letters'})`, start);
+        }
+        if (/^0[0-9]/.test(text)) {
+          fail(`ambiguous number "${text}": LLVM reads a leading 0 as octal; write it in decimal or 0x hex`, start);
+        }
+        tokens.push({ kind: 'number', text, value: BigInt(text), ...start });
+        column += text.length;
+        i += text.length;
+      } else {
+        const punct = PUNCTUATION.find((p) => chunk.startsWith(p, i));
+        if (punct === undefined) fail(`unexpected character ${JSON.stringify(c)}`, start);
+        tokens.push({ kind: 'punct', text: punct as string, ...start });
+        column += (punct as string).length;
+        i += (punct as string).length;
+      }
+    }
+    if (chunkIndex < values.length) {
+      const value = values[chunkIndex];
+      const text = displayValue(value);
+      if (comment !== undefined) comment.text += text;
+      else tokens.push({ kind: 'value', text, value, line, column });
+      column += text.length;
+    }
+  });
+  if (comment?.block) fail('unterminated /* comment', comment);
+  if (comment !== undefined) tokens.push({ kind: 'comment', text: comment.text.trim(), line: comment.line, column: comment.column });
+  tokens.push({ kind: 'eof', text: '', line, column });
+  return { tokens, lines };
+}
