@@ -70,7 +70,7 @@ export class TableFormatter {
 /** The --json object. Field names are stable: log shippers and the JSON Schema rely on them. */
 export interface JsonEvent {
   time: string;
-  boot_time_ns: string;
+  monotonic_ns: string;
   hostname: string;
   mode: 'accept' | 'handshake';
   pid: number | null;
@@ -89,8 +89,9 @@ export interface JsonEvent {
 export function toJson(event: AcceptEvent, context: EventContext): JsonEvent {
   return {
     time: new Date(context.wallTimeMs).toISOString(),
-    // A string: nanoseconds since boot pass 2^53 after 104 days of uptime.
-    boot_time_ns: event.timestampNs.toString(),
+    // CLOCK_MONOTONIC (time since boot, not counting suspend). A string: nanoseconds pass
+    // 2^53, the largest integer a JSON number keeps exactly, after 104 days of uptime.
+    monotonic_ns: event.timestampNs.toString(),
     hostname: context.hostname,
     mode: event.source,
     pid: event.pid ?? null,

@@ -4,7 +4,7 @@
 //
 // Layout (80 bytes, every field naturally aligned, so stores need no shifting):
 //
-//   0  u64 timestamp_ns     bpf_ktime_get_boot_ns() when the event was emitted
+//   0  u64 timestamp_ns     bpf_ktime_get_ns() (CLOCK_MONOTONIC) when the event was emitted
 //   8  u64 queue_wait_ns    accept() time minus handshake completion; 0 when unknown
 //  16  u32 pid              the accepting process (TGID); 0 in --handshake mode
 //  20  u32 tid              the accepting thread; 0 in --handshake mode
@@ -69,7 +69,7 @@ export const TCP_CLOSE = 7;
 
 /** One accepted connection, decoded. */
 export interface AcceptEvent {
-  /** Nanoseconds since boot (CLOCK_BOOTTIME) when the kernel saw the accept. */
+  /** CLOCK_MONOTONIC nanoseconds (as process.hrtime.bigint()) when the kernel saw the accept. */
   timestampNs: bigint;
   /** Time the connection waited in the accept queue, or undefined when not measured. */
   queueWaitNs: bigint | undefined;

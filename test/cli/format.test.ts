@@ -32,7 +32,7 @@ t.test('unknown owner prints "-"; IPv6 addresses fit', async (t) => {
 
 t.test('JSON fields', async (t) => {
   t.same(toJson(event(), ctx), {
-    time: new Date(ctx.wallTimeMs).toISOString(), boot_time_ns: '5000000000', hostname: 'node-1',
+    time: new Date(ctx.wallTimeMs).toISOString(), monotonic_ns: '5000000000', hostname: 'node-1',
     mode: 'accept', pid: 1234, tid: 1235, comm: 'a-very-long-command-name', ip: 4, family: 'AF_INET',
     raddr: '127.0.0.2', rport: 51000, laddr: '127.0.0.1', lport: 8080, state: 'ESTABLISHED', queue_wait_us: 1234,
   });

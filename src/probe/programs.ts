@@ -1,0 +1,415 @@
+// The tcpaccept programs, written by hand in BPF assembly (the syntax of LLVM and of the
+// verifier log, see src/asm/README.md). One comment per step says why it is there.
+//
+// Nothing here is a hard-coded kernel offset: tracepoint record offsets come from tracefs
+// `format` files and kernel struct offsets from BTF, both read at start-up (layout.ts), and the
+// event record offsets come from RECORD (record.ts), shared with the decoder.
+import { parse, type Program } from '../asm/index.ts';
+import type { FormatField } from '../syscalls/index.ts';
+import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, TCP_ESTABLISHED, TCP_SYN_RECV } from './record.ts';
+
+/** Offsets of one kernel struct member, as BTF reports them. */
+export interface MemberLayout {
+  byteOffset: number;
+  size: number;
+  /** Set for bitfields: first bit (from the start of the struct) and width. */
+  bitOffset?: number;
+  bitSize?: number;
+}
+
+/** Everything the accept program needs to know about this kernel's structs. */
+export interface SocketLayout {
+  taskFiles: number;
+  filesFdt: number;
+  fdtableFd: number;
+  filePrivateData: number;
+  socketSk: number;
+  /** struct sock members (sock_common sits at the start of struct sock). */
+  skcDaddr: number;
+  skcRcvSaddr: number;
+  skcDport: number;
+  skcFamily: number;
+  skcState: number;
+  skcV6Daddr: number;
+  skcV6RcvSaddr: number;
+  skProtocol: MemberLayout;
+  inetSport: number;
+}
+
+/** Offsets of the fields we read from sock:inet_sock_set_state records. */
+export interface SetStateLayout {
+  skaddr: FormatField;
+  oldstate: FormatField;
+  newstate: FormatField;
+  protocol: FormatField;
+  family: FormatField;
+  sport: FormatField;
+  dport: FormatField;
+  saddr: FormatField;
+  daddr: FormatField;
+  saddrV6: FormatField;
+  daddrV6: FormatField;
+}
+
+/** Filters compiled into the programs (validated numbers only; no text from the user). */
+export interface ProgramFilters {
+  pid?: number | undefined;
+  /** When set, the program looks the local port up in the `ports` hash map. */
+  portFilter?: boolean;
+  ipVersion?: 4 | 6 | undefined;
+  /** Look the handshake time up in the `handshakes` map to report the accept-queue wait. */
+  queueWait?: boolean;
+}
+
+export const IPPROTO_TCP = 6;
+/** bpf_perf_event_output flags: write to the ring of the CPU we run on. */
+const BPF_F_CURRENT_CPU = 0xffffffff;
+const BPF_ANY = 0;
+const POINTER_SIZE = 8;
+
+/** Maps the programs use, by the names they are referenced with (`map[events]`). */
+export const MAP_NAMES = { events: 'events', handshakes: 'handshakes', ports: 'ports' } as const;
+
+/** `r10 - 80` for a stack offset of -80: the verifier's own spelling. */
+function fp(offset: number): string {
+  return offset < 0 ? `r10 - ${-offset}` : `r10 + ${offset}`;
+}
+
+function sizeName(size: number): string {
+  switch (size) {
+    case 1: return 'u8';
+    case 2: return 'u16';
+    case 4: return 'u32';
+    case 8: return 'u64';
+    default: throw new RangeError(`no single load of ${size} bytes`);
+  }
+}
+
+/** `r6 + 24`, `r10 - 80`: a base register plus an offset, spelled as the verifier prints it. */
+function address(base: string, offset: number): string {
+  return base === 'r10' ? fp(offset) : offset < 0 ? `${base} - ${-offset}` : `${base} + ${offset}`;
+}
+
+/**
+ * Copies `length` bytes from (srcBase + srcOffset) to the stack at dstOffset with the widest
+ * loads the alignment of both sides allows: tracepoint context reads must be aligned to their
+ * size, and older kernels put the address arrays of inet_sock_set_state at odd offsets.
+ */
+function copyBytes(srcBase: string, srcOffset: number, dstOffset: number, length: number, what: string): string {
+  const lines: string[] = [];
+  let done = 0;
+  while (done < length) {
+    let size = 8;
+    while (size > 1 && (size > length - done || (srcOffset + done) % size !== 0 || (dstOffset + done) % size !== 0)) size /= 2;
+    const s = sizeName(size);
+    lines.push(`r1 = *(${s} *)(${address(srcBase, srcOffset + done)})    // ${what}, bytes ${done}..${done + size - 1}`);
+    lines.push(`*(${s} *)(${fp(dstOffset + done)}) = r1`);
+    done += size;
+  }
+  return lines.join('\n');
+}
+
+/** Stores zero over [offset, offset + length) of the stack, 8 bytes at a time where aligned. */
+function zeroStack(offset: number, length: number, what: string): string {
+  const lines: string[] = [];
+  let done = 0;
+  while (done < length) {
+    let size = 8;
+    while (size > 1 && (size > length - done || (offset + done) % size !== 0)) size /= 2;
+    lines.push(`*(${sizeName(size)} *)(${fp(offset + done)}) = 0    // ${what}`);
+    done += size;
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack frame of the accept program (the verifier allows 512 bytes below r10):
+//   [REC, REC+80)           the event record, sent with bpf_perf_event_output
+//   [SKC, SKC+skcLength)    a copy of the socket's sock_common: one probe read for every field
+//   SCRATCH                 8 bytes: each pointer of the fd walk lands here
+//   KEY                     8 bytes: map keys (the sock pointer, the local port)
+// ---------------------------------------------------------------------------------------------
+const REC = -RECORD_SIZE;
+const rec = (field: keyof typeof RECORD) => REC + RECORD[field].offset;
+
+/** The part of struct sock copied in one probe read: from the first field we need to the last. */
+function sockCommonWindow(layout: SocketLayout): { start: number; length: number } {
+  const fields: Array<[number, number]> = [
+    [layout.skcDaddr, 4], [layout.skcRcvSaddr, 4], [layout.skcDport, 2], [layout.skcFamily, 2],
+    [layout.skcState, 1], [layout.skcV6Daddr, 16], [layout.skcV6RcvSaddr, 16],
+  ];
+  const start = Math.min(...fields.map(([offset]) => offset)) & ~7;
+  const end = Math.max(...fields.map(([offset, size]) => offset + size));
+  return { start, length: (end - start + 7) & ~7 };
+}
+
+/**
+ * The family filter, on the family in r7 and an IPv6 remote address on the stack at
+ * `v6Remote`. IPv4-mapped IPv6 peers (::ffff:a.b.c.d, a dual-stack listener's IPv4 clients)
+ * count as IPv4, as the output prints them.
+ */
+function familyFilter(ipVersion: 4 | 6 | undefined, v6Remote: number): string {
+  if (ipVersion === undefined) {
+    return `
+if r7 == ${AF_INET} goto family_ok           // IPv4
+if r7 != ${AF_INET6} goto out                 // neither IPv4 nor IPv6 (AF_UNIX accepts come here too)
+family_ok:`;
+  }
+  // ::ffff:0:0/96 read as three little-endian u32 words: 0, 0, 0xffff0000.
+  const notMapped = ipVersion === 4 ? 'out' : 'family_ok';
+  return `
+if r7 == ${AF_INET} goto ${ipVersion === 4 ? 'family_ok' : 'out'}    // plain IPv4
+if r7 != ${AF_INET6} goto out                 // neither IPv4 nor IPv6: not ours
+r1 = *(u32 *)(${fp(v6Remote)})                // IPv6: is the peer ::ffff:a.b.c.d?
+if w1 != 0 goto ${notMapped}
+r1 = *(u32 *)(${fp(v6Remote + 4)})
+if w1 != 0 goto ${notMapped}
+r1 = *(u32 *)(${fp(v6Remote + 8)})
+if w1 != 0xffff0000 goto ${notMapped}
+${ipVersion === 4 ? '' : 'goto out                                      // IPv4-mapped: that is -4\'s\n'}family_ok:`;
+}
+
+/**
+ * Program on syscalls:sys_exit_accept4 and syscalls:sys_exit_accept. It runs in the accepting
+ * task, so the PID, TID and COMM it records are the server's, and since it needs nothing from
+ * sys_enter, an accept() that was already blocked when tracing started is reported too.
+ */
+export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters): string {
+  const skc = sockCommonWindow(layout);
+  const SKC = REC - skc.length;
+  const SCRATCH = SKC - 8;
+  const KEY = SCRATCH - 8;
+  const skcField = (offset: number) => fp(SKC + offset - skc.start);
+  const readPointer = (offset: number, what: string) => `
+r3 += ${offset}                               // &${what}
+r1 = r10
+r1 += ${SCRATCH}
+r2 = ${POINTER_SIZE}
+call bpf_probe_read_kernel                    // ${what} (left 0 if unreadable: the walk then ends at the family check)
+r3 = *(u64 *)(${fp(SCRATCH)})`;
+  const protocol = layout.skProtocol;
+  const protocolLoad = protocol.bitSize === undefined
+    ? `r1 = *(${sizeName(protocol.size)} *)(${fp(KEY)})             // sk->sk_protocol`
+    : `r1 = *(u64 *)(${fp(KEY)})                    // the bytes holding the sk_protocol bitfield
+r1 >>= ${protocol.bitOffset! - protocol.byteOffset * 8}
+r1 &= ${(1 << protocol.bitSize) - 1}                               // sk->sk_protocol`;
+  const protocolReadSize = protocol.bitSize === undefined ? protocol.size : 8;
+
+  return `
+// syscalls:sys_exit_accept4 / sys_exit_accept — runs in the task that called accept().
+r6 = r1                                       // r6 = tracepoint record; survives helper calls
+r7 = *(u64 *)(r6 + ${ret.offset})              // r7 = accept's return value: the new fd, or -errno
+if r7 s< 0 goto out                           // the accept failed: nothing was accepted
+call bpf_get_current_pid_tgid
+r8 = r0                                       // r8 = tgid << 32 | tid of the accepting task
+${filters.pid === undefined ? '' : `r1 = r8
+r1 >>= 32                                     // r1 = tgid: what users call the PID
+if r1 != ${filters.pid} goto out               // -p: another process`}
+// Walk current->files->fdt->fd[ret]->private_data->sk to the accepted socket.
+call bpf_get_current_task
+r3 = r0                                       // r3 = current (struct task_struct *)
+${readPointer(layout.taskFiles, 'current->files')}
+${readPointer(layout.filesFdt, 'files->fdt')}
+${readPointer(layout.fdtableFd, 'fdt->fd: the array of open files')}
+r7 <<= 3                                      // the fd indexes an array of 8-byte pointers
+r3 += r7                                      // &fdt->fd[ret]
+r1 = r10
+r1 += ${SCRATCH}
+r2 = ${POINTER_SIZE}
+call bpf_probe_read_kernel                    // fd[ret]: the struct file
+r3 = *(u64 *)(${fp(SCRATCH)})
+${readPointer(layout.filePrivateData, 'file->private_data: the struct socket')}
+${readPointer(layout.socketSk, 'socket->sk: the struct sock')}
+r9 = r3                                       // r9 = sk; survives helper calls
+// One read for every sock_common field we report: family, state, ports, addresses.
+r1 = r10
+r1 += ${SKC}
+r2 = ${skc.length}
+${skc.start === 0 ? "" : `r3 += ${skc.start}`}
+call bpf_probe_read_kernel
+if r0 != 0 goto out                           // no readable socket behind this fd
+r7 = *(u16 *)(${skcField(layout.skcFamily)})  // r7 = sk->sk_family
+${familyFilter(filters.ipVersion, SKC + layout.skcV6Daddr - skc.start)}
+// TCP only: accept() also returns SCTP and MPTCP stream sockets of these families.
+r1 = r10
+r1 += ${KEY}
+r2 = ${protocolReadSize}
+r3 = r9
+r3 += ${protocol.byteOffset}
+call bpf_probe_read_kernel
+${protocolLoad}
+if r1 != ${IPPROTO_TCP} goto out
+// Local port from inet_sk(sk)->inet_sport: skc_num is already 0 when the client reset the
+// connection before accept(), but inet_sport survives. It lands in the record directly.
+r1 = r10
+r1 += ${rec('localPort')}
+r2 = 2
+r3 = r9
+r3 += ${layout.inetSport}
+call bpf_probe_read_kernel
+r1 = *(u16 *)(${fp(rec('localPort'))})
+r1 = be16 r1                                  // network to host byte order
+*(u16 *)(${fp(rec('localPort'))}) = r1
+${filters.portFilter ? `*(u16 *)(${fp(KEY)}) = r1                   // -P: is the local port in the ports map?
+r1 = map[${MAP_NAMES.ports}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_lookup_elem
+if r0 == 0 goto out                           // a port nobody asked for` : ''}
+// It is ours: fill in the record.
+call bpf_ktime_get_ns
+*(u64 *)(${fp(rec('timestampNs'))}) = r0       // CLOCK_MONOTONIC, as process.hrtime reads it
+${filters.queueWait ? `r7 = r0                                       // r7 = now, for the queue wait
+*(u64 *)(${fp(rec('queueWaitNs'))}) = 0        // unknown unless the handshake was seen
+*(u64 *)(${fp(KEY)}) = r9                       // key: the sock pointer, as the handshake program stored it
+r1 = map[${MAP_NAMES.handshakes}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_lookup_elem
+if r0 == 0 goto no_handshake                  // handshake before tracing started, or evicted
+r1 = *(u64 *)(r0 + 0)                         // r1 = when the handshake completed
+r7 -= r1
+*(u64 *)(${fp(rec('queueWaitNs'))}) = r7       // time spent in the accept queue
+r1 = map[${MAP_NAMES.handshakes}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_delete_elem                      // accepted: the entry has served
+no_handshake:` : `*(u64 *)(${fp(rec('queueWaitNs'))}) = 0        // queue wait not measured (no -q)`}
+*(u32 *)(${fp(rec('tid'))}) = r8                 // low half of pid_tgid: the thread
+r8 >>= 32
+*(u32 *)(${fp(rec('pid'))}) = r8                 // high half: the process (TGID)
+r7 = *(u16 *)(${skcField(layout.skcFamily)})
+*(u16 *)(${fp(rec('family'))}) = r7
+r1 = *(u16 *)(${skcField(layout.skcDport)})
+r1 = be16 r1                                  // remote port, network to host byte order
+*(u16 *)(${fp(rec('remotePort'))}) = r1
+r1 = *(u8 *)(${skcField(layout.skcState)})
+*(u8 *)(${fp(rec('state'))}) = r1               // TCP_CLOSE here means reset before accept()
+*(u8 *)(${fp(rec('source'))}) = ${EventSource.AcceptSyscall}
+if r7 == ${AF_INET6} goto ipv6
+${zeroStack(rec('localAddr'), 32, 'IPv4 uses 4 of the 16 address bytes: clear both')}
+r1 = *(u32 *)(${skcField(layout.skcRcvSaddr)})
+*(u32 *)(${fp(rec('localAddr'))}) = r1          // local IPv4 address
+r1 = *(u32 *)(${skcField(layout.skcDaddr)})
+*(u32 *)(${fp(rec('remoteAddr'))}) = r1         // remote IPv4 address
+goto comm
+ipv6:
+${copyBytes('r10', SKC + layout.skcV6RcvSaddr - skc.start, rec('localAddr'), 16, 'local IPv6 address')}
+${copyBytes('r10', SKC + layout.skcV6Daddr - skc.start, rec('remoteAddr'), 16, 'remote IPv6 address')}
+comm:
+r1 = r10
+r1 += ${rec('comm')}
+r2 = ${RECORD.comm.size}
+call bpf_get_current_comm                     // the server's command name, NUL-padded
+r1 = r6                                       // ctx
+r2 = map[${MAP_NAMES.events}] ll
+r3 = ${BPF_F_CURRENT_CPU} ll                   // BPF_F_CURRENT_CPU: this CPU's ring
+r4 = r10
+r4 += ${REC}
+r5 = ${RECORD_SIZE}
+call bpf_perf_event_output
+out:
+r0 = 0
+exit
+`;
+}
+
+/** The common head of both sock:inet_sock_set_state programs: passive opens completing only. */
+function handshakeFilter(tp: SetStateLayout): string {
+  return `
+r2 = *(${sizeName(tp.oldstate.size)} *)(r1 + ${tp.oldstate.offset})   // oldstate
+if r2 != ${TCP_SYN_RECV} goto out              // most transitions are not SYN_RECV -> …: leave early
+r2 = *(${sizeName(tp.newstate.size)} *)(r1 + ${tp.newstate.offset})   // newstate
+if r2 != ${TCP_ESTABLISHED} goto out           // SYN_RECV -> ESTABLISHED: a passive open completed
+r2 = *(${sizeName(tp.protocol.size)} *)(r1 + ${tp.protocol.offset})   // protocol (u8 before 5.6, u16 since)
+if r2 != ${IPPROTO_TCP} goto out`;
+}
+
+/**
+ * Program on sock:inet_sock_set_state for -q: remembers when each passive open completed, keyed
+ * by the new socket, so the accept program can tell how long it waited in the accept queue.
+ * It runs in softirq context, so it records no PID: that would be whoever happened to run.
+ */
+export function handshakeTimestampProgramText(tp: SetStateLayout): string {
+  return `
+// sock:inet_sock_set_state — remember when the handshake of each accepted socket completed.
+${handshakeFilter(tp)}
+r6 = r1                                       // r6 = tracepoint record
+r1 = *(u64 *)(r6 + ${tp.skaddr.offset})        // skaddr: the child socket accept() will return
+*(u64 *)(r10 - 8) = r1                        // key
+call bpf_ktime_get_ns
+*(u64 *)(r10 - 16) = r0                       // value: handshake completion time
+r1 = map[${MAP_NAMES.handshakes}] ll
+r2 = r10
+r2 += -8
+r3 = r10
+r3 += -16
+r4 = ${BPF_ANY}
+call bpf_map_update_elem                      // LRU: sockets never accepted age out
+out:
+r0 = 0
+exit
+`;
+}
+
+/**
+ * Program on sock:inet_sock_set_state for --handshake mode: reports each completed passive open
+ * from the tracepoint alone (no syscall hook), including accepts that bypass accept(2).
+ * PID and COMM are resolved in user space to the listening socket's owner.
+ */
+export function handshakeReportProgramText(tp: SetStateLayout, filters: ProgramFilters): string {
+  return `
+// sock:inet_sock_set_state — report each completed passive open (--handshake mode).
+${handshakeFilter(tp)}
+r6 = r1                                       // r6 = tracepoint record
+r7 = *(${sizeName(tp.family.size)} *)(r6 + ${tp.family.offset})  // r7 = family
+${copyBytes('r6', tp.daddrV6.offset, REC + RECORD.remoteAddr.offset, 16, 'daddr_v6')}
+${familyFilter(filters.ipVersion, rec('remoteAddr'))}
+r1 = *(${sizeName(tp.sport.size)} *)(r6 + ${tp.sport.offset})   // sport: the local port, host order
+*(u16 *)(${fp(rec('localPort'))}) = r1
+${filters.portFilter ? `*(u16 *)(${fp(REC - 8)}) = r1                   // -P: is the local port in the ports map?
+r1 = map[${MAP_NAMES.ports}] ll
+r2 = r10
+r2 += ${REC - 8}
+call bpf_map_lookup_elem
+if r0 == 0 goto out` : ''}
+r1 = *(${sizeName(tp.dport.size)} *)(r6 + ${tp.dport.offset})   // dport: the remote port, host order
+*(u16 *)(${fp(rec('remotePort'))}) = r1
+*(u16 *)(${fp(rec('family'))}) = r7
+*(u8 *)(${fp(rec('state'))}) = ${TCP_ESTABLISHED}
+*(u8 *)(${fp(rec('source'))}) = ${EventSource.Handshake}
+*(u64 *)(${fp(rec('queueWaitNs'))}) = 0        // nothing accepted yet: no queue wait
+*(u64 *)(${fp(rec('pid'))}) = 0                 // pid and tid: softirq context, resolved in user space
+${zeroStack(rec('comm'), RECORD.comm.size, 'comm: resolved in user space')}
+if r7 == ${AF_INET6} goto ipv6
+${zeroStack(rec('localAddr'), 32, 'IPv4 uses 4 of the 16 address bytes: clear both')}
+${copyBytes('r6', tp.saddr.offset, rec('localAddr'), 4, 'saddr')}
+${copyBytes('r6', tp.daddr.offset, rec('remoteAddr'), 4, 'daddr')}
+goto emit
+ipv6:
+${copyBytes('r6', tp.saddrV6.offset, rec('localAddr'), 16, 'saddr_v6')}
+emit:
+call bpf_ktime_get_ns
+*(u64 *)(${fp(rec('timestampNs'))}) = r0
+r1 = r6
+r2 = map[${MAP_NAMES.events}] ll
+r3 = ${BPF_F_CURRENT_CPU} ll                   // BPF_F_CURRENT_CPU
+r4 = r10
+r4 += ${REC}
+r5 = ${RECORD_SIZE}
+call bpf_perf_event_output
+out:
+r0 = 0
+exit
+`;
+}
+
+/** Assembles a program text; a mistake here is ours, so the error carries the whole listing. */
+export function assembleProgram(name: string, text: string): Program {
+  try {
+    return parse(text);
+  } catch (error) {
+    const listing = text.split('\n').map((line, i) => `${String(i + 1).padStart(4)}  ${line}`).join('\n');
+    throw new Error(`internal error assembling ${name}: ${(error as Error).message}\n${listing}`);
+  }
+}

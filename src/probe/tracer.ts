@@ -1,0 +1,291 @@
+// TcpAcceptTracer: plans the programs for the options, loads and attaches them, reads events
+// from the perf rings, and closes every kernel object it made, exactly once.
+import type { Program } from '../asm/index.ts';
+import { PerfEventArrayReader, type PerfEventArrayOptions } from '../perf/index.ts';
+import {
+  Btf,
+  KERNEL_BTF_PATH,
+  MapType,
+  ProgType,
+  attachTracepoint,
+  createMap,
+  loadProgram,
+  locateTracefs,
+  mountTracefs,
+  possibleCpus,
+  readTracepoint,
+  type BpfMap,
+  type BpfProgram,
+  type PerfEvent,
+} from '../syscalls/index.ts';
+import { ACCEPT_TRACEPOINTS, SET_STATE_TRACEPOINT, setStateLayout, socketLayoutFromBtf, syscallReturnField } from './layout.ts';
+import { ListenerOwnerResolver } from './owner.ts';
+import {
+  MAP_NAMES,
+  acceptProgramText,
+  assembleProgram,
+  handshakeReportProgramText,
+  handshakeTimestampProgramText,
+  type ProgramFilters,
+} from './programs.ts';
+import { decodeRecord, type AcceptEvent } from './record.ts';
+
+export type TracerMode = 'accept' | 'handshake';
+
+/** A tracepoint by name and by the id tracefs gave it. */
+export interface TracepointName {
+  readonly group: string;
+  readonly event: string;
+  readonly id: number;
+}
+
+export interface TcpAcceptFilters {
+  /** Only accepts by this process (TGID). */
+  pid?: number | undefined;
+  /** Only these local ports. */
+  ports?: readonly number[] | undefined;
+  /** Only IPv4 (including IPv4-mapped IPv6 peers) or only IPv6. */
+  ipVersion?: 4 | 6 | undefined;
+  /** Measure the accept-queue wait (attaches the handshake program too). */
+  queueWait?: boolean | undefined;
+  /** Report at handshake completion from sock:inet_sock_set_state alone. */
+  handshake?: boolean | undefined;
+}
+
+export interface PlanOptions extends TcpAcceptFilters {
+  /** BTF to read struct offsets from; default /sys/kernel/btf/vmlinux. */
+  btfPath?: string | undefined;
+  /** tracefs root; default: found (and mounted if needed) by locateTracefs. */
+  tracefsRoot?: string | undefined;
+}
+
+/** One program of a plan: its text, where it attaches, and the assembled instructions. */
+export interface PlannedProgram {
+  /** BPF object name (at most 15 characters). */
+  name: string;
+  attachTo: TracepointName[];
+  text: string;
+  program: Program;
+}
+
+export interface TracerPlan {
+  mode: TracerMode;
+  /** One-line notices for the user (e.g. the fallback to handshake mode). */
+  notices: string[];
+  programs: PlannedProgram[];
+  /** Maps the programs reference. */
+  maps: string[];
+  filters: TcpAcceptFilters;
+}
+
+const HANDSHAKE_MAP_ENTRIES = 16384;
+
+/** Decides which programs to run for these options on this kernel and assembles them. */
+export function planPrograms(options: PlanOptions = {}): TracerPlan {
+  const root = options.tracefsRoot ?? locateTracefs({ mount: mountTracefs });
+  const notices: string[] = [];
+  const filters: ProgramFilters = {
+    pid: options.pid,
+    portFilter: options.ports !== undefined && options.ports.length > 0,
+    ipVersion: options.ipVersion,
+  };
+  let mode: TracerMode = options.handshake ? 'handshake' : 'accept';
+  let btf: Btf | undefined;
+  if (mode === 'accept') {
+    try {
+      btf = Btf.fromFile(options.btfPath ?? KERNEL_BTF_PATH);
+    } catch (error) {
+      mode = 'handshake';
+      notices.push(`kernel BTF is not readable (${(error as Error).message.split('\n')[0]}); falling back to --handshake mode: PID/COMM are the listening socket's owner`);
+    }
+  }
+  const programs: PlannedProgram[] = [];
+  const plan = (name: string, attachTo: TracepointName[], text: string) =>
+    programs.push({ name, attachTo, text, program: assembleProgram(name, text) });
+
+  if (mode === 'accept') {
+    const layout = socketLayoutFromBtf(btf!);
+    // One program serves both accept tracepoints when their records agree on `ret`.
+    const byText = new Map<string, TracepointName[]>();
+    for (const name of ACCEPT_TRACEPOINTS) {
+      const format = readTracepoint(name.group, name.event, root);
+      const text = acceptProgramText(syscallReturnField(format), layout, { ...filters, queueWait: options.queueWait === true });
+      byText.set(text, [...(byText.get(text) ?? []), format]);
+    }
+    let index = 0;
+    for (const [text, attachTo] of byText) plan(index++ === 0 ? 'tcpaccept_exit' : `tcpaccept_exit${index}`, attachTo, text);
+    if (options.queueWait) {
+      const format = readTracepoint(SET_STATE_TRACEPOINT.group, SET_STATE_TRACEPOINT.event, root);
+      plan('tcpaccept_hshk', [format], handshakeTimestampProgramText(setStateLayout(format)));
+    }
+  } else {
+    const format = readTracepoint(SET_STATE_TRACEPOINT.group, SET_STATE_TRACEPOINT.event, root);
+    plan('tcpaccept_hsrep', [format], handshakeReportProgramText(setStateLayout(format), filters));
+  }
+  const maps = [...new Set(programs.flatMap((p) => p.program.mapNames))];
+  return { mode, notices, programs, maps, filters: { ...options } };
+}
+
+/** The programs as annotated assembly: what --ebpf prints. It assembles back to the same bytes. */
+export function describePlan(plan: TracerPlan): string {
+  const out: string[] = [];
+  out.push(`// ts-tcpaccept programs, ${plan.mode} mode; maps: ${plan.maps.map((m) => MAP_DESCRIPTIONS[m] ?? m).join('; ')}`);
+  for (const note of plan.notices) out.push(`// note: ${note}`);
+  for (const p of plan.programs) {
+    out.push('');
+    out.push(`// program ${p.name} (BPF_PROG_TYPE_TRACEPOINT, ${p.program.instructionCount} instructions)`);
+    out.push(`// attached to: ${p.attachTo.map((tp) => `tracepoint:${tp.group}:${tp.event}`).join(', ')}`);
+    out.push(p.program.disassemble().trimEnd());
+  }
+  return `${out.join('\n')}\n`;
+}
+
+const MAP_DESCRIPTIONS: Record<string, string> = {
+  [MAP_NAMES.events]: 'events (PERF_EVENT_ARRAY, one ring per CPU)',
+  [MAP_NAMES.handshakes]: `handshakes (LRU_HASH sock pointer -> handshake time, ${HANDSHAKE_MAP_ENTRIES} entries)`,
+  [MAP_NAMES.ports]: 'ports (HASH u16 local port -> u8, the -P list)',
+};
+
+export interface TcpAcceptTracerOptions extends PlanOptions {
+  /** Called for every accepted connection, on the event loop. */
+  onEvent: (event: AcceptEvent) => void;
+  /** Called with each count of events the kernel had to drop (ring full). */
+  onLost?: (count: number) => void;
+  /** Called when reading fails; the tracer is closed by then. */
+  onError?: (error: Error) => void;
+  /** Perf ring tuning (data pages per CPU, wake-up policy, flush interval). */
+  ring?: Pick<PerfEventArrayOptions, 'dataPages' | 'wakeup' | 'flushIntervalMs'>;
+}
+
+interface Closeable {
+  close(): void;
+}
+
+/**
+ * Traces TCP accepts. `open` loads and attaches everything or, on any failure, closes what it
+ * had made and throws; `close` releases every program, map, perf event and mapping.
+ */
+export class TcpAcceptTracer {
+  readonly mode: TracerMode;
+  readonly notices: readonly string[];
+  private readonly owned: Closeable[];
+  private readonly programs: BpfProgram[];
+  private readonly reader: PerfEventArrayReader;
+  private closed = false;
+
+  private constructor(mode: TracerMode, notices: string[], owned: Closeable[], programs: BpfProgram[], reader: PerfEventArrayReader) {
+    this.mode = mode;
+    this.notices = notices;
+    this.owned = owned;
+    this.programs = programs;
+    this.reader = reader;
+  }
+
+  static open(options: TcpAcceptTracerOptions): TcpAcceptTracer {
+    const plan = planPrograms(options);
+    const owned: Closeable[] = [];
+    try {
+      const maps = new Map<string, BpfMap>();
+      const cpuSlots = Math.max(...possibleCpus()) + 1;
+      const events = createMap({ type: MapType.PerfEventArray, name: 'tcpaccept_evts', keySize: 4, valueSize: 4, maxEntries: cpuSlots });
+      owned.push(events);
+      maps.set(MAP_NAMES.events, events);
+      if (plan.maps.includes(MAP_NAMES.handshakes)) {
+        const handshakes = createMap({ type: MapType.LruHash, name: 'tcpaccept_hshk', keySize: 8, valueSize: 8, maxEntries: HANDSHAKE_MAP_ENTRIES });
+        owned.push(handshakes);
+        maps.set(MAP_NAMES.handshakes, handshakes);
+      }
+      if (plan.maps.includes(MAP_NAMES.ports)) {
+        const wanted = options.ports ?? [];
+        const ports = createMap({ type: MapType.Hash, name: 'tcpaccept_port', keySize: 2, valueSize: 1, maxEntries: wanted.length });
+        owned.push(ports);
+        for (const port of wanted) {
+          const key = new Uint8Array(2);
+          new DataView(key.buffer).setUint16(0, port, true);
+          ports.update(key, Uint8Array.of(1));
+        }
+        maps.set(MAP_NAMES.ports, ports);
+      }
+
+      const owners = plan.mode === 'handshake' ? new ListenerOwnerResolver() : undefined;
+      owners?.rescan();
+      const onEvent = options.onEvent;
+      const pid = options.pid;
+      const onRecord = (_cpu: number, bytes: Uint8Array) => {
+        const event = decodeRecord(bytes);
+        if (owners !== undefined) {
+          const owner = owners.resolve(event.localAddr, event.localPort);
+          if (pid !== undefined && owner?.pid !== pid) return;
+          event.pid = owner?.pid;
+          event.comm = owner?.comm;
+        }
+        onEvent(event);
+      };
+      // The reader goes first, so that nothing the programs write before it exists is lost.
+      let tracer: TcpAcceptTracer | undefined;
+      const reader = new PerfEventArrayReader(events, {
+        ...options.ring,
+        onRecord,
+        ...(options.onLost ? { onLost: (_cpu: number, count: number) => options.onLost!(count) } : {}),
+        onError: (error: Error) => {
+          tracer?.close();
+          if (options.onError) options.onError(error);
+          else throw error;
+        },
+      });
+      owned.push(reader);
+
+      const fds = Object.fromEntries([...maps].map(([name, map]) => [name, map.fd]));
+      const programs: BpfProgram[] = [];
+      for (const planned of plan.programs) {
+        const program = loadProgram({ type: ProgType.Tracepoint, name: planned.name, instructions: planned.program.bytecode(fds) });
+        owned.push(program);
+        programs.push(program);
+        for (const tp of planned.attachTo) {
+          const link: PerfEvent = attachTracepoint(tp, program);
+          owned.push(link);
+        }
+      }
+      tracer = new TcpAcceptTracer(plan.mode, plan.notices, owned, programs, reader);
+      return tracer;
+    } catch (error) {
+      closeAll(owned);
+      throw error;
+    }
+  }
+
+  /** Events the kernel dropped because a ring was full, so far. */
+  get lost(): number {
+    return this.reader.lost;
+  }
+
+  /** Kernel ids of the loaded programs (for leak checks and bpftool). */
+  programIds(): number[] {
+    return this.programs.map((p) => p.info().id);
+  }
+
+  /** The loaded programs, e.g. to read run_time_ns / run_cnt. */
+  loadedPrograms(): readonly BpfProgram[] {
+    return this.programs;
+  }
+
+  /** Detaches and releases everything; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeAll(this.owned);
+  }
+}
+
+/** Closes in reverse order of creation (links before programs, reader before maps). */
+function closeAll(owned: Closeable[]): void {
+  let first: unknown;
+  for (const item of [...owned].reverse()) {
+    try {
+      item.close();
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
+}
