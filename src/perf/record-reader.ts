@@ -50,7 +50,9 @@ export interface RecordReaderParts {
 }
 
 interface Waiter {
-  resolve(result: IteratorResult<RingRecord>): void;
+  /** Produces what the parked next() is waiting for (a record or a batch), if there is any yet. */
+  take(): unknown;
+  resolve(result: IteratorResult<unknown>): void;
   reject(error: unknown): void;
 }
 
@@ -138,17 +140,35 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     return this.drainInto(this.onRecord);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<RingRecord> {
+  /**
+   * Records one at a time. Only one iteration per reader (records or batches); leaving the
+   * loop (break, return, throw) closes the reader.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<RingRecord> {
+    return this.iterate(() => this.takeRecord());
+  }
+
+  /**
+   * Records as arrays of whatever was ready, oldest first: one await per batch instead of one
+   * per record, for consumers that keep up with high rates.
+   */
+  batches(): AsyncIterableIterator<RingRecord[]> {
+    return this.iterate(() => this.takeBatch());
+  }
+
+  private iterate<T>(take: () => T | undefined): AsyncIterableIterator<T> {
     if (this.onRecord !== undefined) throw new Error('this reader delivers through onRecord; it cannot also be iterated');
     if (this.iteratorTaken) throw new Error('a reader can be iterated only once');
     this.iteratorTaken = true;
-    return {
-      next: () => this.next(),
+    const iterator: AsyncIterableIterator<T> = {
+      next: () => this.next(take),
       return: async () => {
         this.close();
         return { done: true, value: undefined };
       },
+      [Symbol.asyncIterator]: () => iterator,
     };
+    return iterator;
   }
 
   /** Stops delivery, unmaps the rings and closes every fd the reader owns. Idempotent. */
@@ -179,29 +199,47 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     if (firstError !== undefined) throw firstError;
   }
 
-  private next(): Promise<IteratorResult<RingRecord>> {
+  private next<T>(take: () => T | undefined): Promise<IteratorResult<T>> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closeRequested) return Promise.resolve({ done: true, value: undefined });
     if (this.waiter !== undefined) return Promise.reject(new Error('next() called again before the previous call settled'));
-    let record: RingRecord | undefined;
+    let value: T | undefined;
     try {
-      record = this.takeFromBatch();
+      value = take();
     } catch (error) {
       return Promise.reject(error);
     }
-    if (record !== undefined) return Promise.resolve({ done: false, value: record });
+    if (value !== undefined) return Promise.resolve({ done: false, value });
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
+      this.waiter = {
+        take,
+        resolve: resolve as (result: IteratorResult<unknown>) => void,
+        reject,
+      };
       this.startWatching();
     });
   }
 
-  /** Returns the next buffered record, reading a new batch from the rings when the last one is used up. */
-  private takeFromBatch(): RingRecord | undefined {
-    if (this.batchIndex < this.batch.length) return this.batch[this.batchIndex++];
+  /** The next buffered record, reading a new batch from the rings when the last one is used up. */
+  private takeRecord(): RingRecord | undefined {
+    if (this.batchIndex >= this.batch.length) this.fillBatch();
+    return this.batchIndex < this.batch.length ? this.batch[this.batchIndex++] : undefined;
+  }
+
+  /** Every buffered record not yet handed out, or a new batch when there are none. */
+  private takeBatch(): RingRecord[] | undefined {
+    if (this.batchIndex >= this.batch.length) this.fillBatch();
+    if (this.batchIndex >= this.batch.length) return undefined;
+    const rest = this.batchIndex === 0 ? this.batch : this.batch.slice(this.batchIndex);
     this.batch = [];
     this.batchIndex = 0;
-    const batch = this.batch;
+    return rest;
+  }
+
+  private fillBatch(): void {
+    const batch: RingRecord[] = [];
+    this.batch = batch;
+    this.batchIndex = 0;
     // Records are copied out of the ring (so the space can be released and a kept record never
     // points into unmapped memory) into shared arenas: one allocation per 64 KiB, not per record.
     let arena = new Uint8Array(0);
@@ -216,7 +254,6 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
       used += (bytes.length + 7) & ~7;
     }, this.iteratorBatch);
     if (this.failure !== undefined) throw this.failure;
-    return this.batchIndex < batch.length ? batch[this.batchIndex++] : undefined;
   }
 
   private onWakeup(): void {
@@ -226,14 +263,14 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
       return;
     }
     if (this.waiter === undefined) return;
-    let record: RingRecord | undefined;
+    let value: unknown;
     try {
-      record = this.takeFromBatch();
+      value = this.waiter.take();
     } catch (error) {
       this.fail(error);
       return;
     }
-    if (record !== undefined) this.settleWaiter({ done: false, value: record });
+    if (value !== undefined) this.settleWaiter({ done: false, value });
   }
 
   private drainInto(onRecord: RecordHandler): number {
@@ -286,7 +323,7 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     }
   }
 
-  private settleWaiter(result: IteratorResult<RingRecord>): void {
+  private settleWaiter(result: IteratorResult<unknown>): void {
     const waiter = this.waiter;
     if (waiter === undefined) return;
     this.waiter = undefined;

@@ -259,3 +259,29 @@ t.test('a producer faster than one pass is drained again on the next turn of the
   while (got < 4 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
   t.equal(got, 4, 'the rest followed without another wake-up');
 });
+
+t.test('batches(): everything ready in one array, then waits for more; exclusive with records', async (t) => {
+  const { sources, wakeups, parts } = setup(2);
+  const reader = new RecordReader(parts, { flushIntervalMs: 60_000 });
+  t.teardown(() => reader.close());
+  sources[0]!.writeSample(pattern(12, 1));
+  sources[1]!.writeSample(pattern(12, 2));
+  sources[0]!.writeSample(pattern(12, 3));
+  for (const s of sources) s.publish();
+  const batches = reader.batches();
+  t.throws(() => reader[Symbol.asyncIterator](), /only once/);
+  const first = await batches.next();
+  t.same(
+    (first.value as RingRecord[]).map((r) => `${r.cpu}:${r.bytes[0]}`),
+    [`0:${pattern(12, 1)[0]}`, `0:${pattern(12, 3)[0]}`, `1:${pattern(12, 2)[0]}`],
+  );
+  const pending = batches.next();
+  await delay(1);
+  sources[1]!.writeSample(pattern(12, 4));
+  sources[1]!.publish();
+  wakeups.fire();
+  t.same(((await pending).value as RingRecord[]).map((r) => hex(r.bytes)), [hex(pattern(12, 4))]);
+  const last = batches.next();
+  reader.close();
+  t.same(await last, { done: true, value: undefined });
+});
