@@ -129,6 +129,7 @@ export function problemOf(insn: Instruction): string | undefined {
       if (op === JmpOp.CALL) {
         if (is32 || regSource) return 'call must be BPF_JMP | BPF_CALL | BPF_K';
         if (src !== CallKind.HELPER && src !== CallKind.PSEUDO_CALL && src !== CallKind.KFUNC) return `unknown call kind src=${src}`;
+        if (src === CallKind.KFUNC && off < 0) return `kfunc fd_array index ${off} is negative`;
         return src === CallKind.KFUNC ? zero(insn, 'dst') : zero(insn, 'dst', 'off');
       }
       if (op === JmpOp.EXIT) {
@@ -170,6 +171,8 @@ export function problemOf(insn: Instruction): string | undefined {
         if (src > Pseudo.MAP_IDX_VALUE) return `unknown ld_imm64 pseudo source ${src}`;
         const secondHalfUnused = src === Pseudo.MAP_FD || src === Pseudo.FUNC || src === Pseudo.MAP_IDX;
         if (secondHalfUnused && insn.imm2 !== 0) return `imm2 must be 0 for pseudo source ${src}`;
+        if ((src === Pseudo.MAP_FD || src === Pseudo.MAP_VALUE) && imm < 0) return `map fd ${imm} is negative`;
+        if (src === Pseudo.BTF_ID && (insn.imm2 ?? 0) < 0) return `BTF object fd ${insn.imm2} is negative`;
         return zero(insn, 'off');
       }
       const mode = modeOf(opcode);
