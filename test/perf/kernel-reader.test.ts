@@ -2,6 +2,7 @@ import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { kernelTest } from '../helpers/kernel.ts';
 import { PerfEventArrayReader, RingBufferReader, type RecordReader } from '../../src/perf/index.ts';
+import { ffi } from '../../src/syscalls/index.ts';
 import { CounterChecker, CounterFixture } from './counter-fixture.ts';
 import { decodeCounter } from './counter-program.ts';
 
@@ -19,7 +20,11 @@ async function until(predicate: () => boolean, timeoutMs: number): Promise<boole
   return true;
 }
 
-const openFds = (): number => readdirSync('/proc/self/fd').length;
+/** Open fds of this process; loads the FFI backend first, whose own fds live as long as it does. */
+function openFds(): number {
+  ffi();
+  return readdirSync('/proc/self/fd').length;
+}
 
 /** Bursts of synchronous getppid calls; between bursts the reader drains on its own wake-ups/timer. */
 async function burst(fixture: CounterFixture, reader: RecordReader, total: number): Promise<void> {
