@@ -130,7 +130,8 @@ async function main(): Promise<void> {
   }
   for (const notice of tracer.notices) process.stderr.write(`${PROGRAM}: ${notice}\n`);
   // The header is the ready signal: the probes are attached once it is out.
-  if (!options.json) process.stdout.write(`${formatter.header()}\n`);
+  if (options.json) process.stderr.write('Tracing TCP accepts: one JSON object per line. Ctrl-C to end.\n');
+  else process.stdout.write(`${formatter.header()}\n`);
   if (options.durationSeconds !== undefined) {
     setTimeout(() => shutdown(0), options.durationSeconds * 1000);
   }

@@ -211,6 +211,15 @@ export class TcpAcceptTracer {
       owners?.rescan();
       const onEvent = options.onEvent;
       const pid = options.pid;
+      // Each drain reads the rings one CPU after another; events of one drain are delivered
+      // in timestamp order once it is done (a microtask runs right after the synchronous drain).
+      let batch: AcceptEvent[] = [];
+      const deliver = () => {
+        const events = batch;
+        batch = [];
+        if (events.length > 1) events.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+        for (const event of events) onEvent(event);
+      };
       const onRecord = (_cpu: number, bytes: Uint8Array) => {
         const event = decodeRecord(bytes);
         if (owners !== undefined) {
@@ -219,7 +228,8 @@ export class TcpAcceptTracer {
           event.pid = owner?.pid;
           event.comm = owner?.comm;
         }
-        onEvent(event);
+        if (batch.length === 0) queueMicrotask(deliver);
+        batch.push(event);
       };
       // The reader goes first, so that nothing the programs write before it exists is lost.
       let tracer: TcpAcceptTracer | undefined;

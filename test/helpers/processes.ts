@@ -71,9 +71,9 @@ export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}): Tracer
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
-  const headerTest = (line: string) => /PID\s+COMM/.test(line) || line.startsWith('{');
   const ready = Promise.race([
-    stdout.waitFor(headerTest, 20_000, 'the header'),
+    stdout.waitFor((line) => /PID\s+COMM/.test(line), 20_000, 'the header'),
+    stderr.waitFor((line) => line.startsWith('Tracing TCP accepts'), 20_000, 'the ready line'),
     exited.then((code) => { throw new Error(`tracer exited (${code}) before its header; stderr:\n${stderr.lines.join('\n')}`); }),
   ]);
   ready.catch(() => {});

@@ -8,14 +8,15 @@ usage: tcp_server.py --family 4|6 [--host ADDR] [--port N] [--count N]
                      [--delay-ms MS] [--wait-file PATH] [--syscall accept|accept4] [--comm NAME]
 Prints "LISTEN <port>" once listening, then "ACCEPTED <peer_port>" per connection.
 """
-import argparse, ctypes, os, socket, sys, time
+import argparse, ctypes, os, select, socket, sys, time
 
 p = argparse.ArgumentParser()
 p.add_argument('--family', type=int, default=4)
 p.add_argument('--host', default=None)
 p.add_argument('--port', type=int, default=0)
 p.add_argument('--count', type=int, default=1)
-p.add_argument('--delay-ms', type=int, default=0, help='sleep before each accept()')
+p.add_argument('--delay-ms', type=int, default=0,
+               help='once a connection is queued, sleep this long before accept(): it waits in the accept queue')
 p.add_argument('--wait-file', default=None, help='wait until this file exists before accepting')
 p.add_argument('--syscall', choices=['accept', 'accept4'], default='accept4')
 p.add_argument('--comm', default=None, help='set the process comm (prctl PR_SET_NAME)')
@@ -39,6 +40,7 @@ if args.wait_file:
 
 for _ in range(args.count):
     if args.delay_ms:
+        select.select([srv], [], [])  # a connection has completed its handshake
         time.sleep(args.delay_ms / 1000)
     if args.syscall == 'accept':
         fd = libc.accept(srv.fileno(), None, None)  # the old accept(2), not accept4
