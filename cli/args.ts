@@ -23,10 +23,13 @@ export interface Options {
   durationSeconds: number | undefined;
   ebpf: boolean;
   ffi: 'koffi' | 'ffi-napi' | undefined;
+  /** Data pages per CPU ring (a power of two); default 64. */
+  ringPages: number | undefined;
 }
 
 export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-q] [--json]
-                    [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]`;
+                    [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]
+                    [--ring-pages N]`;
 
 export const HELP = `${USAGE}
 
@@ -52,6 +55,15 @@ options:
   --duration SECONDS    stop after SECONDS (a positive number)
   --ebpf                print the BPF programs as annotated assembly and exit
   --ffi BACKEND         FFI backend: koffi (default) or ffi-napi
+  --ring-pages N        perf ring size per CPU in 4 KiB pages, a power of two from 1 to
+                        4096 (default 64); raise it if "Possibly lost" appears
+
+environment:
+  TS_TCPACCEPT_BTF      kernel BTF file (default /sys/kernel/btf/vmlinux); when it cannot
+                        be read, ts-tcpaccept falls back to --handshake mode with a notice
+  TS_TCPACCEPT_TRACEFS  tracefs root (default: /sys/kernel/tracing, then
+                        /sys/kernel/debug/tracing, mounting tracefs if neither has events/)
+  TS_TCPACCEPT_FFI      FFI backend, as --ffi
 
 examples:
   ts-tcpaccept               # trace all TCP accepts
@@ -81,6 +93,7 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   duration: { takesValue: true },
   ebpf: { takesValue: false },
   ffi: { takesValue: true },
+  'ring-pages': { takesValue: true },
 };
 
 const SHORT: Readonly<Record<string, string>> = {
@@ -142,6 +155,7 @@ export function defaultOptions(): Options {
     durationSeconds: undefined,
     ebpf: false,
     ffi: undefined,
+    ringPages: undefined,
   };
 }
 
@@ -176,6 +190,12 @@ export function parseArgs(argv: readonly string[]): Options {
         }
         options.ffi = value;
         break;
+      case 'ring-pages': {
+        const pages = parseWholeNumber(shown, value!, 1, 4096);
+        if ((pages & (pages - 1)) !== 0) throw new UsageError(`${shown}: ${pages} is not a power of two (1, 2, 4, … 4096)`);
+        options.ringPages = pages;
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${shown}`);
     }

@@ -31,6 +31,14 @@ function parseOrExit(argv: string[]): Options {
   }
 }
 
+/** Where to find BTF and tracefs, when the environment says otherwise than the defaults. */
+function kernelPaths(): { btfPath?: string; tracefsRoot?: string } {
+  const paths: { btfPath?: string; tracefsRoot?: string } = {};
+  if (process.env.TS_TCPACCEPT_BTF) paths.btfPath = process.env.TS_TCPACCEPT_BTF;
+  if (process.env.TS_TCPACCEPT_TRACEFS) paths.tracefsRoot = process.env.TS_TCPACCEPT_TRACEFS;
+  return paths;
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -45,7 +53,7 @@ async function main(): Promise<void> {
 
   if (options.ebpf) {
     try {
-      process.stdout.write(describePlan(planPrograms(options)));
+      process.stdout.write(describePlan(planPrograms({ ...options, ...kernelPaths() })));
     } catch (error) {
       fail(errorText(error), 1);
     }
@@ -118,6 +126,8 @@ async function main(): Promise<void> {
       ipVersion: options.ipVersion,
       queueWait: options.queueWait,
       handshake: options.handshake,
+      ...kernelPaths(),
+      ...(options.ringPages === undefined ? {} : { ring: { dataPages: options.ringPages } }),
       onEvent,
       onLost: (count) => process.stderr.write(`Possibly lost ${count} samples\n`),
       onError: (error) => {

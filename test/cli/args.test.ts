@@ -22,6 +22,11 @@ t.test('every flag, short and long', async (t) => {
   t.equal(parseArgs(['-h']).help, true);
 });
 
+t.test('--ring-pages', async (t) => {
+  t.equal(parseArgs(['--ring-pages', '1']).ringPages, 1);
+  t.equal(parseArgs(['--ring-pages=256']).ringPages, 256);
+});
+
 t.test('bundled short flags and attached values', async (t) => {
   const o = parseArgs(['-Ttq', '-p123', '-P8080']);
   t.same([o.clockTime, o.relativeTime, o.queueWait, o.pid, o.ports], [true, true, true, 123, [8080]]);
@@ -67,6 +72,9 @@ const bad: Array<[string[], RegExp]> = [
   [['--'], /no positional arguments/],
   [['--constructor'], /unknown option --constructor/],
   [['--ebpf', '--duration', '1'], /cannot be combined/],
+  [['--ring-pages', '3'], /not a power of two/],
+  [['--ring-pages', '0'], /out of range/],
+  [['--ring-pages', '8192'], /out of range/],
 ];
 for (const [argv, message] of bad) {
   t.test(`rejects ${JSON.stringify(argv)}`, async (t) => {

@@ -1,7 +1,7 @@
 // The real CLI against real sockets: a Python server making blocking accept4()/accept() calls
 // in its own process, clients from this process, ts-tcpaccept as a third process. Every test
 // filters on its own ports, so other traffic cannot disturb it.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,7 @@ async function leftovers(before: { progs: Set<number>; maps: Set<number> }): Pro
 }
 
 /** Stops the tracer and checks it exited 0 and left no program or map of its own loaded. */
-async function stopAndCheckClean(t: Tap.Test, tracer: Tracer, before: { progs: Set<number>; maps: Set<number> }, signal: NodeJS.Signals = 'SIGINT') {
+async function stopAndCheckClean(t: Test, tracer: Tracer, before: { progs: Set<number>; maps: Set<number> }, signal: NodeJS.Signals = 'SIGINT') {
   const code = await tracer.stop(signal);
   t.equal(code, 0, `exit code after ${signal}`);
   t.same(await leftovers(before), { progs: [], maps: [] }, 'no program or map left loaded');
@@ -69,8 +69,6 @@ async function stopAndCheckClean(t: Tap.Test, tracer: Tracer, before: { progs: S
 
 const snapshot = () => ({ progs: new Set(loadedProgramIds()), maps: new Set(loadedMapIds()) });
 
-// tap's Test type, without importing tap's internals by name.
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0]; }
 
 t.test('IPv4 and IPv6: one line per accept, with the server PID and COMM', kernelTest(), async (t) => {
   const v4 = await startServer({ family: 4, count: 3, comm: 'srv-four' });
