@@ -10,3 +10,4 @@ export * from './probe/layout.ts';
 export * from './probe/tracer.ts';
 export * from './probe/clock.ts';
 export * from './probe/privileges.ts';
+export * from './probe/tracepoint-program.ts';

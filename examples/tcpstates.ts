@@ -1,0 +1,406 @@
+#!/usr/bin/env node
+// tcpstates: every TCP state change on this host, with the time the socket spent in the state
+// it leaves — libbpf-tools' tcpstates, rebuilt on the ts-tcpaccept library alone. Everything
+// comes from the package root: if this file ever needs a deeper import, the public API is
+// missing something.
+//
+//   node --import tsx examples/tcpstates.ts [-4 | -6] [-L PORTS] [-D PORTS] [-T] [--ebpf]
+//
+// One program on sock:inet_sock_set_state filters in the kernel (protocol, family, ports),
+// times each socket's states in an LRU hash keyed by the socket's address, and writes a
+// 72-byte record to this CPU's perf ring. The state change runs in whatever context the kernel
+// made it (often softirq), so no PID is recorded: it would belong to whoever was on the CPU.
+import { parseArgs } from 'node:util';
+import {
+  MapType,
+  PerfEventArrayReader,
+  TCP_STATE_NAMES,
+  createMap,
+  createPerfEventArray,
+  formatIpv6,
+  loadTracepointProgram,
+  monotonicToWallClockMs,
+  parse,
+  readTracepointFormat,
+  type BpfMap,
+  type FormatField,
+  type Program,
+  type TracepointFormat,
+} from '../src/index.ts';
+
+const USAGE = 'usage: tcpstates [-h] [-4 | -6] [-L PORTS] [-D PORTS] [-T] [--ebpf]';
+const HELP = `${USAGE}
+
+Trace TCP state changes: one line per transition, with the milliseconds the socket spent in
+the state it leaves (0.000 when its previous change was not seen). Needs root.
+
+options:
+  -h, --help          show this help and exit
+  -4, --ipv4          only IPv4 sockets
+  -6, --ipv6          only IPv6 sockets
+  -L, --localport P   only these local ports, comma separated (e.g. 80,443)
+  -D, --remoteport P  only these remote ports, comma separated
+  -T, --time          prefix each line with the wall-clock time (HH:MM:SS)
+  --ebpf              print the BPF program as annotated assembly and exit`;
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const IPPROTO_TCP = 6;
+const TCP_CLOSE = 7;
+const BPF_ANY = 0;
+/** Sockets timed at once; the LRU hash forgets the least recently changed beyond that. */
+const TIMESTAMP_ENTRIES = 10240;
+
+// ---------------------------------------------------------------------------------------------
+// The record the program writes and the decoder reads (72 bytes, every field naturally aligned).
+// ---------------------------------------------------------------------------------------------
+const RECORD = {
+  skaddr: 0, //          u64  struct sock *: SKADDR, and the key of the timestamps map
+  timestampNs: 8, //     u64  bpf_ktime_get_ns() at the change
+  deltaNs: 16, //        u64  time in the old state; 0 when the previous change was not seen
+  oldstate: 24, //       u32
+  newstate: 28, //       u32
+  family: 32, //         u16
+  localPort: 34, //      u16  host byte order
+  remotePort: 36, //     u16  host byte order
+  padding: 38, //        u16  zeroed, so no stale stack bytes reach user space
+  localAddr: 40, //      u8[16]  IPv4 in the first 4 bytes
+  remoteAddr: 56, //     u8[16]
+} as const;
+const RECORD_SIZE = 72;
+
+// Stack frame: the record at [r10 - 72, r10), then 8 bytes each for the map value and key.
+const REC = -RECORD_SIZE;
+const VALUE = REC - 8;
+const KEY = VALUE - 8;
+
+interface Options {
+  ipVersion: 4 | 6 | undefined;
+  localPorts: number[];
+  remotePorts: number[];
+  time: boolean;
+  ebpf: boolean;
+}
+
+function sizeName(size: number): string {
+  switch (size) {
+    case 1: return 'u8';
+    case 2: return 'u16';
+    case 4: return 'u32';
+    case 8: return 'u64';
+    default: throw new RangeError(`no single load of ${size} bytes`);
+  }
+}
+
+/** `r10 - 72` for -72: the verifier's spelling of a stack address. */
+function fp(offset: number): string {
+  return offset < 0 ? `r10 - ${-offset}` : `r10 + ${offset}`;
+}
+
+/** A load of one tracepoint field, whatever its size on this kernel (protocol was u8 before 5.6). */
+function load(register: string, field: FormatField): string {
+  return `${register} = *(${sizeName(field.size)} *)(r6 + ${field.offset})`;
+}
+
+/**
+ * Copies a tracepoint array field to the stack with the widest loads both alignments allow:
+ * the verifier rejects a context read that is not aligned to its size.
+ */
+function copy(field: FormatField, length: number, to: number): string {
+  const lines: string[] = [];
+  for (let done = 0; done < length; ) {
+    let size = 8;
+    while (size > 1 && (size > length - done || (field.offset + done) % size !== 0 || (to + done) % size !== 0)) size /= 2;
+    lines.push(`r1 = *(${sizeName(size)} *)(r6 + ${field.offset + done})    // ${field.name}, bytes ${done}..${done + size - 1}`);
+    lines.push(`*(${sizeName(size)} *)(${fp(to + done)}) = r1`);
+    done += size;
+  }
+  return lines.join('\n');
+}
+
+/** A `-L`/`-D` check: leave unless the port in r1 is a key of `map`. */
+function portFilter(map: string, what: string): string {
+  return `
+*(u16 *)(${fp(KEY)}) = r1                     // key: the ${what} port
+r1 = map[${map}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_lookup_elem
+if r0 == 0 goto out                           // a ${what} port nobody asked for`;
+}
+
+/** The program, as text: offsets from the tracepoint's format file, filters from the options. */
+function tcpstatesProgramText(tp: TracepointFormat, options: Options): string {
+  const f = (name: string) => tp.field(name);
+  const family =
+    options.ipVersion === 4 ? `if r7 != ${AF_INET} goto out                  // -4`
+    : options.ipVersion === 6 ? `if r7 != ${AF_INET6} goto out                 // -6`
+    : `if r7 == ${AF_INET} goto family_ok
+if r7 != ${AF_INET6} goto out
+family_ok:`;
+  return `
+// sock:inet_sock_set_state — one record per TCP state change.
+r6 = r1                                       // r6 = tracepoint record; survives helper calls
+${load('r1', f('protocol'))}                  // protocol
+if r1 != ${IPPROTO_TCP} goto out                          // TCP only: SCTP and MPTCP sockets change state here too
+${load('r7', f('family'))}                  // r7 = family
+${family}
+${load('r1', f('sport'))}                  // sport: the local port, host byte order
+*(u16 *)(${fp(REC + RECORD.localPort)}) = r1
+${options.localPorts.length > 0 ? portFilter('sports', 'local') : ''}
+${load('r1', f('dport'))}                  // dport: the remote port, host byte order
+*(u16 *)(${fp(REC + RECORD.remotePort)}) = r1
+${options.remotePorts.length > 0 ? portFilter('dports', 'remote') : ''}
+${load('r1', f('skaddr'))}                   // skaddr: which socket
+*(u64 *)(${fp(REC + RECORD.skaddr)}) = r1     // SKADDR, and the key of the timestamps map
+call bpf_ktime_get_ns
+r8 = r0                                       // r8 = now; survives helper calls
+*(u64 *)(${fp(REC + RECORD.timestampNs)}) = r0
+*(u64 *)(${fp(REC + RECORD.deltaNs)}) = 0     // unless the previous change was seen
+r1 = map[timestamps] ll
+r2 = r10
+r2 += ${REC + RECORD.skaddr}                  // key: skaddr, already in the record
+call bpf_map_lookup_elem
+if r0 == 0 goto first_seen                    // new socket, or its last change predates us
+r1 = *(u64 *)(r0 + 0)                         // when the socket entered its old state
+r2 = r8
+r2 -= r1
+*(u64 *)(${fp(REC + RECORD.deltaNs)}) = r2    // time spent in the old state
+first_seen:
+${load('r1', f('oldstate'))}                  // oldstate
+*(u32 *)(${fp(REC + RECORD.oldstate)}) = r1
+${load('r9', f('newstate'))}                  // r9 = newstate
+*(u32 *)(${fp(REC + RECORD.newstate)}) = r9
+*(u16 *)(${fp(REC + RECORD.family)}) = r7
+*(u16 *)(${fp(REC + RECORD.padding)}) = 0
+if r9 == ${TCP_CLOSE} goto forget                          // TCP_CLOSE: the socket is done with
+*(u64 *)(${fp(VALUE)}) = r8                    // value: when it entered the new state
+r1 = map[timestamps] ll
+r2 = r10
+r2 += ${REC + RECORD.skaddr}
+r3 = r10
+r3 += ${VALUE}
+r4 = ${BPF_ANY}                                         // BPF_ANY: create or replace
+call bpf_map_update_elem
+goto addresses
+forget:
+r1 = map[timestamps] ll
+r2 = r10
+r2 += ${REC + RECORD.skaddr}
+call bpf_map_delete_elem                      // free the slot now rather than by LRU eviction
+addresses:
+if r7 == ${AF_INET6} goto ipv6
+*(u64 *)(${fp(REC + RECORD.localAddr + 8)}) = 0     // IPv4 fills 4 of the 16 address bytes: zero the rest
+*(u32 *)(${fp(REC + RECORD.localAddr + 4)}) = 0
+*(u64 *)(${fp(REC + RECORD.remoteAddr + 8)}) = 0
+*(u32 *)(${fp(REC + RECORD.remoteAddr + 4)}) = 0
+${copy(f('saddr'), 4, REC + RECORD.localAddr)}
+${copy(f('daddr'), 4, REC + RECORD.remoteAddr)}
+goto emit
+ipv6:
+${copy(f('saddr_v6'), 16, REC + RECORD.localAddr)}
+${copy(f('daddr_v6'), 16, REC + RECORD.remoteAddr)}
+emit:
+r1 = r6                                       // ctx
+r2 = map[events] ll
+r3 = 0xffffffff ll                            // BPF_F_CURRENT_CPU: this CPU's ring
+r4 = r10
+r4 += ${REC}
+r5 = ${RECORD_SIZE}
+call bpf_perf_event_output
+out:
+r0 = 0
+exit
+`;
+}
+
+/** One state change, decoded. */
+interface StateChange {
+  skaddr: bigint;
+  timestampNs: bigint;
+  /** Nanoseconds spent in oldstate; 0n when the previous change was not seen. */
+  deltaNs: bigint;
+  oldstate: string;
+  newstate: string;
+  ipVersion: 4 | 6;
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+}
+
+function decodeStateChange(bytes: Uint8Array): StateChange {
+  if (bytes.length < RECORD_SIZE) throw new RangeError(`record of ${bytes.length} bytes, expected ${RECORD_SIZE}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const state = (offset: number) => {
+    const value = view.getUint32(offset, true);
+    return TCP_STATE_NAMES[value] ?? String(value);
+  };
+  const ipVersion = view.getUint16(RECORD.family, true) === AF_INET6 ? 6 : 4;
+  const address = (offset: number) => (ipVersion === 6 ? formatIpv6(bytes, offset) : bytes.subarray(offset, offset + 4).join('.'));
+  return {
+    skaddr: view.getBigUint64(RECORD.skaddr, true),
+    timestampNs: view.getBigUint64(RECORD.timestampNs, true),
+    deltaNs: view.getBigUint64(RECORD.deltaNs, true),
+    oldstate: state(RECORD.oldstate),
+    newstate: state(RECORD.newstate),
+    ipVersion,
+    localAddr: address(RECORD.localAddr),
+    localPort: view.getUint16(RECORD.localPort, true),
+    remoteAddr: address(RECORD.remoteAddr),
+    remotePort: view.getUint16(RECORD.remotePort, true),
+  };
+}
+
+function endpoint(ipVersion: 4 | 6, address: string, port: number): string {
+  return ipVersion === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+const HEADER = `${'SKADDR'.padEnd(16)} ${'LADDR:LPORT'.padEnd(21)} ${'RADDR:RPORT'.padEnd(21)} ${'OLDSTATE'.padEnd(12)}-> ${'NEWSTATE'.padEnd(12)} ${'MS'.padStart(9)}`;
+
+function formatStateChange(change: StateChange): string {
+  const ms = (Number(change.deltaNs) / 1e6).toFixed(3);
+  return [
+    change.skaddr.toString(16).padStart(16, '0'),
+    endpoint(change.ipVersion, change.localAddr, change.localPort).padEnd(21),
+    endpoint(change.ipVersion, change.remoteAddr, change.remotePort).padEnd(21),
+    `${change.oldstate.padEnd(12)}-> ${change.newstate.padEnd(12)}`,
+    ms.padStart(9),
+  ].join(' ');
+}
+
+class UsageError extends Error {}
+
+function ports(text: string, option: string): number[] {
+  return text.split(',').map((part) => {
+    const port = Number(part.trim());
+    if (!/^\d+$/.test(part.trim()) || port < 1 || port > 65535) throw new UsageError(`${option}: "${part}" is not a port (1-65535)`);
+    return port;
+  });
+}
+
+function parseOptions(argv: string[]): Options & { help: boolean } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ipv4: { type: 'boolean', short: '4' },
+        ipv6: { type: 'boolean', short: '6' },
+        localport: { type: 'string', short: 'L', multiple: true },
+        remoteport: { type: 'string', short: 'D', multiple: true },
+        time: { type: 'boolean', short: 'T' },
+        ebpf: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.ipv4 && values.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  return {
+    help: values.help === true,
+    ipVersion: values.ipv4 ? 4 : values.ipv6 ? 6 : undefined,
+    localPorts: (values.localport ?? []).flatMap((text) => ports(text, '-L')),
+    remotePorts: (values.remoteport ?? []).flatMap((text) => ports(text, '-D')),
+    time: values.time === true,
+    ebpf: values.ebpf === true,
+  };
+}
+
+/** A hash map whose keys are the wanted ports (u16, host order), for -L and -D. */
+function portMap(name: string, wanted: number[]): BpfMap {
+  const map = createMap({ type: MapType.Hash, name, keySize: 2, valueSize: 1, maxEntries: wanted.length });
+  try {
+    for (const port of wanted) map.update(Uint8Array.of(port & 0xff, port >> 8), Uint8Array.of(1));
+  } catch (error) {
+    map.close();
+    throw error;
+  }
+  return map;
+}
+
+function wallClock(timestampNs: bigint): string {
+  return new Date(monotonicToWallClockMs(timestampNs)).toTimeString().slice(0, 8);
+}
+
+function main(): void {
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${USAGE}\ntcpstates: error: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const tp = readTracepointFormat('sock', 'inet_sock_set_state');
+  const program: Program = parse(tcpstatesProgramText(tp, options));
+  if (options.ebpf) {
+    process.stdout.write(`// tcpstates program (BPF_PROG_TYPE_TRACEPOINT, ${program.instructionCount} instructions)\n`);
+    process.stdout.write(`// attached to: tracepoint:${tp.group}:${tp.event}; maps: ${program.mapNames.join(', ')}\n`);
+    process.stdout.write(program.disassemble());
+    return;
+  }
+
+  // Owners in creation order; closed in reverse, so links go before programs and maps.
+  const owned: Array<{ close(): void }> = [];
+  const closeAll = () => {
+    for (const owner of owned.splice(0).reverse()) owner.close();
+  };
+  try {
+    const events = createPerfEventArray('tcpstates_evts');
+    owned.push(events);
+    const maps: Record<string, BpfMap> = { events };
+    maps.timestamps = createMap({ type: MapType.LruHash, name: 'tcpstates_ts', keySize: 8, valueSize: 8, maxEntries: TIMESTAMP_ENTRIES });
+    owned.push(maps.timestamps);
+    if (options.localPorts.length > 0) owned.push((maps.sports = portMap('tcpstates_lport', options.localPorts)));
+    if (options.remotePorts.length > 0) owned.push((maps.dports = portMap('tcpstates_rport', options.remotePorts)));
+
+    // A drain reads the CPUs' rings one after the other; sorting what one drain delivered by
+    // time puts changes that happened on different CPUs back in order.
+    let batch: StateChange[] = [];
+    const flush = () => {
+      const changes = batch.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+      batch = [];
+      const lines = changes.map((c) => (options.time ? `${wallClock(c.timestampNs)} ` : '') + formatStateChange(c));
+      process.stdout.write(`${lines.join('\n')}\n`);
+    };
+    // The reader exists before the program runs, so nothing written in between is lost.
+    owned.push(
+      new PerfEventArrayReader(events, {
+        onRecord: (_cpu, bytes) => {
+          if (batch.length === 0) queueMicrotask(flush);
+          batch.push(decodeStateChange(bytes));
+        },
+        onLost: (_cpu, count) => process.stderr.write(`Possibly lost ${count} samples\n`),
+        onError: (error) => {
+          process.stderr.write(`tcpstates: ${error.message}\n`);
+          closeAll();
+          process.exit(1);
+        },
+      }),
+    );
+    owned.push(loadTracepointProgram({ name: 'tcpstates', program, attachTo: tp, maps }));
+  } catch (error) {
+    closeAll();
+    process.stderr.write(`tcpstates: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+
+  const stop = () => {
+    closeAll();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // The header is the ready signal: the program is attached once it is out.
+  process.stdout.write(`${options.time ? 'TIME     ' : ''}${HEADER}\n`);
+}
+
+main();
