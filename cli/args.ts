@@ -1,6 +1,7 @@
 // Command-line parsing for ts-tcpaccept. Pure: it turns argv into Options or a UsageError
 // whose one-line message the CLI prints before exiting 2 — before any kernel object exists.
 // Values only ever become numbers checked against their range; no argument becomes code.
+import { isIPv4, isIPv6 } from 'node:net';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -25,11 +26,24 @@ export interface Options {
   ffi: 'koffi' | 'ffi-napi' | undefined;
   /** Data pages per CPU ring (a power of two); default 64. */
   ringPages: number | undefined;
+  /** --metrics: where to serve Prometheus metrics over HTTP. */
+  metrics: ListenAddress | undefined;
+  /** --quiet: no per-event output (metrics only). */
+  quiet: boolean;
+  /** --cgroup: a cgroup v2 directory; only accepts by tasks in exactly that cgroup. */
+  cgroupPath: string | undefined;
+}
+
+/** An address to listen on: a host name, an IPv4 address or an IPv6 address (without brackets). */
+export interface ListenAddress {
+  host: string;
+  /** 0 lets the kernel choose; the CLI prints the port it got. */
+  port: number;
 }
 
 export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-q] [--json]
                     [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]
-                    [--ring-pages N]`;
+                    [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]`;
 
 export const HELP = `${USAGE}
 
@@ -57,6 +71,19 @@ options:
   --ffi BACKEND         FFI backend: koffi (default) or ffi-napi
   --ring-pages N        perf ring size per CPU in 4 KiB pages, a power of two from 1 to
                         4096 (default 64); raise it if "Possibly lost" appears
+  --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics: accepted
+                        connections by local port, family and server comm, accept-queue
+                        wait histogram by local port (10 us .. 10 s), lost samples, events
+                        per second, build info. Binds only ADDR (0.0.0.0 for every IPv4
+                        interface, [::] for every interface, IPv6 in brackets); port 0
+                        picks a free port. The address is printed on stderr. Measures the
+                        queue wait as -q does (the table shows it only with -q)
+  --quiet               no per-event output, metrics only (needs --metrics)
+  --cgroup PATH         only accepts by tasks in this cgroup v2 directory (exactly that
+                        cgroup, not its children), checked in the kernel with
+                        bpf_get_current_cgroup_id, e.g. a container's cgroup from the 0::
+                        line of /proc/<pid>/cgroup under /sys/fs/cgroup (or
+                        /sys/fs/cgroup/unified on hybrid hosts). Not with --handshake
 
 environment:
   TS_TCPACCEPT_BTF      kernel BTF file (default /sys/kernel/btf/vmlinux); when it cannot
@@ -71,6 +98,8 @@ examples:
   ts-tcpaccept -p 181        # only PID 181
   ts-tcpaccept -P 80,443     # only local ports 80 and 443
   ts-tcpaccept --json | jq   # machine-readable events
+  ts-tcpaccept --metrics 127.0.0.1:9100 --quiet   # Prometheus metrics only
+  ts-tcpaccept --cgroup /sys/fs/cgroup/unified/system.slice/nginx.service
 
 exit status: 0 after SIGINT, SIGTERM, SIGPIPE or --duration; 1 on a runtime error
 (e.g. not permitted); 2 on a usage error.`;
@@ -94,6 +123,9 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   ebpf: { takesValue: false },
   ffi: { takesValue: true },
   'ring-pages': { takesValue: true },
+  metrics: { takesValue: true },
+  quiet: { takesValue: false },
+  cgroup: { takesValue: true },
 };
 
 const SHORT: Readonly<Record<string, string>> = {
@@ -141,6 +173,39 @@ function parseDuration(flag: string, text: string): number {
   return value;
 }
 
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** host:port, [ipv6]:port; a missing host is refused so that nothing binds where nobody said. */
+export function parseListenAddress(flag: string, text: string): ListenAddress {
+  let host: string;
+  let portText: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') {
+      throw new UsageError(`${flag}: expected [IPv6]:PORT, e.g. [::1]:9100, got ${JSON.stringify(text)}`);
+    }
+    host = text.slice(1, close);
+    portText = text.slice(close + 2);
+    if (!isIPv6(host)) throw new UsageError(`${flag}: ${JSON.stringify(host)} is not an IPv6 address`);
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon < 0) throw new UsageError(`${flag}: expected ADDR:PORT, e.g. 127.0.0.1:9100, got ${JSON.stringify(text)}`);
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (host.includes(':')) {
+      throw new UsageError(`${flag}: put an IPv6 address in brackets, e.g. [${host}]:${portText}`);
+    }
+    if (host === '') {
+      throw new UsageError(`${flag}: give the address to bind, e.g. 127.0.0.1:${portText || 9100} (0.0.0.0 for every IPv4 interface)`);
+    }
+    if (!isIPv4(host) && (/^[0-9.]+$/.test(host) || !HOST_NAME.test(host))) {
+      throw new UsageError(`${flag}: ${JSON.stringify(host)} is neither an IPv4 address nor a host name`);
+    }
+  }
+  if (portText === '') throw new UsageError(`${flag}: missing port after ${JSON.stringify(text)} (0 picks a free one)`);
+  return { host, port: parseWholeNumber(flag, portText, 0, 65535) };
+}
+
 export function defaultOptions(): Options {
   return {
     help: false,
@@ -156,6 +221,9 @@ export function defaultOptions(): Options {
     ebpf: false,
     ffi: undefined,
     ringPages: undefined,
+    metrics: undefined,
+    quiet: false,
+    cgroupPath: undefined,
   };
 }
 
@@ -196,6 +264,12 @@ export function parseArgs(argv: readonly string[]): Options {
         options.ringPages = pages;
         break;
       }
+      case 'metrics': options.metrics = parseListenAddress(shown, value!); break;
+      case 'quiet': options.quiet = true; break;
+      case 'cgroup':
+        if (value === '') throw new UsageError(`${shown}: expected a cgroup v2 directory, got an empty value`);
+        options.cgroupPath = value;
+        break;
       default:
         throw new UsageError(`unknown option ${shown}`);
     }
@@ -240,6 +314,15 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.json) options.queueWait = true;
   if (options.ebpf && options.durationSeconds !== undefined) {
     throw new UsageError('--ebpf prints the programs and exits; it cannot be combined with --duration');
+  }
+  if (options.quiet && options.metrics === undefined) {
+    throw new UsageError('--quiet leaves the metrics as the only output: it needs --metrics ADDR:PORT');
+  }
+  if (options.quiet && options.json) throw new UsageError('--quiet turns the per-event output off: it cannot be combined with --json');
+  if (options.cgroupPath !== undefined && options.handshake) {
+    throw new UsageError('--cgroup cannot be combined with --handshake: handshakes complete in softirq ' +
+      "context, where the current task (and so its cgroup) is whatever ran on that CPU, not the server; " +
+      'use accept mode (the default), or -p PID');
   }
   return options;
 }

@@ -3,6 +3,8 @@
 import { hostname } from 'node:os';
 import {
   TcpAcceptTracer,
+  backendNameFromEnv,
+  cgroupIdOfPath,
   describePlan,
   planPrograms,
   monotonicToWallClockMs,
@@ -11,8 +13,16 @@ import {
 } from '../src/index.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { TableFormatter, toJson } from './format.ts';
+import { AcceptMetrics, packageVersion, serveMetrics, type MetricsServer } from './metrics.ts';
 
 const PROGRAM = 'ts-tcpaccept';
+
+/**
+ * Longest a record may sit in a perf ring before it is read (the reader's flush timer; the
+ * kernel wakes us early once a quarter of a ring fills). Every line then reaches stdout within
+ * about this long of the accept, which is what a log shipper tailing --json sees.
+ */
+const RING_FLUSH_INTERVAL_MS = 50;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${PROGRAM}: ${message}\n`);
@@ -51,9 +61,30 @@ async function main(): Promise<void> {
   }
   if (options.ffi !== undefined) process.env.TS_TCPACCEPT_FFI = options.ffi;
 
+  let cgroupId: bigint | undefined;
+  if (options.cgroupPath !== undefined) {
+    try {
+      cgroupId = cgroupIdOfPath(options.cgroupPath);
+    } catch (error) {
+      process.stderr.write(`${USAGE}\n`);
+      fail(`error: --cgroup: ${errorText(error)}`, 2);
+    }
+  }
+  // The queue-wait histogram is one of the metrics, so --metrics measures it as -q does; the
+  // table still shows the QWAIT column only when -q asked for it.
+  const measureQueueWait = options.queueWait || options.metrics !== undefined;
+  const tracerFilters = {
+    pid: options.pid,
+    ports: options.ports,
+    ipVersion: options.ipVersion,
+    queueWait: measureQueueWait,
+    handshake: options.handshake,
+    cgroupId,
+  };
+
   if (options.ebpf) {
     try {
-      process.stdout.write(describePlan(planPrograms({ ...options, ...kernelPaths() })));
+      process.stdout.write(describePlan(planPrograms({ ...tracerFilters, ...kernelPaths() })));
     } catch (error) {
       fail(errorText(error), 1);
     }
@@ -62,6 +93,18 @@ async function main(): Promise<void> {
 
   const privilegeProblem = missingPrivilegesReason();
   if (privilegeProblem !== undefined) fail(privilegeProblem, 1);
+
+  // Listen before loading anything: a port that is taken should fail before the probes attach.
+  let metrics: AcceptMetrics | undefined;
+  let metricsServer: MetricsServer | undefined;
+  if (options.metrics !== undefined) {
+    metrics = new AcceptMetrics({ processMetrics: true });
+    try {
+      metricsServer = await serveMetrics(metrics, options.metrics);
+    } catch (error) {
+      fail(errorText(error), 1);
+    }
+  }
 
   const formatter = new TableFormatter(options);
   const host = hostname();
@@ -96,6 +139,7 @@ async function main(): Promise<void> {
       // stdout is gone (EPIPE): nothing more to say there.
     }
     try {
+      metricsServer?.close();
       tracer?.close();
     } finally {
       process.exit(code);
@@ -115,21 +159,27 @@ async function main(): Promise<void> {
   });
 
   const onEvent = (event: AcceptEvent) => {
+    // Our own accepts are the metrics scrapes: reporting them would only measure the scraper.
+    if (metricsServer !== undefined && event.pid === process.pid) return;
+    metrics?.recordEvent(event);
+    if (options.quiet) return;
     const context = { wallTimeMs: monotonicToWallClockMs(event.timestampNs), hostname: host };
     emit(options.json ? JSON.stringify(toJson(event, context)) : formatter.row(event, context));
   };
 
   try {
     tracer = TcpAcceptTracer.open({
-      pid: options.pid,
-      ports: options.ports,
-      ipVersion: options.ipVersion,
-      queueWait: options.queueWait,
-      handshake: options.handshake,
+      ...tracerFilters,
       ...kernelPaths(),
-      ...(options.ringPages === undefined ? {} : { ring: { dataPages: options.ringPages } }),
+      ring: {
+        flushIntervalMs: RING_FLUSH_INTERVAL_MS,
+        ...(options.ringPages === undefined ? {} : { dataPages: options.ringPages }),
+      },
       onEvent,
-      onLost: (count) => process.stderr.write(`Possibly lost ${count} samples\n`),
+      onLost: (count) => {
+        metrics?.recordLost(count);
+        process.stderr.write(`Possibly lost ${count} samples\n`);
+      },
       onError: (error) => {
         process.stderr.write(`${PROGRAM}: ${errorText(error)}\n`);
         shutdown(1);
@@ -139,8 +189,13 @@ async function main(): Promise<void> {
     fail(errorText(error), 1);
   }
   for (const notice of tracer.notices) process.stderr.write(`${PROGRAM}: ${notice}\n`);
+  if (metrics !== undefined && metricsServer !== undefined) {
+    metrics.setBuildInfo({ version: packageVersion(), nodeVersion: process.version, ffiBackend: backendNameFromEnv(), mode: tracer.mode });
+    process.stderr.write(`${PROGRAM}: serving Prometheus metrics at ${metricsServer.url}\n`);
+  }
   // The header is the ready signal: the probes are attached once it is out.
-  if (options.json) process.stderr.write('Tracing TCP accepts: one JSON object per line. Ctrl-C to end.\n');
+  if (options.quiet) process.stderr.write('Tracing TCP accepts: metrics only (--quiet). Ctrl-C to end.\n');
+  else if (options.json) process.stderr.write('Tracing TCP accepts: one JSON object per line. Ctrl-C to end.\n');
   else process.stdout.write(`${formatter.header()}\n`);
   if (options.durationSeconds !== undefined) {
     setTimeout(() => shutdown(0), options.durationSeconds * 1000);

@@ -59,7 +59,12 @@ export interface ProgramFilters {
   ipVersion?: 4 | 6 | undefined;
   /** Look the handshake time up in the `handshakes` map to report the accept-queue wait. */
   queueWait?: boolean;
+  /** Only tasks in this cgroup v2 (its id: the directory's inode number). Accept program only. */
+  cgroupId?: bigint | undefined;
 }
+
+/** The largest cgroup id a 64-bit immediate can carry. */
+const U64_MAX = (1n << 64n) - 1n;
 
 export const IPPROTO_TCP = 6;
 /** bpf_perf_event_output flags: write to the ring of the CPU we run on. */
@@ -170,6 +175,17 @@ ${ipVersion === 4 ? '' : 'goto out                                      // IPv4-
 }
 
 /**
+ * --cgroup: the accepting task's cgroup v2 id against the one asked for. Exact match: a task in
+ * a child cgroup has the child's id. Checked before the fd walk, so other cgroups cost little.
+ */
+function cgroupFilter(cgroupId: bigint): string {
+  if (cgroupId < 0n || cgroupId > U64_MAX) throw new RangeError(`cgroup id ${cgroupId} is not a u64`);
+  return `call bpf_get_current_cgroup_id                 // r0 = id of the accepting task's cgroup (v2 hierarchy)
+r1 = ${cgroupId} ll                            // --cgroup: the directory's inode number, a u64
+if r0 != r1 goto out                          // a task of another cgroup`;
+}
+
+/**
  * Program on syscalls:sys_exit_accept4 and syscalls:sys_exit_accept. It runs in the accepting
  * task, so the PID, TID and COMM it records are the server's, and since it needs nothing from
  * sys_enter, an accept() that was already blocked when tracing started is reported too.
@@ -205,6 +221,7 @@ r8 = r0                                       // r8 = tgid << 32 | tid of the ac
 ${filters.pid === undefined ? '' : `r1 = r8
 r1 >>= 32                                     // r1 = tgid: what users call the PID
 if r1 != ${filters.pid} goto out               // -p: another process`}
+${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}
 // Walk current->files->fdt->fd[ret]->private_data->sk to the accepted socket.
 call bpf_get_current_task
 r3 = r0                                       // r3 = current (struct task_struct *)

@@ -1,5 +1,6 @@
 // TcpAcceptTracer: plans the programs for the options, loads and attaches them, reads events
 // from the perf rings, and closes every kernel object it made, exactly once.
+import { statSync, statfsSync } from 'node:fs';
 import type { Program } from '../asm/index.ts';
 import { PerfEventArrayReader, type PerfEventArrayOptions } from '../perf/index.ts';
 import {
@@ -50,6 +51,35 @@ export interface TcpAcceptFilters {
   queueWait?: boolean | undefined;
   /** Report at handshake completion from sock:inet_sock_set_state alone. */
   handshake?: boolean | undefined;
+  /**
+   * Only accepts by tasks in this cgroup v2 (exactly it, not its children): the id that
+   * bpf_get_current_cgroup_id returns, which is the cgroup directory's inode number (see
+   * cgroupIdOfPath). Accept mode only.
+   */
+  cgroupId?: bigint | undefined;
+}
+
+/** statfs f_type of a cgroup v2 filesystem (CGROUP2_SUPER_MAGIC). */
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/**
+ * The id bpf_get_current_cgroup_id reports for tasks in this cgroup v2 directory: on 64-bit
+ * kernels the cgroup id is the kernfs node id, which is also the directory's inode number.
+ */
+export function cgroupIdOfPath(path: string): bigint {
+  let stats;
+  try {
+    stats = statSync(path, { bigint: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cgroup ${path}: ${code === 'ENOENT' ? 'no such directory' : (error as Error).message}`);
+  }
+  if (!stats.isDirectory()) throw new Error(`cgroup ${path}: not a directory (give the cgroup's directory, not a file in it)`);
+  if (statfsSync(path).type !== CGROUP2_SUPER_MAGIC) {
+    throw new Error(`cgroup ${path}: not in a cgroup v2 hierarchy (bpf_get_current_cgroup_id reports v2 ids); ` +
+      'the v2 hierarchy is mounted at /sys/fs/cgroup, or at /sys/fs/cgroup/unified on hosts with hybrid cgroups (see the cgroup2 line of /proc/mounts)');
+  }
+  return stats.ino;
 }
 
 export interface PlanOptions extends TcpAcceptFilters {
@@ -88,6 +118,7 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     pid: options.pid,
     portFilter: options.ports !== undefined && options.ports.length > 0,
     ipVersion: options.ipVersion,
+    cgroupId: options.cgroupId,
   };
   let mode: TracerMode = options.handshake ? 'handshake' : 'accept';
   let btf: Btf | undefined;
@@ -98,6 +129,12 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
       mode = 'handshake';
       notices.push(`kernel BTF is not readable (${(error as Error).message.split('\n')[0]}); falling back to --handshake mode: PID/COMM are the listening socket's owner`);
     }
+  }
+  if (mode === 'handshake' && options.cgroupId !== undefined) {
+    // Handshakes complete in softirq context: the current task's cgroup says nothing about the server.
+    throw new Error(options.handshake
+      ? 'a cgroup filter needs accept mode: in handshake mode the current task is whatever ran on that CPU'
+      : `a cgroup filter needs accept mode, which needs kernel BTF: ${notices[0]!.split(';')[0]}`);
   }
   const programs: PlannedProgram[] = [];
   const plan = (name: string, attachTo: TracepointName[], text: string) =>

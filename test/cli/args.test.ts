@@ -22,6 +22,37 @@ t.test('every flag, short and long', async (t) => {
   t.equal(parseArgs(['-h']).help, true);
 });
 
+t.test('--metrics ADDR:PORT: IPv4, host names, bracketed IPv6, port 0', async (t) => {
+  t.same(parseArgs(['--metrics', '127.0.0.1:9100']).metrics, { host: '127.0.0.1', port: 9100 });
+  t.same(parseArgs(['--metrics=0.0.0.0:0']).metrics, { host: '0.0.0.0', port: 0 });
+  t.same(parseArgs(['--metrics', 'localhost:65535']).metrics, { host: 'localhost', port: 65535 });
+  t.same(parseArgs(['--metrics', 'node-1.example.internal:9100']).metrics, { host: 'node-1.example.internal', port: 9100 });
+  t.same(parseArgs(['--metrics', '[::1]:9100']).metrics, { host: '::1', port: 9100 });
+  t.same(parseArgs(['--metrics', '[::]:0']).metrics, { host: '::', port: 0 });
+  t.same(parseArgs(['--metrics', '[fe80::1%eth0]:9100']).metrics, { host: 'fe80::1%eth0', port: 9100 });
+  t.equal(parseArgs([]).metrics, undefined);
+});
+
+t.test('--quiet with --metrics; --metrics does not turn on the QWAIT column', async (t) => {
+  const o = parseArgs(['--metrics', '127.0.0.1:0', '--quiet']);
+  t.equal(o.quiet, true);
+  t.equal(o.queueWait, false, 'the tracer measures the wait for the histogram; the table column stays -q\'s');
+  t.equal(parseArgs(['--metrics', '127.0.0.1:0', '--json']).json, true, 'events and metrics together');
+});
+
+t.test('--cgroup keeps the path for main to resolve', async (t) => {
+  t.equal(parseArgs(['--cgroup', '/sys/fs/cgroup/unified/x']).cgroupPath, '/sys/fs/cgroup/unified/x');
+  t.equal(parseArgs(['--cgroup=/a b']).cgroupPath, '/a b');
+  t.equal(parseArgs([]).cgroupPath, undefined);
+});
+
+t.test('--help mentions every long option', async (t) => {
+  const { HELP } = await import('../../cli/args.ts');
+  for (const flag of ['--metrics ADDR:PORT', '--quiet', '--cgroup PATH', '--json', '--handshake', '--ring-pages']) {
+    t.ok(HELP.includes(flag), flag);
+  }
+});
+
 t.test('--ring-pages', async (t) => {
   t.equal(parseArgs(['--ring-pages', '1']).ringPages, 1);
   t.equal(parseArgs(['--ring-pages=256']).ringPages, 256);
@@ -75,6 +106,26 @@ const bad: Array<[string[], RegExp]> = [
   [['--ring-pages', '3'], /not a power of two/],
   [['--ring-pages', '0'], /out of range/],
   [['--ring-pages', '8192'], /out of range/],
+  [['--metrics'], /--metrics needs a value/],
+  [['--metrics', '9100'], /expected ADDR:PORT/],
+  [['--metrics', ':9100'], /give the address to bind, e\.g\. 127\.0\.0\.1:9100/],
+  [['--metrics', '127.0.0.1:'], /missing port/],
+  [['--metrics', '127.0.0.1:65536'], /out of range \(0 to 65535\)/],
+  [['--metrics', '127.0.0.1:-1'], /expected a whole number/],
+  [['--metrics', '127.0.0.1:http'], /expected a whole number/],
+  [['--metrics', '::1:9100'], /put an IPv6 address in brackets, e\.g\. \[::1\]:9100/],
+  [['--metrics', '[::1]9100'], /expected \[IPv6\]:PORT/],
+  [['--metrics', '[::1'], /expected \[IPv6\]:PORT/],
+  [['--metrics', '[1.2.3.4]:80'], /is not an IPv6 address/],
+  [['--metrics', '999.1.1.1:80'], /neither an IPv4 address nor a host name/],
+  [['--metrics', 'bad_host:80'], /neither an IPv4 address nor a host name/],
+  [['--metrics', 'a b:80'], /neither an IPv4 address nor a host name/],
+  [['--metrics', '127.0.0.1:1', '--metrics', '127.0.0.1:2'], /--metrics was given more than once/],
+  [['--quiet'], /--quiet .* needs --metrics/],
+  [['--quiet', '--json', '--metrics', '127.0.0.1:0'], /cannot be combined with --json/],
+  [['--cgroup', ''], /--cgroup: expected a cgroup v2 directory/],
+  [['--cgroup'], /--cgroup needs a value/],
+  [['--cgroup', '/sys/fs/cgroup', '--handshake'], /--cgroup cannot be combined with --handshake: .*softirq/],
 ];
 for (const [argv, message] of bad) {
   t.test(`rejects ${JSON.stringify(argv)}`, async (t) => {

@@ -1,0 +1,238 @@
+// Prometheus metrics for --metrics: the tool's own Registry (never prom-client's global one, so
+// that nothing else in the process can add to or clear it) served over plain HTTP.
+//
+// Label cardinality is bounded on purpose: local port, family and server comm are a handful of
+// values per host; remote addresses and ports are not labels (one series per client would
+// grow without bound) — they are in the --json event stream.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AcceptEvent } from '../src/index.ts';
+import type { ListenAddress } from './args.ts';
+
+/**
+ * Upper bounds of the accept-queue wait histogram, in seconds: 1, 2.5 and 5 per decade from
+ * 10 µs to 10 s. Written out rather than computed so that the `le` labels are exact decimals.
+ * A loopback connection accepted by a server already blocked in accept() waits a few µs (first
+ * bucket); a saturated server's backlog shows up in the millisecond to second buckets.
+ */
+export const QUEUE_WAIT_BUCKETS_SECONDS: readonly number[] = [
+  0.00001, 0.000025, 0.00005,
+  0.0001, 0.00025, 0.0005,
+  0.001, 0.0025, 0.005,
+  0.01, 0.025, 0.05,
+  0.1, 0.25, 0.5,
+  1, 2.5, 5,
+  10,
+];
+
+/** Width of the window tcpaccept_events_per_second averages over. */
+export const RATE_WINDOW_SECONDS = 10;
+
+export const METRIC_NAMES = {
+  accepted: 'tcpaccept_accepted_connections_total',
+  queueWait: 'tcpaccept_accept_queue_wait_seconds',
+  lost: 'tcpaccept_lost_samples_total',
+  eventsPerSecond: 'tcpaccept_events_per_second',
+  buildInfo: 'tcpaccept_build_info',
+} as const;
+
+/**
+ * Events per second over the last `windowSeconds` complete seconds, from one counter per
+ * second. Complete seconds only, so a scrape never sees a rate inflated by a partial second;
+ * until the window has filled, it averages over the seconds that have passed.
+ */
+export class EventRateWindow {
+  private readonly counts: number[];
+  private readonly seconds: number[];
+  private readonly startSecond: number;
+
+  constructor(private readonly windowSeconds: number, private readonly nowMs: () => number = Date.now) {
+    // One slot more than the window: the second being counted now.
+    this.counts = new Array<number>(windowSeconds + 1).fill(0);
+    this.seconds = new Array<number>(windowSeconds + 1).fill(-1);
+    this.startSecond = Math.floor(nowMs() / 1000);
+  }
+
+  add(n = 1): void {
+    const second = Math.floor(this.nowMs() / 1000);
+    const slot = second % this.counts.length;
+    if (this.seconds[slot] !== second) {
+      this.seconds[slot] = second;
+      this.counts[slot] = 0;
+    }
+    this.counts[slot]! += n;
+  }
+
+  perSecond(): number {
+    const now = Math.floor(this.nowMs() / 1000);
+    const completeSeconds = Math.min(this.windowSeconds, now - this.startSecond);
+    if (completeSeconds <= 0) return 0;
+    let total = 0;
+    for (let slot = 0; slot < this.counts.length; slot++) {
+      const second = this.seconds[slot]!;
+      if (second < now && second >= now - completeSeconds) total += this.counts[slot]!;
+    }
+    return total / completeSeconds;
+  }
+}
+
+export interface BuildInfo {
+  version: string;
+  nodeVersion: string;
+  ffiBackend: string;
+  /** The tracer's mode: 'accept' or 'handshake' (after any fallback). */
+  mode: string;
+}
+
+export interface AcceptMetricsOptions {
+  /** Also export prom-client's process_* and nodejs_* metrics (the agent's own cost). */
+  processMetrics?: boolean;
+  nowMs?: () => number;
+}
+
+/** The metrics of one tracer run. */
+export class AcceptMetrics {
+  readonly registry = new Registry();
+  private readonly accepted: Counter<'local_port' | 'family' | 'comm'>;
+  private readonly queueWait: Histogram<'local_port'>;
+  private readonly lost: Counter;
+  private readonly buildInfo: Gauge<'version' | 'node_version' | 'ffi_backend' | 'mode'>;
+  private readonly rate: EventRateWindow;
+
+  constructor(options: AcceptMetricsOptions = {}) {
+    const registers = [this.registry];
+    this.rate = new EventRateWindow(RATE_WINDOW_SECONDS, options.nowMs);
+    this.accepted = new Counter({
+      name: METRIC_NAMES.accepted,
+      help: 'TCP connections accepted, by local port, peer IP version (ipv4 includes IPv4-mapped IPv6 peers) and accepting process comm.',
+      labelNames: ['local_port', 'family', 'comm'] as const,
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: METRIC_NAMES.queueWait,
+      help: 'Time from handshake completion to accept(), by local port. Accept mode only; connections whose handshake was not seen are not observed.',
+      labelNames: ['local_port'] as const,
+      buckets: [...QUEUE_WAIT_BUCKETS_SECONDS],
+      registers,
+    });
+    this.lost = new Counter({
+      name: METRIC_NAMES.lost,
+      help: 'Events the kernel dropped because a perf ring was full (raise --ring-pages).',
+      registers,
+    });
+    const rate = this.rate;
+    new Gauge({
+      name: METRIC_NAMES.eventsPerSecond,
+      help: `Accepted connections per second over the last ${RATE_WINDOW_SECONDS} complete seconds. In PromQL prefer rate(${METRIC_NAMES.accepted}[1m]).`,
+      registers,
+      collect() {
+        this.set(rate.perSecond());
+      },
+    });
+    this.buildInfo = new Gauge({
+      name: METRIC_NAMES.buildInfo,
+      help: 'Always 1; the labels say which ts-tcpaccept, Node.js, FFI backend and tracer mode are running.',
+      labelNames: ['version', 'node_version', 'ffi_backend', 'mode'] as const,
+      registers,
+    });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  setBuildInfo(info: BuildInfo): void {
+    this.buildInfo.reset();
+    this.buildInfo.set({ version: info.version, node_version: info.nodeVersion, ffi_backend: info.ffiBackend, mode: info.mode }, 1);
+  }
+
+  recordEvent(event: AcceptEvent): void {
+    const localPort = String(event.localPort);
+    const comm = event.comm === undefined || event.comm === '' ? '-' : event.comm;
+    this.accepted.inc({ local_port: localPort, family: event.ipVersion === 6 ? 'ipv6' : 'ipv4', comm });
+    if (event.queueWaitNs !== undefined) this.queueWait.observe({ local_port: localPort }, Number(event.queueWaitNs) / 1e9);
+    this.rate.add();
+  }
+
+  recordLost(count: number): void {
+    this.lost.inc(count);
+  }
+
+  /** The text exposition format, as served at /metrics. */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** The version in our package.json (found upwards from here: cli/ in the source, dist/cli/ when built). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let level = 0; level < 4; level++) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'ts-tcpaccept' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // No package.json at this level: keep climbing.
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+export interface MetricsServer {
+  /** The URL of the metrics page, with the port the kernel actually bound. */
+  readonly url: string;
+  close(): void;
+}
+
+/** `[::1]` for IPv6 so that the URL can be pasted into a browser or curl. */
+function urlHost(address: string, family: string | number): string {
+  return family === 'IPv6' || family === 6 ? `[${address}]` : address;
+}
+
+/** Serves GET /metrics; resolves once listening, rejects with an actionable message when it cannot bind. */
+export function serveMetrics(metrics: AcceptMetrics, where: ListenAddress): Promise<MetricsServer> {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('only GET and HEAD\n');
+      return;
+    }
+    if (path !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('ts-tcpaccept serves Prometheus metrics at /metrics\n');
+      return;
+    }
+    metrics.exposition().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(request.method === 'HEAD' ? undefined : text),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${String(error)}\n`),
+    );
+  };
+  const server: Server = createServer(handle);
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const hint = error.code === 'EADDRINUSE' ? ': the port is taken (choose another, or 0 for any free port)'
+        : error.code === 'EADDRNOTAVAIL' ? ': no interface of this host has that address'
+        : error.code === 'EACCES' ? ': ports below 1024 need root or CAP_NET_BIND_SERVICE'
+        : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? ': the host name does not resolve'
+        : '';
+      reject(new Error(`--metrics: cannot listen on ${urlHost(where.host, where.host.includes(':') ? 6 : 4)}:${where.port}: ${error.code ?? error.message}${hint}`));
+    });
+    server.listen({ host: where.host, port: where.port }, () => {
+      const bound = server.address();
+      const url = bound !== null && typeof bound === 'object'
+        ? `http://${urlHost(bound.address, bound.family)}:${bound.port}/metrics`
+        : `http://${where.host}:${where.port}/metrics`;
+      // A scraper's keep-alive connection must not hold the process open after a signal.
+      let closed = false;
+      resolve({
+        url,
+        close() {
+          if (closed) return;
+          closed = true;
+          server.close();
+          server.closeAllConnections();
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,68 @@
+// schema/event.schema.json against toJson() of synthetic events (every mode and family), and
+// the mistakes it must catch. The e2e test validates real --json output with the same schema.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { toJson, type JsonEvent } from '../../cli/format.ts';
+import type { AcceptEvent } from '../../src/index.ts';
+
+const schemaPath = new URL('../../schema/event.schema.json', import.meta.url);
+
+const event = (over: Partial<AcceptEvent> = {}): AcceptEvent => ({
+  timestampNs: 9_123_456_789_012_345_678n, queueWaitNs: 1_234_567n, pid: 1234, tid: 1235, comm: 'nginx',
+  ipVersion: 4, family: 2, localAddr: '127.0.0.1', localPort: 8080, remoteAddr: '10.0.0.255',
+  remotePort: 51000, state: 'ESTABLISHED', source: 'accept', ...over,
+});
+const ctx = { wallTimeMs: Date.UTC(2026, 0, 2, 3, 4, 5, 678), hostname: 'node-1' };
+
+const ajv = new Ajv2020({ strict: true, allErrors: true, validateFormats: false });
+const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
+const errors = () => ajv.errorsText(validate.errors);
+
+t.test('every field of toJson is in the schema and required', async (t) => {
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { required: string[]; properties: Record<string, unknown> };
+  const fields = Object.keys(toJson(event(), ctx)).sort();
+  t.same([...schema.required].sort(), fields);
+  t.same(Object.keys(schema.properties).sort(), fields);
+});
+
+const valid: Array<[string, AcceptEvent]> = [
+  ['IPv4 accept with queue wait', event()],
+  ['IPv6 accept', event({ ipVersion: 6, family: 10, localAddr: '::1', remoteAddr: 'fd00:1:2::abcd' })],
+  ['IPv4-mapped peer on an IPv6 socket', event({ ipVersion: 4, family: 10 })],
+  ['reset before accept', event({ state: 'CLOSE', queueWaitNs: undefined })],
+  ['unknown state number', event({ state: 'STATE_42' })],
+  ['handshake mode, owner known', event({ source: 'handshake', tid: undefined, queueWaitNs: undefined })],
+  ['handshake mode, owner unknown', event({ source: 'handshake', pid: undefined, tid: undefined, comm: undefined, queueWaitNs: undefined })],
+  ['empty comm (kernel thread)', event({ comm: '' })],
+];
+for (const [name, e] of valid) {
+  t.test(`valid: ${name}`, async (t) => {
+    t.ok(validate(JSON.parse(JSON.stringify(toJson(e, ctx)))), errors());
+  });
+}
+
+const broken: Array<[string, (j: Record<string, unknown>) => void]> = [
+  ['missing hostname', (j) => { delete j.hostname; }],
+  ['extra field', (j) => { j.extra = 1; }],
+  ['monotonic_ns as a number', (j) => { j.monotonic_ns = 5; }],
+  ['time without Z', (j) => { j.time = '2026-01-02T03:04:05.678'; }],
+  ['port 0', (j) => { j.lport = 0; }],
+  ['port 65536', (j) => { j.rport = 65536; }],
+  ['ip 5', (j) => { j.ip = 5; }],
+  ['IPv6 text with ip 4', (j) => { j.raddr = '::1'; }],
+  ['IPv4 text with ip 6', (j) => { j.ip = 6; j.family = 'AF_INET6'; }],
+  ['ip 6 on an AF_INET socket', (j) => { j.ip = 6; j.raddr = '::1'; j.laddr = '::1'; }],
+  ['accept mode without pid', (j) => { j.pid = null; }],
+  ['handshake mode with a queue wait', (j) => { j.mode = 'handshake'; j.tid = null; }],
+  ['comm longer than 15', (j) => { j.comm = 'x'.repeat(16); }],
+  ['negative queue wait', (j) => { j.queue_wait_us = -1; }],
+  ['lower-case state', (j) => { j.state = 'established'; }],
+];
+for (const [name, breakIt] of broken) {
+  t.test(`invalid: ${name}`, async (t) => {
+    const json = JSON.parse(JSON.stringify(toJson(event(), ctx))) as JsonEvent & Record<string, unknown>;
+    breakIt(json);
+    t.notOk(validate(json), 'rejected');
+  });
+}
