@@ -1,6 +1,7 @@
 // Perf ring reader benchmark: how fast the readers drain synthetic rings, and what each wake-up
 // policy costs the traced code in the kernel (run_time_ns / run_cnt with BPF stats enabled).
 // Run: node --import tsx bench/ring.ts [--quick]
+import { pathToFileURL } from 'node:url';
 import { BpfRingBuffer, PerfEventArrayReader, PerfRing, RecordReader, RingBufferReader, defaultWakeup } from '../src/perf/index.ts';
 import { enableStats, pageSize, type Wakeup } from '../src/syscalls/index.ts';
 import { kernelUnavailableReason } from '../test/helpers/kernel.ts';
@@ -9,6 +10,8 @@ import { decodeCounter, type CounterOutput } from '../test/perf/counter-program.
 import { PAGE_SIZE, SyntheticPerfRing, SyntheticRingBuffer, pattern } from '../test/perf/synthetic-rings.ts';
 
 const quick = process.argv.includes('--quick');
+// bench/run.ts imports the synthetic drains; the rest runs only when this file is the entry point.
+const isEntryPoint = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 const RECORD_PAYLOAD = 88;
 const SYNTHETIC_PAGES = 256; // 1 MiB of data per ring
 const SYNTHETIC_ROUNDS = quick ? 20 : 200;
@@ -29,7 +32,7 @@ function table(title: string, header: string[], rows: string[][]): void {
 
 // ---- synthetic drain throughput -------------------------------------------------------------
 
-interface DrainResult {
+export interface DrainResult {
   name: string;
   recordsPerSecond: number;
   bytesPerRecord: number;
@@ -49,7 +52,7 @@ function measureDrain(name: string, fill: () => number, drain: () => number, byt
   return { name, recordsPerSecond: median(samples), bytesPerRecord };
 }
 
-function syntheticDrains(): DrainResult[] {
+export function syntheticDrains(): DrainResult[] {
   const payload = pattern(RECORD_PAYLOAD, 1);
   let checksum = 0;
   const onRecord = (_cpu: number, bytes: Uint8Array): void => {
@@ -106,7 +109,7 @@ function syntheticDrains(): DrainResult[] {
 }
 
 /** The async iterators: records are copied out of the ring, one await per record or per batch. */
-async function iteratorDrain(kind: 'records' | 'batches'): Promise<DrainResult> {
+export async function iteratorDrain(kind: 'records' | 'batches'): Promise<DrainResult> {
   const payload = pattern(RECORD_PAYLOAD, 1);
   const source = new SyntheticPerfRing(SYNTHETIC_PAGES);
   const reader = new RecordReader({ rings: [new PerfRing(source.buffer, 0, PAGE_SIZE)], wakeups: [], resources: [] });
@@ -218,44 +221,46 @@ async function lowRateLatency(wakeup: Wakeup | undefined, samples: number): Prom
 
 // ---- main ------------------------------------------------------------------------------------
 
-const drains = [...syntheticDrains(), await iteratorDrain('records'), await iteratorDrain('batches')];
-table(
-  `Synthetic drain, ${RECORD_PAYLOAD}-byte payloads, ${(SYNTHETIC_PAGES * PAGE_SIZE) / 1024} KiB ring (median after warm-up; target >= 5 M records/s)`,
-  ['reader', 'M records/s', 'MB/s'],
-  drains.map((d) => [d.name, fmt(d.recordsPerSecond / 1e6, 2), fmt((d.recordsPerSecond * d.bytesPerRecord) / 1e6, 0)]),
-);
-
-const unavailable = kernelUnavailableReason();
-if (unavailable !== undefined) {
-  console.log(`\nIn-kernel cost skipped: ${unavailable}`);
-} else {
-  const defaultPages = 64;
-  const policies: { name: string; output: CounterOutput; wakeup?: Wakeup }[] = [
-    { name: 'no output (filter + counter only)', output: 'none' },
-    { name: 'perf, wakeup every event', output: 'perf', wakeup: { events: 1 } },
-    { name: 'perf, wakeup every 16 events', output: 'perf', wakeup: { events: 16 } },
-    { name: 'perf, wakeup every 256 events', output: 'perf', wakeup: { events: 256 } },
-    { name: `perf, watermark ${pageSize} B`, output: 'perf', wakeup: { watermarkBytes: pageSize } },
-    { name: `perf, watermark 1/4 ring (default)`, output: 'perf', wakeup: defaultWakeup(defaultPages) },
-    { name: `perf, watermark 1/2 ring`, output: 'perf', wakeup: { watermarkBytes: (defaultPages * pageSize) / 2 } },
-    { name: 'ringbuf, adaptive wakeup', output: 'ringbuf' },
-  ];
-  const results: KernelResult[] = [];
-  for (const policy of policies) results.push(await kernelCost(policy.name, policy.output, policy.wakeup));
-  const baseline = results[0]!.nsPerRun;
+if (isEntryPoint) {
+  const drains = [...syntheticDrains(), await iteratorDrain('records'), await iteratorDrain('batches')];
   table(
-    `In-kernel cost per getppid hit, ${KERNEL_EVENTS} events in bursts of ${KERNEL_BURST} (median of ${KERNEL_REPEATS}; output adds = minus the no-output run)`,
-    ['policy', 'ns/event', 'output adds ns', 'delivered', 'lost', 'wall ms'],
-    results.map((r) => [r.name, fmt(r.nsPerRun, 0), r === results[0] ? '-' : fmt(r.nsPerRun - baseline, 0), String(r.delivered), String(r.lost), fmt(r.wallMs, 0)]),
+    `Synthetic drain, ${RECORD_PAYLOAD}-byte payloads, ${(SYNTHETIC_PAGES * PAGE_SIZE) / 1024} KiB ring (median after warm-up; target >= 5 M records/s)`,
+    ['reader', 'M records/s', 'MB/s'],
+    drains.map((d) => [d.name, fmt(d.recordsPerSecond / 1e6, 2), fmt((d.recordsPerSecond * d.bytesPerRecord) / 1e6, 0)]),
   );
 
-  const latencyRows: string[][] = [];
-  for (const [name, wakeup] of [
-    ['wakeup every event', { events: 1 }],
-    ['watermark 1/4 ring (default)', undefined],
-  ] as const) {
-    const latencies = await lowRateLatency(wakeup, quick ? 5 : 20);
-    latencyRows.push([name, fmt(median(latencies), 2), fmt(Math.max(...latencies), 2)]);
+  const unavailable = kernelUnavailableReason();
+  if (unavailable !== undefined) {
+    console.log(`\nIn-kernel cost skipped: ${unavailable}`);
+  } else {
+    const defaultPages = 64;
+    const policies: { name: string; output: CounterOutput; wakeup?: Wakeup }[] = [
+      { name: 'no output (filter + counter only)', output: 'none' },
+      { name: 'perf, wakeup every event', output: 'perf', wakeup: { events: 1 } },
+      { name: 'perf, wakeup every 16 events', output: 'perf', wakeup: { events: 16 } },
+      { name: 'perf, wakeup every 256 events', output: 'perf', wakeup: { events: 256 } },
+      { name: `perf, watermark ${pageSize} B`, output: 'perf', wakeup: { watermarkBytes: pageSize } },
+      { name: `perf, watermark 1/4 ring (default)`, output: 'perf', wakeup: defaultWakeup(defaultPages) },
+      { name: `perf, watermark 1/2 ring`, output: 'perf', wakeup: { watermarkBytes: (defaultPages * pageSize) / 2 } },
+      { name: 'ringbuf, adaptive wakeup', output: 'ringbuf' },
+    ];
+    const results: KernelResult[] = [];
+    for (const policy of policies) results.push(await kernelCost(policy.name, policy.output, policy.wakeup));
+    const baseline = results[0]!.nsPerRun;
+    table(
+      `In-kernel cost per getppid hit, ${KERNEL_EVENTS} events in bursts of ${KERNEL_BURST} (median of ${KERNEL_REPEATS}; output adds = minus the no-output run)`,
+      ['policy', 'ns/event', 'output adds ns', 'delivered', 'lost', 'wall ms'],
+      results.map((r) => [r.name, fmt(r.nsPerRun, 0), r === results[0] ? '-' : fmt(r.nsPerRun - baseline, 0), String(r.delivered), String(r.lost), fmt(r.wallMs, 0)]),
+    );
+
+    const latencyRows: string[][] = [];
+    for (const [name, wakeup] of [
+      ['wakeup every event', { events: 1 }],
+      ['watermark 1/4 ring (default)', undefined],
+    ] as const) {
+      const latencies = await lowRateLatency(wakeup, quick ? 5 : 20);
+      latencyRows.push([name, fmt(median(latencies), 2), fmt(Math.max(...latencies), 2)]);
+    }
+    table('Low-rate latency, one event then silence (flush interval 100 ms)', ['policy', 'median ms', 'max ms'], latencyRows);
   }
-  table('Low-rate latency, one event then silence (flush interval 100 ms)', ['policy', 'median ms', 'max ms'], latencyRows);
 }

@@ -1,0 +1,29 @@
+// What the kernel charged a process: CPU time from /proc/<pid>/stat (all threads), peak RSS
+// from /proc/<pid>/status.
+import { readFileSync } from 'node:fs';
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every Linux ABI we run on). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of the process, in seconds (10 ms resolution). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // comm (field 2) may hold spaces and parentheses: split after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]); // field 14 overall
+  const stime = Number(fields[12]); // field 15
+  return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** VmHWM, the peak resident set size, in bytes. */
+export function peakRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  if (match === null) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+/** The 1-minute load average, to note how busy the machine was. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}

@@ -1,0 +1,295 @@
+// `npm run bench`: ts-tcpaccept against bpftrace, in one run, on one loopback accept storm.
+// Prints one table of medians (± half the range over repeats) with the ratio ts-tcpaccept /
+// bpftrace, then the FFI backends side by side and the ring reader's synthetic drain rate.
+// Method and the meaning of each row: bench/README.md.
+//
+//   node --import tsx bench/run.ts [--connections N] [--repeats N] [--quick] [--clients N]
+//                                  [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes LIST]
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { enableStats, loadFfiBackend } from '../src/syscalls/index.ts';
+import { kernelUnavailableReason } from '../test/helpers/kernel.ts';
+import { syntheticDrains, iteratorDrain } from './ring.ts';
+import { loadAverage } from './procfs.ts';
+import {
+  bpftrace,
+  cliPath,
+  repoRoot,
+  runTraced,
+  runUntraced,
+  scratchDir,
+  tsTcpaccept,
+  type RunResult,
+  type StormOptions,
+  type Tool,
+} from './scenario.ts';
+import { formatNumber, formatSpread, median, printTable } from './stats.ts';
+import { getppidNs, syscallTracepointAttachments } from './syscall-cost.ts';
+
+export interface BenchOptions {
+  connections: number;
+  repeats: number;
+  clientsPerFamily: number;
+  bpftrace: boolean;
+  ffiNapi: boolean;
+  build: boolean;
+  /** ts-tcpaccept modes to measure: default, q (-q), handshake (--handshake). */
+  modes: string[];
+}
+
+const MODES: Record<string, { label: string; args: string[] }> = {
+  default: { label: 'ts default', args: [] },
+  q: { label: 'ts -q', args: ['-q'] },
+  handshake: { label: 'ts --handshake', args: ['--handshake'] },
+};
+
+function usage(message: string): never {
+  process.stderr.write(`bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,q,handshake]\n`);
+  process.exit(2);
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const options: BenchOptions = { connections: 100_000, repeats: 3, clientsPerFamily: 2, bpftrace: true, ffiNapi: true, build: true, modes: ['default', 'q', 'handshake'] };
+  let explicitConnections = false;
+  let explicitRepeats = false;
+  let quick = false;
+  const number = (flag: string, text: string | undefined, min: number): number => {
+    const value = Number(text);
+    if (text === undefined || !Number.isInteger(value) || value < min) usage(`${flag} needs a whole number >= ${min}`);
+    return value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    switch (arg) {
+      case '--connections': options.connections = number(arg, argv[++i], 2); explicitConnections = true; break;
+      case '--repeats': options.repeats = number(arg, argv[++i], 1); explicitRepeats = true; break;
+      case '--clients': options.clientsPerFamily = number(arg, argv[++i], 1); break;
+      case '--quick': quick = true; break;
+      case '--no-bpftrace': options.bpftrace = false; break;
+      case '--no-ffi-napi': options.ffiNapi = false; break;
+      case '--no-build': options.build = false; break;
+      case '--modes': {
+        const modes = (argv[++i] ?? '').split(',').filter(Boolean);
+        const unknown = modes.filter((m) => !(m in MODES));
+        if (modes.length === 0 || unknown.length > 0) usage(`--modes takes a list of ${Object.keys(MODES).join(', ')}`);
+        options.modes = modes;
+        break;
+      }
+      default: usage(`unknown argument ${JSON.stringify(arg)}`);
+    }
+  }
+  if (quick) {
+    if (!explicitConnections) options.connections = 20_000;
+    if (!explicitRepeats) options.repeats = 1;
+  }
+  return options;
+}
+
+function build(): void {
+  const tsc = spawnSync(process.execPath, [`${repoRoot}/node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
+  if (tsc.status === 0) return;
+  const why = `${tsc.stdout}${tsc.stderr}`.trim().split('\n').slice(0, 5).join('\n');
+  if (!existsSync(cliPath)) {
+    process.stderr.write(`bench: npm run build failed and there is no ${cliPath}:\n${why}\n`);
+    process.exit(1);
+  }
+  console.log(`note: the build failed, measuring the existing dist/ (${why.split('\n')[0]})`);
+}
+
+function bpftraceVersion(): string | undefined {
+  const result = spawnSync('bpftrace', ['--version'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+interface Column {
+  tool?: Tool;
+  label: string;
+  runs: RunResult[];
+}
+
+/** One table row: a label, how to get a number from a run, digits, and the target (default mode). */
+interface RowSpec {
+  label: string;
+  value: (run: RunResult, untraced: Baseline) => number | undefined;
+  digits: number;
+  untraced?: boolean;
+  target?: { text: string; met: (value: number, bpftraceValue: number | undefined) => boolean };
+}
+
+interface Baseline {
+  cpuPerConnectionUs: number;
+  rate: number;
+  getppidNs: number;
+}
+
+const perConnection = (run: RunResult) => run.storm.connections;
+const stormCpuUs = (run: RunResult) => ((run.storm.userSeconds + run.storm.systemSeconds) / perConnection(run)) * 1e6;
+
+const ROWS: RowSpec[] = [
+  {
+    label: '1a in-kernel ns/conn (run_time_ns)',
+    value: (r) => (r.tool ? r.tool.runTimeNs / perConnection(r) : undefined),
+    digits: 0,
+    target: { text: '<= 1000', met: (v) => v <= 1000 },
+  },
+  { label: '   program runs/conn', value: (r) => (r.tool ? r.tool.runCnt / perConnection(r) : undefined), digits: 2 },
+  { label: '1b storm CPU us/conn', value: (r) => stormCpuUs(r), digits: 2, untraced: true },
+  { label: '   added vs untraced, us/conn', value: (r, b) => (r.tool ? stormCpuUs(r) - b.cpuPerConnectionUs : undefined), digits: 2 },
+  { label: '2  storm rate, conn/s', value: (r) => r.storm.rate, digits: 0, untraced: true },
+  {
+    label: '   rate / untraced',
+    value: (r, b) => (r.tool ? r.storm.rate / b.rate : undefined),
+    digits: 3,
+    target: { text: '>= 0.95', met: (v) => v >= 0.95 },
+  },
+  {
+    label: '3  tracer CPU us/event',
+    value: (r) => (r.tool && r.tool.printed > 0 ? (r.tool.cpuSeconds / r.tool.printed) * 1e6 : undefined),
+    digits: 2,
+    target: { text: '<= 0.5x bpftrace', met: (v, bt) => bt !== undefined && v <= 0.5 * bt },
+  },
+  {
+    label: '4  lost (expected - printed)',
+    value: (r) => (r.tool ? r.storm.connections - r.tool.printed : undefined),
+    digits: 0,
+    target: { text: '0', met: (v) => v === 0 },
+  },
+  {
+    label: '5  spawn to first traced event, s',
+    value: (r) => r.tool?.firstEventSeconds,
+    digits: 3,
+    target: { text: '<= 0.10', met: (v) => v <= 0.1 },
+  },
+  { label: '   spawn to first line out, s', value: (r) => r.tool?.firstLineSeconds, digits: 3 },
+  {
+    label: '6  peak RSS, MB',
+    value: (r) => (r.tool ? r.tool.peakRssBytes / 1e6 : undefined),
+    digits: 1,
+    target: { text: '<= 55', met: (v) => v <= 55 },
+  },
+  { label: '7  getppid ns (attached, idle)', value: (r) => r.getppidNs, digits: 0, untraced: true },
+  { label: '   added vs untraced, ns', value: (r, b) => (r.tool ? r.getppidNs - b.getppidNs : undefined), digits: 0 },
+];
+
+function baselineOf(untraced: Column): Baseline {
+  return {
+    cpuPerConnectionUs: median(untraced.runs.map(stormCpuUs)),
+    rate: median(untraced.runs.map((r) => r.storm.rate)),
+    getppidNs: median(untraced.runs.map((r) => r.getppidNs)),
+  };
+}
+
+function valuesOf(column: Column, row: RowSpec, baseline: Baseline): number[] {
+  if (column.tool === undefined && !row.untraced) return [];
+  return column.runs.map((r) => row.value(r, baseline)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+}
+
+export function printMainTable(columns: Column[], options: BenchOptions): void {
+  const untraced = columns[0]!;
+  const baseline = baselineOf(untraced);
+  const ours = columns.find((c) => c.tool?.key === 'ts-default');
+  const peer = columns.find((c) => c.tool?.key === 'bpftrace');
+  const header = ['row', ...columns.map((c) => c.label)];
+  if (ours && peer) header.push('ts/bpftrace');
+  header.push('target (ts default)');
+  const rows = ROWS.map((row) => {
+    const cells = [row.label, ...columns.map((c) => formatSpread(valuesOf(c, row, baseline), row.digits))];
+    const ourMedian = ours ? median(valuesOf(ours, row, baseline)) : Number.NaN;
+    const peerMedian = peer ? median(valuesOf(peer, row, baseline)) : Number.NaN;
+    if (ours && peer) cells.push(Number.isFinite(ourMedian) && Number.isFinite(peerMedian) && peerMedian !== 0 ? formatNumber(ourMedian / peerMedian, 2) : '-');
+    if (row.target && Number.isFinite(ourMedian)) {
+      cells.push(`${row.target.text} ${row.target.met(ourMedian, Number.isFinite(peerMedian) ? peerMedian : undefined) ? 'met' : 'MISSED'}`);
+    } else cells.push(row.target?.text ?? '');
+    return cells;
+  });
+  printTable(
+    `Accept storm of ${options.connections} loopback connections (IPv4 + IPv6, ${options.clientsPerFamily} client processes per family), median ±half-range of ${options.repeats} repeat(s)`,
+    header,
+    rows,
+  );
+}
+
+function printNotes(columns: Column[]): void {
+  for (const column of columns) {
+    const notes = new Set<string>();
+    for (const run of column.runs) {
+      if (run.storm.failures > 0) notes.add(`${run.storm.failures} storm connections failed`);
+      for (const line of (run.tool?.stderr ?? '').split('\n')) {
+        if (/lost/i.test(line)) notes.add(line.trim());
+      }
+    }
+    if (notes.size > 0) console.log(`  ${column.label}: ${[...notes].slice(0, 3).join('; ')}`);
+  }
+}
+
+function printFfiTable(): void {
+  const rows: string[][] = [];
+  for (const name of ['koffi', 'ffi-napi'] as const) {
+    try {
+      loadFfiBackend(name);
+      rows.push([name, formatNumber(getppidNs(name), 0)]);
+    } catch (error) {
+      rows.push([name, `unavailable: ${(error as Error).message.split('\n')[0]}`]);
+    }
+  }
+  printTable('FFI backends: ns per getppid() call through the backend, untraced (fastest of 7 batches)', ['backend', 'ns/call'], rows);
+}
+
+async function printDrainTable(): Promise<void> {
+  const drains = [...syntheticDrains(), await iteratorDrain('batches')];
+  printTable(
+    'Ring reader, synthetic drain of 88-byte records (bench/ring.ts; full ring bench: node --import tsx bench/ring.ts)',
+    ['reader', 'M records/s'],
+    drains.map((d) => [d.name, formatNumber(d.recordsPerSecond / 1e6, 2)]),
+  );
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const options = parseBenchArgs(argv);
+  const unavailable = kernelUnavailableReason();
+  if (unavailable !== undefined) {
+    process.stderr.write(`bench: cannot trace here: ${unavailable}\n`);
+    process.exit(1);
+  }
+  if (options.build) build();
+  else if (!existsSync(cliPath)) usage(`--no-build, but ${cliPath} is missing: run npm run build`);
+
+  const version = options.bpftrace ? bpftraceVersion() : undefined;
+  if (options.bpftrace && version === undefined) {
+    console.log('note: bpftrace is not installed: the comparison column is skipped (apt-get install bpftrace to include it)');
+  }
+  console.log(`ts-tcpaccept bench: ${cpus().length} CPUs, Node ${process.version}${version ? `, ${version}` : ''}; load average before: ${loadAverage()}`);
+  const foreign = syscallTracepointAttachments();
+  if (foreign !== undefined && foreign.length > 0) {
+    console.log(`warning: other syscall tracepoints are attached (${foreign.map((f) => `${f.tracepoint} by pid ${f.pid}`).join(', ')}): the untraced getppid baseline is not untraced`);
+  }
+
+  const columns: Column[] = [{ label: 'untraced', runs: [] }];
+  for (const mode of options.modes) columns.push({ tool: tsTcpaccept(`ts-${mode}`, MODES[mode]!.label, MODES[mode]!.args), label: MODES[mode]!.label, runs: [] });
+  if (options.ffiNapi) columns.push({ tool: tsTcpaccept('ts-ffi-napi', 'ts ffi-napi', ['--ffi', 'ffi-napi']), label: 'ts ffi-napi', runs: [] });
+  if (version !== undefined) columns.push({ tool: bpftrace(), label: 'bpftrace', runs: [] });
+
+  const storm: StormOptions = { connections: options.connections, clientsPerFamily: options.clientsPerFamily };
+  const dir = scratchDir();
+  const stats = enableStats(); // run_time_ns accounting, machine-wide, while this handle is open
+  try {
+    // Interleaved, so a burst of load from elsewhere spreads over every column.
+    for (let repeat = 0; repeat < options.repeats; repeat++) {
+      for (const column of columns) {
+        process.stderr.write(`repeat ${repeat + 1}/${options.repeats}: ${column.label}...\n`);
+        column.runs.push(column.tool ? await runTraced(column.tool, storm, dir) : await runUntraced(storm));
+      }
+    }
+  } finally {
+    stats.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printMainTable(columns, options);
+  printNotes(columns);
+  printFfiTable();
+  await printDrainTable();
+  console.log(`\nload average after: ${loadAverage()}`);
+}
+
+await main(process.argv.slice(2));

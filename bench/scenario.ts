@@ -1,0 +1,260 @@
+// One measured run: optionally start a tracer, find out when it saw its first event, measure a
+// cheap syscall while it idles, then drive the accept storm through it and collect what it
+// cost, what it printed and what the kernel charged everyone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { peakRssBytes, processCpuSeconds } from './procfs.ts';
+import { programIdsOfProcess, runTotals } from './program-stats.ts';
+import { getppidNs } from './syscall-cost.ts';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = join(benchDir, '..');
+export const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
+const stormScript = join(benchDir, 'storm.py');
+const proberScript = join(benchDir, 'prober.py');
+export const bpftraceScript = join(benchDir, 'tcpaccept.bt');
+
+/** A tracer under test: how to start it and how to read its output lines. */
+export interface Tool {
+  key: string;
+  label: string;
+  command: string;
+  args: string[];
+  /** Local and remote port of an output line, or undefined for headers and notices. */
+  ports(line: string): { local: number; remote: number } | undefined;
+}
+
+function portsAt(line: string, remoteField: number, localField: number): { local: number; remote: number } | undefined {
+  const fields = line.trim().split(/\s+/);
+  const remote = Number(fields[remoteField]);
+  const local = Number(fields[localField]);
+  return Number.isInteger(remote) && Number.isInteger(local) && fields.length > localField ? { local, remote } : undefined;
+}
+
+/** ts-tcpaccept's table: PID COMM IP RADDR RPORT LADDR LPORT [QWAIT(us) [RST]]. */
+export function tsTcpaccept(key: string, label: string, extraArgs: string[]): Tool {
+  return { key, label, command: process.execPath, args: [cliPath, ...extraArgs], ports: (line) => portsAt(line, 4, 6) };
+}
+
+/** The bpftrace script of issue 6: TIME PID COMM IP DADDR DPORT SADDR SPORT. */
+export function bpftrace(): Tool {
+  return { key: 'bpftrace', label: 'bpftrace', command: 'bpftrace', args: [bpftraceScript], ports: (line) => portsAt(line, 5, 7) };
+}
+
+export interface StormResult {
+  connections: number;
+  failures: number;
+  seconds: number;
+  rate: number;
+  userSeconds: number;
+  systemSeconds: number;
+  ports: number[];
+}
+
+export interface StormOptions {
+  connections: number;
+  clientsPerFamily: number;
+}
+
+/** Runs bench/storm.py to completion and returns its report. */
+export function runStorm(options: StormOptions): Promise<StormResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', [stormScript, '--connections', String(options.connections), '--clients', String(options.clientsPerFamily)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`storm.py exited ${code}: ${err.trim()}`));
+      else resolve(JSON.parse(out) as StormResult);
+    });
+  });
+}
+
+export interface RunResult {
+  storm: StormResult;
+  /** ns per getppid() through koffi while the tool was attached and idle (or untraced). */
+  getppidNs: number;
+  tool?: {
+    /** Seconds from spawn to the first connection the tool reported (1 ms resolution). */
+    firstEventSeconds: number;
+    /** Seconds from spawn until that first line was in its output. */
+    firstLineSeconds: number;
+    programIds: number[];
+    /** Over the storm: summed run_time_ns and run_cnt of the tool's programs. */
+    runTimeNs: number;
+    runCnt: number;
+    /** utime + stime of the tracer from storm start until it printed its last line. */
+    cpuSeconds: number;
+    /** Storm connections found in the output (by the storm's listening ports). */
+    printed: number;
+    peakRssBytes: number;
+    stderr: string;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads a growing file line by line, from where it left off. */
+class OutputFollower {
+  private offset = 0;
+  private partial = '';
+  private readonly buffer = Buffer.alloc(1 << 20);
+  constructor(private readonly path: string) {}
+
+  /** Lines completed since the last call. */
+  poll(): string[] {
+    const fd = openSync(this.path, 'r');
+    try {
+      let text = '';
+      for (;;) {
+        const n = readSync(fd, this.buffer, 0, this.buffer.length, this.offset);
+        if (n === 0) break;
+        this.offset += n;
+        text += this.buffer.toString('utf8', 0, n);
+      }
+      if (text === '') return [];
+      const lines = (this.partial + text).split('\n');
+      this.partial = lines.pop()!;
+      return lines;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals, what: string): Promise<void> {
+  child.kill(signal);
+  const exited = exitOf(child);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+  if (child.signalCode === 'SIGKILL') throw new Error(`${what} ignored ${signal} for 10 s and was killed`);
+}
+
+/** Starts prober.py (one accepted connection per millisecond) and returns its listening port. */
+async function startProber(logPath: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn('python3', [proberScript, logPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.once('line', (line) => resolve(Number(line)));
+    child.once('exit', (code) => reject(new Error(`prober.py exited ${code} before listening`)));
+  });
+  return { child, port };
+}
+
+/** A scratch directory on tmpfs, so a tool's output costs it no more than /dev/null would. */
+export function scratchDir(): string {
+  return mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : '/tmp', 'ts-tcpaccept-bench-'));
+}
+
+/** The untraced run: only the storm (and the syscall probe, for row 7's baseline). */
+export async function runUntraced(storm: StormOptions): Promise<RunResult> {
+  const syscall = getppidNs('koffi');
+  return { storm: await runStorm(storm), getppidNs: syscall };
+}
+
+/** Storm through one tool. Output goes to a tmpfs file that is counted afterwards. */
+export async function runTraced(tool: Tool, storm: StormOptions, dir: string): Promise<RunResult> {
+  const outPath = join(dir, `${tool.key}.out`);
+  const errPath = join(dir, `${tool.key}.err`);
+  const proberLog = join(dir, `${tool.key}.prober`);
+  rmSync(outPath, { force: true });
+  const prober = await startProber(proberLog);
+  let child: ChildProcess | undefined;
+  try {
+    const outFd = openSync(outPath, 'w');
+    const errFd = openSync(errPath, 'w');
+    const spawnedAt = process.hrtime.bigint();
+    child = spawn(tool.command, tool.args, { stdio: ['ignore', outFd, errFd] });
+    closeSync(outFd);
+    closeSync(errFd);
+    const spawnError = new Promise<never>((_, reject) => child!.once('error', reject));
+    spawnError.catch(() => {});
+
+    // 1. Wait for the first prober connection in the output.
+    const follower = new OutputFollower(outPath);
+    let firstRemotePort: number | undefined;
+    let firstLineAt = 0n;
+    const deadline = Date.now() + 30_000;
+    while (firstRemotePort === undefined) {
+      if (child.exitCode !== null) throw new Error(`${tool.label} exited ${child.exitCode} at start: ${readFileSync(errPath, 'utf8').trim()}`);
+      if (Date.now() > deadline) throw new Error(`${tool.label} printed no event within 30 s: ${readFileSync(errPath, 'utf8').trim()}`);
+      await Promise.race([sleep(5), spawnError]);
+      for (const line of follower.poll()) {
+        const ports = tool.ports(line);
+        if (ports !== undefined && ports.local === prober.port) {
+          firstRemotePort = ports.remote;
+          firstLineAt = process.hrtime.bigint();
+          break;
+        }
+      }
+    }
+    await stopChild(prober.child, 'SIGTERM', 'prober.py');
+    const connectedAt = readFileSync(proberLog, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').map(Number) as [number, number]);
+    const first = connectedAt.find(([, port]) => port === firstRemotePort);
+    if (first === undefined) throw new Error(`${tool.label} reported prober port ${firstRemotePort}, which the prober never used`);
+    const spawnedSeconds = Number(spawnedAt) / 1e9;
+
+    // 2. The tool is attached and idle: what does a cheap syscall cost now?
+    const syscall = getppidNs('koffi');
+
+    // 3. The storm.
+    const pid = child.pid!;
+    const programIds = programIdsOfProcess(pid);
+    const cpuBefore = processCpuSeconds(pid);
+    const runBefore = runTotals(programIds);
+    const result = await runStorm(storm);
+    const runAfter = runTotals(programIds);
+
+    // 4. Wait until it has printed everything (its output stops growing), then collect.
+    const stormPorts = new Set(result.ports);
+    let printed = 0;
+    let quietSince = Date.now();
+    while (printed < result.connections && Date.now() - quietSince < 1500) {
+      await sleep(20);
+      const lines = follower.poll();
+      if (lines.length > 0) quietSince = Date.now();
+      for (const line of lines) {
+        const ports = tool.ports(line);
+        if (ports !== undefined && stormPorts.has(ports.local)) printed++;
+      }
+    }
+    const cpuAfter = processCpuSeconds(pid);
+    const peak = peakRssBytes(pid);
+    await stopChild(child, 'SIGINT', tool.label);
+    return {
+      storm: result,
+      getppidNs: syscall,
+      tool: {
+        firstEventSeconds: first[0] - spawnedSeconds,
+        firstLineSeconds: Number(firstLineAt - spawnedAt) / 1e9,
+        programIds,
+        runTimeNs: runAfter.runTimeNs - runBefore.runTimeNs,
+        runCnt: runAfter.runCnt - runBefore.runCnt,
+        cpuSeconds: cpuAfter - cpuBefore,
+        printed,
+        peakRssBytes: peak,
+        stderr: readFileSync(errPath, 'utf8'),
+      },
+    };
+  } finally {
+    if (prober.child.exitCode === null) prober.child.kill('SIGKILL');
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(outPath, { force: true });
+    rmSync(proberLog, { force: true });
+  }
+}
