@@ -1,0 +1,57 @@
+// Smoke run of `npm run bench` with a tiny storm: the script must run end to end against the
+// real kernel and print its table with a number in every cell it promises.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { kernelTest } from '../helpers/kernel.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The main table as rows of cells keyed by column header (cells are separated by 2+ spaces). */
+function mainTable(output: string): Map<string, Map<string, string>> {
+  const lines = output.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('row '));
+  if (start < 0) throw new Error(`no table in the output:\n${output}`);
+  const header = lines[start]!.trim().split(/\s{2,}/);
+  const rows = new Map<string, Map<string, string>>();
+  const labelWidth = lines[start + 1]!.indexOf(' '); // the first run of dashes
+  for (const line of lines.slice(start + 2)) {
+    if (line.trim() === '') break;
+    const label = line.slice(0, labelWidth).trim();
+    const cells = line.slice(labelWidth).trim().split(/\s{2,}/);
+    rows.set(label, new Map(header.slice(1).map((name, i) => [name, cells[i] ?? ''])));
+  }
+  return rows;
+}
+
+const numeric = (cell: string | undefined) => /^-?[0-9][0-9 ]*(\.[0-9]+)?( ±[0-9][0-9 ]*(\.[0-9]+)?)?$/.test(cell ?? '');
+const valueOf = (cell: string | undefined) => Number((cell ?? '').split('±')[0]!.replace(/ /g, ''));
+
+t.test('npm run bench with 500 connections prints the table', kernelTest(), async (t) => {
+  const cli = join(root, 'dist', 'cli', 'main.js');
+  t.ok(existsSync(cli), 'dist/cli/main.js exists (npm test builds it first)');
+  const bench = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), '--connections', '500', '--repeats', '1', '--modes', 'default', '--no-ffi-napi', '--no-build', '--quick'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 55_000,
+  });
+  t.equal(bench.status, 0, `bench exits 0; stderr:\n${bench.stderr}`);
+  const table = mainTable(bench.stdout);
+
+  for (const label of ['1b storm CPU us/conn', '2  storm rate, conn/s', '7  getppid ns (attached, idle)']) {
+    t.ok(numeric(table.get(label)?.get('untraced')), `untraced: ${label} is a number (${table.get(label)?.get('untraced')})`);
+  }
+  for (const [label] of table) {
+    if (label === '') continue;
+    t.ok(numeric(table.get(label)?.get('ts default')), `ts default: ${label} is a number (${table.get(label)?.get('ts default')})`);
+  }
+  t.equal(valueOf(table.get('4  lost (expected - printed)')?.get('ts default')), 0, 'ts-tcpaccept printed every one of the 500 connections');
+  t.ok(valueOf(table.get('1a in-kernel ns/conn (run_time_ns)')?.get('ts default')) > 0, 'run_time_ns was counted for its programs');
+  const hasBpftrace = spawnSync('bpftrace', ['--version']).status === 0;
+  if (hasBpftrace) t.ok(numeric(table.get('1a in-kernel ns/conn (run_time_ns)')?.get('bpftrace')), 'the bpftrace column is filled');
+  else t.match(bench.stdout, /bpftrace is not installed: the comparison column is skipped/, 'says the comparison is skipped');
+  t.match(bench.stdout, /FFI backends/, 'prints the FFI table');
+  t.match(bench.stdout, /perf ring, PerfRing\.read\s+[0-9.]+/, 'prints the synthetic drain rate');
+});
