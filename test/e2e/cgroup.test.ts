@@ -1,0 +1,140 @@
+// --cgroup against a real cgroup v2: the test makes a cgroup, moves one server into it, leaves
+// another outside, and expects only the inside one to be reported. The filter runs in the
+// kernel (bpf_get_current_cgroup_id in the accept program), which --ebpf shows.
+import t, { type Test } from 'tap';
+import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { kernelTest } from '../helpers/kernel.ts';
+import { connectOnce, runCli, sleep, startServer, startTracer } from '../helpers/processes.ts';
+
+/** Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or …/unified on hybrid hosts). */
+function cgroup2Mount(): string | undefined {
+  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+    const [, mountPoint, type] = line.split(' ');
+    if (type === 'cgroup2' && mountPoint !== undefined) return mountPoint;
+  }
+  return undefined;
+}
+
+const root = cgroup2Mount();
+const gate = () => (root === undefined ? { skip: 'no cgroup2 filesystem mounted' } : kernelTest());
+
+interface Cgroup {
+  path: string;
+  add(pid: number): void;
+  /** A cgroup below this one, removed with it. */
+  child(name: string): Cgroup;
+}
+
+/** Moves a cgroup's processes back to the root and removes it (retrying while exits settle). */
+async function removeCgroup(path: string): Promise<void> {
+  for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+    try {
+      writeFileSync(join(root!, 'cgroup.procs'), pid);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // it exited meanwhile
+    }
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(path);
+      return;
+    } catch (error) {
+      // A task that has just exited can keep the cgroup populated for a moment.
+      if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 50) throw error;
+      await sleep(20);
+    }
+  }
+}
+
+/** A fresh cgroup under the v2 root; the test's teardown removes it and its children, deepest first. */
+function makeCgroup(t: Test, name: string): Cgroup {
+  const made: string[] = [];
+  const create = (path: string): Cgroup => {
+    mkdirSync(path);
+    made.push(path);
+    return {
+      path,
+      add: (pid) => writeFileSync(join(path, 'cgroup.procs'), String(pid)),
+      child: (childName) => create(join(path, childName)),
+    };
+  };
+  t.teardown(async () => {
+    for (const path of [...made].reverse()) await removeCgroup(path);
+  });
+  return create(join(root!, `${name}-${process.pid}`));
+}
+
+t.test('only the server inside the cgroup is reported', gate(), async (t) => {
+  const cgroup = makeCgroup(t, 'ts-tcpaccept-test');
+  const inside = await startServer({ family: 4, count: 3, comm: 'cg-inside' });
+  const outside = await startServer({ family: 4, count: 3, comm: 'cg-outside' });
+  t.teardown(() => { inside.kill(); outside.kill(); });
+  // The server is already blocked in accept(); the filter looks at the cgroup when accept returns.
+  cgroup.add(inside.pid);
+  t.match(readFileSync(`/proc/${inside.pid}/cgroup`, 'utf8'), new RegExp(`^0::/ts-tcpaccept-test-${process.pid}$`, 'm'));
+
+  const tracer = startTracer(['--json', '--cgroup', cgroup.path, '-P', `${inside.port},${outside.port}`]);
+  t.teardown(() => tracer.stop('SIGKILL'));
+  await tracer.ready;
+  for (let i = 0; i < 3; i++) {
+    await connectOnce('127.0.0.1', inside.port);
+    await connectOnce('127.0.0.1', outside.port);
+  }
+  await inside.accepted(3);
+  await outside.accepted(3);
+  await tracer.stdout.waitFor(() => tracer.stdout.lines.length >= 3, 5000, 'three events');
+  await sleep(300); // two ring flushes: time enough for an outside event to show up if it were wrongly let through
+  const events = tracer.stdout.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  t.equal(events.length, 3, 'one event per inside accept, none from outside');
+  t.ok(events.every((e) => e.pid === inside.pid && e.comm === 'cg-inside' && e.lport === inside.port), 'all from the inside server');
+  const ajv = new Ajv2020({ strict: true, validateFormats: false });
+  const validate = ajv.compile(JSON.parse(readFileSync('schema/event.schema.json', 'utf8')) as object);
+  t.ok(events.every((e) => validate(e)), 'events validate against the schema');
+  t.equal(await tracer.stop(), 0);
+});
+
+t.test('the filter is exact: a child cgroup is not its parent', gate(), async (t) => {
+  const parent = makeCgroup(t, 'ts-tcpaccept-parent');
+  const child = parent.child('child');
+  const server = await startServer({ family: 4, count: 1, comm: 'cg-child' });
+  t.teardown(() => server.kill());
+  child.add(server.pid);
+  const ofParent = startTracer(['--json', '--cgroup', parent.path, '-P', String(server.port)]);
+  const ofChild = startTracer(['--json', '--cgroup', child.path, '-P', String(server.port)]);
+  t.teardown(() => { ofParent.stop('SIGKILL'); ofChild.stop('SIGKILL'); });
+  await Promise.all([ofParent.ready, ofChild.ready]);
+  await connectOnce('127.0.0.1', server.port);
+  await server.accepted(1);
+  const line = await ofChild.stdout.waitFor((l) => l.startsWith('{'), 5000, 'the event in the child cgroup');
+  t.equal((JSON.parse(line) as { pid: number }).pid, server.pid, 'reported when the child cgroup is given');
+  await sleep(300);
+  t.same(ofParent.stdout.lines, [], 'the parent cgroup does not match a task of its child');
+  t.equal(await ofParent.stop(), 0);
+  t.equal(await ofChild.stop(), 0);
+});
+
+t.test('--ebpf shows the in-kernel check with the directory inode as the id', gate(), async (t) => {
+  const cgroup = makeCgroup(t, 'ts-tcpaccept-ebpf');
+  const id = statSync(cgroup.path, { bigint: true }).ino;
+  const result = await runCli(['--ebpf', '--cgroup', cgroup.path]);
+  t.equal(result.code, 0, result.stderr);
+  t.match(result.stdout, /call bpf_get_current_cgroup_id/);
+  t.match(result.stdout, new RegExp(`r1 = ${id} ll\\s+// --cgroup`));
+  t.match(result.stdout, /if r0 != r1 goto out/);
+});
+
+t.test('bad --cgroup: exit 2 with the reason', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--cgroup', '/nonexistent/cgroup'], /--cgroup: cgroup \/nonexistent\/cgroup: no such directory/],
+    [['--cgroup', '/proc/self/status'], /not a directory/],
+    [['--cgroup', '/tmp'], /not in a cgroup v2 hierarchy.*\/sys\/fs\/cgroup\/unified/],
+    [['--cgroup', '/tmp', '--handshake'], /--cgroup cannot be combined with --handshake/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(args);
+    t.equal(result.code, 2, args.join(' '));
+    t.match(result.stderr, message);
+  }
+});
