@@ -237,7 +237,7 @@ function decodeStateChange(bytes: Uint8Array): StateChange {
     return TCP_STATE_NAMES[value] ?? String(value);
   };
   const ipVersion = view.getUint16(RECORD.family, true) === AF_INET6 ? 6 : 4;
-  const address = (offset: number) => (ipVersion === 6 ? formatIpv6(bytes, offset) : bytes.subarray(offset, offset + 4).join('.'));
+  const address = (offset: number) => (ipVersion === 6 ? ipv6Text(bytes, offset) : bytes.subarray(offset, offset + 4).join('.'));
   return {
     skaddr: view.getBigUint64(RECORD.skaddr, true),
     timestampNs: view.getBigUint64(RECORD.timestampNs, true),
@@ -250,6 +250,12 @@ function decodeStateChange(bytes: Uint8Array): StateChange {
     remoteAddr: address(RECORD.remoteAddr),
     remotePort: view.getUint16(RECORD.remotePort, true),
   };
+}
+
+/** IPv6 text; an IPv4-mapped address (a dual-stack socket's IPv4 peer) as ::ffff:a.b.c.d. */
+function ipv6Text(bytes: Uint8Array, offset: number): string {
+  const mapped = bytes.subarray(offset, offset + 10).every((b) => b === 0) && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
+  return mapped ? `::ffff:${bytes.subarray(offset + 12, offset + 16).join('.')}` : formatIpv6(bytes, offset);
 }
 
 function endpoint(ipVersion: 4 | 6, address: string, port: number): string {
