@@ -1,0 +1,159 @@
+// Rewrites the generated parts of docs/how-it-works.md from the real code, so the walkthrough
+// cannot drift from the programs the tool loads:
+//
+//   node --import tsx scripts/gen-docs.ts            rewrite the file in place
+//   node --import tsx scripts/gen-docs.ts --check    exit 1 if it is out of date (test/docs runs this)
+//   ... --file other.md                              another file with the same markers
+//
+// A generated part sits between `<!-- generated: SOURCE -->` and `<!-- end generated -->`;
+// everything outside the markers is prose and left alone. Sources:
+//
+//   kernel                   the kernel release the listings were made on
+//   ts-tcpaccept ARGS...     the output of `ts-tcpaccept ARGS` (run from cli/main.ts), e.g. --ebpf -q
+//   tcpstates ARGS...        the output of examples/tcpstates.ts ARGS
+//   record-layout            the event record table, from RECORD in src/probe/record.ts
+//
+// Listings carry this kernel's BTF and tracefs offsets. On another kernel, --check compares
+// them with every number masked, so a changed program still fails while changed offsets do not.
+// Needs root: tracepoint formats in tracefs are readable by root only.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RECORD, RECORD_SIZE } from '../src/index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BEGIN = /^<!-- generated: (.+?) -->$/;
+const END = '<!-- end generated -->';
+
+/** What each record field means; a field added to RECORD without a line here stops the generator. */
+const RECORD_FIELD_NOTES: Record<keyof typeof RECORD, string> = {
+  timestampNs: '`bpf_ktime_get_ns()` (CLOCK_MONOTONIC) when the program ran',
+  queueWaitNs: 'accept() time minus handshake time (`-q`); 0 when not measured',
+  pid: 'TGID of the accepting task (high half of `bpf_get_current_pid_tgid`); 0 in `--handshake` mode',
+  tid: 'its thread (low half); 0 in `--handshake` mode',
+  family: '`AF_INET` (2) or `AF_INET6` (10)',
+  localPort: 'host byte order, from `inet_sport` (accept) or the tracepoint\'s `sport` (handshake)',
+  remotePort: 'host byte order',
+  state: 'TCP state at accept: `TCP_CLOSE` (7) means the client reset it first',
+  source: '1 = accept program, 2 = handshake program',
+  localAddr: 'IPv4 in the first 4 bytes (the rest zero), or IPv6',
+  remoteAddr: 'same',
+  comm: 'task name, NUL-padded; zero in `--handshake` mode',
+};
+
+function run(script: string[], args: string[]): string {
+  const env = { ...process.env };
+  // The listings describe the defaults, not whatever overrides this shell happens to carry.
+  delete env.TS_TCPACCEPT_BTF;
+  delete env.TS_TCPACCEPT_TRACEFS;
+  delete env.TS_TCPACCEPT_FFI;
+  return execFileSync(process.execPath, ['--import', 'tsx', ...script, ...args], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function fenced(text: string): string {
+  return `\`\`\`text\n${text.trimEnd()}\n\`\`\``;
+}
+
+function recordTable(): string {
+  const rows = Object.entries(RECORD).map(([name, field]) => {
+    const note = RECORD_FIELD_NOTES[name as keyof typeof RECORD];
+    if (note === undefined) throw new Error(`RECORD.${name} has no description in scripts/gen-docs.ts`);
+    return `| ${field.offset} | ${field.size} | \`${name}\` | ${note} |`;
+  });
+  return ['| offset | size | field | meaning |', '|---:|---:|---|---|', ...rows, '', `${RECORD_SIZE} bytes in all.`].join('\n');
+}
+
+/** The text of one generated part. */
+export function generate(source: string): string {
+  const [kind, ...args] = source.split(/\s+/);
+  switch (kind) {
+    case 'kernel':
+      return `Listings generated on Linux ${release()} (${process.arch}).`;
+    case 'ts-tcpaccept':
+      return fenced(run(['cli/main.ts'], args));
+    case 'tcpstates':
+      return fenced(run(['examples/tcpstates.ts'], args));
+    case 'record-layout':
+      return recordTable();
+    default:
+      throw new Error(`unknown generated source "${source}"`);
+  }
+}
+
+interface Part {
+  source: string;
+  /** Line index of the BEGIN marker and of the END marker. */
+  begin: number;
+  end: number;
+}
+
+function parts(lines: string[], file: string): Part[] {
+  const found: Part[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = BEGIN.exec(lines[i]!);
+    if (match === null) continue;
+    const end = lines.indexOf(END, i + 1);
+    const nextBegin = lines.findIndex((line, j) => j > i && BEGIN.test(line));
+    if (end < 0 || (nextBegin >= 0 && nextBegin < end)) throw new Error(`${file}:${i + 1}: "${lines[i]}" has no ${END} before the next marker`);
+    found.push({ source: match[1]!, begin: i, end });
+    i = end;
+  }
+  return found;
+}
+
+/** The file with every generated part regenerated. */
+export function regenerate(text: string, file = 'input'): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let copied = 0;
+  for (const part of parts(lines, file)) {
+    out.push(...lines.slice(copied, part.begin + 1), generate(part.source));
+    copied = part.end;
+  }
+  out.push(...lines.slice(copied));
+  return out.join('\n');
+}
+
+/** Numbers masked: what stays the same when only kernel offsets change. */
+function maskNumbers(text: string): string {
+  return text.replace(/\d+/g, '#');
+}
+
+function firstDifference(a: string, b: string): string {
+  const left = a.split('\n');
+  const right = b.split('\n');
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    if (left[i] !== right[i]) return `line ${i + 1}:\n  in the file:  ${left[i] ?? '(end of file)'}\n  regenerated:  ${right[i] ?? '(end of file)'}`;
+  }
+  return 'no difference';
+}
+
+function main(argv: string[]): number {
+  const check = argv.includes('--check');
+  const fileIndex = argv.indexOf('--file');
+  const file = fileIndex >= 0 && argv[fileIndex + 1] !== undefined ? argv[fileIndex + 1]! : join(root, 'docs', 'how-it-works.md');
+  const name = relative(process.cwd(), file) || file;
+  const current = readFileSync(file, 'utf8');
+  const fresh = regenerate(current, name);
+  if (!check) {
+    if (fresh !== current) writeFileSync(file, fresh);
+    process.stdout.write(`${name}: ${fresh === current ? 'already up to date' : 'regenerated'}\n`);
+    return 0;
+  }
+  if (fresh === current) return 0;
+  const sameKernel = current.includes(generate('kernel'));
+  if (!sameKernel && maskNumbers(fresh) === maskNumbers(current)) {
+    process.stdout.write(`${name}: up to date apart from this kernel's offsets (${generate('kernel')})\n`);
+    return 0;
+  }
+  process.stderr.write(
+    `${name} is out of date: the programs or the record changed without the walkthrough.\n` +
+      `First difference, ${firstDifference(sameKernel ? current : maskNumbers(current), sameKernel ? fresh : maskNumbers(fresh))}\n` +
+      'Run `node --import tsx scripts/gen-docs.ts` and read the new listings before committing them.\n',
+  );
+  return 1;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));
