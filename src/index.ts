@@ -1,5 +1,19 @@
-// The public library API of ts-tcpaccept: the assembler, the kernel interface, the perf ring
-// readers, and the tcpaccept tracer built from them.
+/**
+ * The public library API of ts-tcpaccept, everything importable from the package root:
+ *
+ * - the assembler: `bpf\`…\``, `parse`, `assemble`, `disassemble`, `ProgramBuilder` (src/asm);
+ * - the kernel interface: `createMap`, `loadProgram`, `attachTracepoint`, `readTracepoint`,
+ *   `Btf`, `KernelError` (src/syscalls);
+ * - the ring readers: `PerfEventArrayReader`, `RingBufferReader` (src/perf);
+ * - shortcuts for new tracers: `readTracepointFormat`, `createPerfEventArray`,
+ *   `loadTracepointProgram`;
+ * - the tcpaccept tool's parts: `TcpAcceptTracer`, `planPrograms`, `describePlan`, `decodeRecord`.
+ *
+ * docs/api.md groups them by task; docs/how-it-works.md explains the programs; examples/ has
+ * two tracers built on this API alone.
+ *
+ * @packageDocumentation
+ */
 export * from './asm/index.ts';
 export * from './syscalls/index.ts';
 export * from './perf/index.ts';

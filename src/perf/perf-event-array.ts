@@ -28,6 +28,7 @@ export function defaultWakeup(dataPages: number): Wakeup {
   return { watermarkBytes: (dataPages * pageSize) / 4 };
 }
 
+/** Options of {@link PerfEventArrayReader}: ring size, wake-up policy and CPUs, plus delivery. */
 export interface PerfEventArrayOptions extends RecordReaderOptions {
   /** Data pages per CPU, a power of two (the mapping is one more page). Default 64. */
   dataPages?: number;

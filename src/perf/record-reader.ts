@@ -7,10 +7,12 @@ export interface RingRecord {
   bytes: Uint8Array;
 }
 
+/** Anything with an idempotent close(). */
 export interface Closeable {
   close(): void;
 }
 
+/** How a {@link RecordReader} delivers records, lost counts and failures. */
 export interface RecordReaderOptions {
   /**
    * Callback delivery: called for every record, on the event loop. `bytes` may point into the
@@ -34,6 +36,7 @@ export interface RecordReaderOptions {
   iteratorBatch?: number;
 }
 
+/** Default `flushIntervalMs`: the longest a record waits in a ring when wake-ups are batched. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 100;
 const DEFAULT_ITERATOR_BATCH = 4096;
 const COPY_ARENA_BYTES = 64 * 1024;
@@ -41,6 +44,7 @@ const COPY_ARENA_BYTES = 64 * 1024;
 /** Starts watching for the producer's wake-up; the watch ends with the returned handle's close(). */
 export type WakeupSource = (onReadable: () => void) => Closeable;
 
+/** What a concrete reader hands to {@link RecordReader}: its rings, their wake-up sources, what to close. */
 export interface RecordReaderParts {
   rings: RingSource[];
   /** One per pollable fd (perf event fds, the ring buffer map fd). */
@@ -126,6 +130,7 @@ export class RecordReader implements AsyncIterable<RingRecord>, Closeable {
     return total;
   }
 
+  /** True once close() was called (or the reader failed and closed itself). */
   get isClosed(): boolean {
     return this.closed || this.closeRequested;
   }

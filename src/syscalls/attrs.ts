@@ -16,6 +16,7 @@ export const BpfCommand = {
   OBJ_GET_INFO_BY_FD: 15,
   ENABLE_STATS: 32,
 } as const;
+/** A bpf(2) command by name, e.g. `'PROG_LOAD'`. */
 export type BpfCommandName = keyof typeof BpfCommand;
 
 /** BPF_OBJ_NAME_LEN (bpf.h): 15 characters and a NUL. */
@@ -24,6 +25,7 @@ export const BPF_OBJ_NAME_LEN = 16;
 // We pass each command the size up to the end of the last field we set: the kernel zero-fills
 // the rest, and older kernels that know fewer fields accept it (a larger size with unknown
 // non-zero bytes would be E2BIG).
+/** Bytes of `union bpf_attr` passed with each command (see the comment above). */
 export const attrSize = {
   /** offsetofend(map_name): map_type@0 key_size@4 value_size@8 max_entries@12 map_flags@16 inner_map_fd@20 numa_node@24 map_name@28[16]. */
   mapCreate: 44,
@@ -53,6 +55,7 @@ function writeName(view: DataView, offset: number, name: string): void {
   for (let i = 0; i < name.length; i++) view.setUint8(offset + i, name.charCodeAt(i));
 }
 
+/** The BPF_MAP_CREATE fields {@link writeMapCreateAttr} sets. */
 export interface MapCreateFields {
   type: number;
   keySize: number;
@@ -62,6 +65,7 @@ export interface MapCreateFields {
   name: string;
 }
 
+/** Writes BPF_MAP_CREATE's attr into a zero-filled `view` of at least `attrSize.mapCreate` bytes. */
 export function writeMapCreateAttr(view: DataView, f: MapCreateFields): void {
   view.setUint32(0, f.type, true); // map_type
   view.setUint32(4, f.keySize, true); // key_size
@@ -71,6 +75,7 @@ export function writeMapCreateAttr(view: DataView, f: MapCreateFields): void {
   writeName(view, 28, f.name); // map_name[BPF_OBJ_NAME_LEN] (after inner_map_fd@20, numa_node@24)
 }
 
+/** The fields of the map element commands (lookup, update, delete, get next key). */
 export interface MapElemFields {
   mapFd: number;
   key: bigint;
@@ -79,6 +84,7 @@ export interface MapElemFields {
   flags: bigint;
 }
 
+/** Writes a map element command's attr; `key` and `valueOrNextKey` are native addresses. */
 export function writeMapElemAttr(view: DataView, f: MapElemFields): void {
   view.setUint32(0, f.mapFd, true); // map_fd
   view.setBigUint64(8, f.key, true); // key (__aligned_u64, so 4 bytes of padding before it)
@@ -86,6 +92,7 @@ export function writeMapElemAttr(view: DataView, f: MapElemFields): void {
   view.setBigUint64(24, f.flags, true); // flags
 }
 
+/** The BPF_PROG_LOAD fields {@link writeProgLoadAttr} sets; `insns`, `license`, `logBuf` are native addresses. */
 export interface ProgLoadFields {
   type: number;
   insnCount: number;
@@ -98,6 +105,7 @@ export interface ProgLoadFields {
   expectedAttachType: number;
 }
 
+/** Writes BPF_PROG_LOAD's attr into a zero-filled `view` of at least `attrSize.progLoad` bytes. */
 export function writeProgLoadAttr(view: DataView, f: ProgLoadFields): void {
   view.setUint32(0, f.type, true); // prog_type
   view.setUint32(4, f.insnCount, true); // insn_cnt
@@ -112,14 +120,17 @@ export function writeProgLoadAttr(view: DataView, f: ProgLoadFields): void {
   view.setUint32(68, f.expectedAttachType, true); // expected_attach_type
 }
 
+/** Writes the attr of BPF_PROG_GET_NEXT_ID / BPF_MAP_GET_NEXT_ID: the id to start after. */
 export function writeGetNextIdAttr(view: DataView, startId: number): void {
   view.setUint32(0, startId, true); // start_id; the kernel writes next_id@4
 }
 
+/** The next id the kernel wrote back into a GET_NEXT_ID attr. */
 export function readNextId(view: DataView): number {
   return view.getUint32(4, true); // next_id
 }
 
+/** Writes BPF_OBJ_GET_INFO_BY_FD's attr: the object's fd and where (`info`, native) and how much (`infoLen`) to write. */
 export function writeObjInfoAttr(view: DataView, fd: number, infoLen: number, info: bigint): void {
   view.setUint32(0, fd, true); // info.bpf_fd
   view.setUint32(4, infoLen, true); // info.info_len (the kernel writes back how much it filled)
@@ -129,6 +140,7 @@ export function writeObjInfoAttr(view: DataView, fd: number, infoLen: number, in
 /** enum bpf_stats_type (bpf.h). */
 export const BPF_STATS_RUN_TIME = 0;
 
+/** Writes BPF_ENABLE_STATS's attr; `type` is BPF_STATS_RUN_TIME. */
 export function writeEnableStatsAttr(view: DataView, type: number): void {
   view.setUint32(0, type, true); // enable_stats.type
 }
@@ -136,6 +148,7 @@ export function writeEnableStatsAttr(view: DataView, type: number): void {
 /** sizeof(struct bpf_prog_info) in the 6.1 uapi; newer kernels accept it (the tail is zero). */
 export const PROG_INFO_SIZE = 232;
 
+/** What BPF_OBJ_GET_INFO_BY_FD tells about a loaded program (the fields this project reads). */
 export interface ProgramInfo {
   id: number;
   /** The program's SHA-1-derived tag as 16 hex digits, like bpftool prints it. */
@@ -186,6 +199,7 @@ export const PERF_ATTR_SIZE = 128;
 const ATTR_BIT_DISABLED = 0n;
 const ATTR_BIT_WATERMARK = 14n;
 
+/** The `struct perf_event_attr` fields {@link writePerfEventAttr} sets. */
 export interface PerfEventAttrFields {
   type: number;
   config: bigint;
@@ -198,6 +212,7 @@ export interface PerfEventAttrFields {
   wakeupWatermark?: number;
 }
 
+/** Writes a `struct perf_event_attr` (size PERF_ATTR_SIZE) into a zero-filled `view`. */
 export function writePerfEventAttr(view: DataView, f: PerfEventAttrFields): void {
   if (f.wakeupEvents !== undefined && f.wakeupWatermark !== undefined) {
     throw new RangeError('perf_event_attr: wakeup_events and wakeup_watermark share one field; pick one');

@@ -79,6 +79,7 @@ function isPerCpu(type: MapType): boolean {
   return type === MapType.PercpuArray || type === MapType.PercpuHash;
 }
 
+/** What {@link createMap} creates: BPF_MAP_CREATE's fields. */
 export interface CreateMapOptions {
   type: MapType;
   /** At most 15 characters of [A-Za-z0-9_.]; shows in `bpftool map`. */
@@ -89,6 +90,11 @@ export interface CreateMapOptions {
   flags?: number;
 }
 
+/**
+ * A BPF map, owned: close() releases the fd (the kernel frees the map once no loaded program
+ * holds it either). Element calls take and return raw bytes in the kernel's layout
+ * (little-endian here); they allocate nothing per call.
+ */
 export class BpfMap extends FdOwner {
   readonly name: string;
   readonly type: MapType;
@@ -121,6 +127,7 @@ export class BpfMap extends FdOwner {
     this.#nextKeyOffset = alignUp(this.#valueOffset + userValueSize, 8);
   }
 
+  /** Bytes of the per-map native scratch block: attr, key, value and next key, each 8-aligned. */
   static scratchSize(keySize: number, userValueSize: number): number {
     return alignUp(alignUp(attrSize.mapElem + keySize, 8) + userValueSize, 8) + keySize;
   }
@@ -244,6 +251,7 @@ export function createMap(options: CreateMapOptions): BpfMap {
   return new BpfMap(backend, fd, options, scratch, userValueSize);
 }
 
+/** A loaded BPF program, owned: close() releases the fd (attachments hold their own reference). */
 export class BpfProgram extends FdOwner {
   readonly name: string;
   readonly type: ProgType;
@@ -266,6 +274,7 @@ export class BpfProgram extends FdOwner {
   }
 }
 
+/** What {@link loadProgram} loads: BPF_PROG_LOAD's fields. */
 export interface LoadProgramOptions {
   type: ProgType;
   name: string;

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { ParseError } from './parse-error.ts';
 
+/** BTF_KIND_* (include/uapi/linux/btf.h): what a BTF type record describes. */
 export const BtfKind = {
   INT: 1,
   PTR: 2,
@@ -34,6 +35,7 @@ export const BtfKind = {
   TYPE_TAG: 18,
   ENUM64: 19,
 } as const;
+/** One of the {@link BtfKind} values. */
 export type BtfKind = (typeof BtfKind)[keyof typeof BtfKind];
 
 const KIND_NAMES: readonly string[] = [
@@ -71,6 +73,7 @@ for (const kind of [BtfKind.INT, BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, Bt
   NAMED_LOOKUP_KINDS[kind] = 1;
 }
 
+/** Where the running kernel publishes its own BTF (CONFIG_DEBUG_INFO_BTF). */
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
 /** Extra 32-bit words after the 3-word common header, by kind; undefined for unknown kinds. */
@@ -154,6 +157,10 @@ interface FoundMember {
   bitSize?: number;
 }
 
+/**
+ * Parsed BTF: the kernel's type information, read to find struct member offsets at start-up
+ * (`Btf.kernel().offsetOf('task_struct', 'files')`) instead of hard-coding them.
+ */
 export class Btf {
   private static kernelInstance: Btf | undefined;
 
@@ -187,6 +194,7 @@ export class Btf {
     return Btf.kernelInstance;
   }
 
+  /** Reads and parses a BTF file; errors say why it cannot be read (no CONFIG_DEBUG_INFO_BTF, not root). */
   static fromFile(path: string = KERNEL_BTF_PATH): Btf {
     let bytes: Buffer;
     try {

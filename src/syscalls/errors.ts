@@ -5,6 +5,7 @@ import { getSystemErrorMap } from 'node:util';
 /** What the failing call was about, to pick the right hint for an ambiguous errno. */
 export type KernelCallContext = 'bpf' | 'tracepoint' | 'perf' | 'mmap' | 'mount' | 'other';
 
+/** The errno values this project names in hints and handles specially (asm-generic/errno*.h). */
 export const Errno = {
   EPERM: 1,
   ENOENT: 2,
@@ -40,6 +41,7 @@ namesByNumber.set(Errno.EOPNOTSUPP, 'EOPNOTSUPP');
 const descriptionOverrides = new Map<number, string>([[Errno.ENOTSUPP, 'Operation not supported by this kernel']]);
 let systemErrors: Map<number, [string, string]> | undefined;
 
+/** 'EPERM' for 1; `errno N` for numbers without a name here. */
 export function errnoName(errno: number): string {
   return namesByNumber.get(errno) ?? `errno ${errno}`;
 }
@@ -96,6 +98,7 @@ export function hintFor(errno: number, context: KernelCallContext = 'other'): st
   }
 }
 
+/** Extras of a {@link KernelError}: which kind of call failed (picks the hint), a hint to use instead, the verifier log. */
 export interface KernelErrorOptions {
   context?: KernelCallContext;
   /** Replaces the errno-derived hint. */
@@ -112,6 +115,11 @@ export function summarizeVerifierLog(log: string, lines = verifierSummaryLines):
   return meaningful.slice(-lines).join('\n');
 }
 
+/**
+ * A failed kernel call: the operation, the errno (number and name) and a hint a person can act
+ * on (EPERM: "run as root or grant CAP_BPF and CAP_PERFMON"). A program the verifier rejected
+ * carries the whole log in `verifierLog` and its last lines in the message.
+ */
 export class KernelError extends Error {
   /** e.g. `BPF_PROG_LOAD(tcpaccept)` or `perf_event_open(tracepoint sock:inet_sock_set_state, cpu 0)`. */
   readonly operation: string;

@@ -1,6 +1,7 @@
 // Every kernel object is owned by exactly one object with an idempotent close().
 import type { FfiBackend } from './ffi.ts';
 
+/** Base of every object that owns a kernel fd: `fd` throws once closed, close() is idempotent. */
 export abstract class FdOwner {
   /** The backend that opened the fd, which also closes it. */
   protected readonly backend: FfiBackend;

@@ -3,6 +3,7 @@
 import type { BackendName, FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi.ts';
 import { syscallNumbers, type SyscallNumbers } from './syscall-numbers.ts';
 
+/** Base of the FFI backends: ioctl, mmap, munmap and close as plain syscalls over `syscall()`. */
 export abstract class SyscallBackend implements FfiBackend {
   abstract readonly name: BackendName;
   readonly nr: SyscallNumbers = syscallNumbers();

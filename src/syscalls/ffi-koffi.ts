@@ -71,6 +71,7 @@ class KoffiBackend extends SyscallBackend {
   }
 }
 
+/** The koffi backend (the default); loads koffi's native addon on first call. */
 export function createKoffiBackend(): FfiBackend {
   let koffi: Koffi;
   try {

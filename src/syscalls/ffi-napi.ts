@@ -193,6 +193,7 @@ class EpollDispatcher {
   }
 }
 
+/** The @2060.io/ffi-napi backend; loads its native addon on first call. */
 export function createFfiNapiBackend(): FfiBackend {
   let ffiNapi: FfiNapi;
   let ref: RefNapi;

@@ -4,7 +4,9 @@
 import { createKoffiBackend } from './ffi-koffi.ts';
 import { createFfiNapiBackend } from './ffi-napi.ts';
 
+/** The FFI backends there are; pick one with TS_TCPACCEPT_FFI or {@link selectFfiBackend}. */
 export type BackendName = 'koffi' | 'ffi-napi';
+/** Every {@link BackendName}, the default first. */
 export const backendNames: readonly BackendName[] = ['koffi', 'ffi-napi'];
 
 /** Integer syscall argument: numbers for ints and flags, bigints or numbers for addresses. */
@@ -24,11 +26,13 @@ export interface NativeMemory {
   free(): void;
 }
 
+/** A running readiness watch on an fd (see {@link FfiBackend.watchReadable}). */
 export interface ReadableWatch {
   /** Idempotent. Close the watch before closing the fd it watches. */
   close(): void;
 }
 
+/** The native calls src/syscalls needs, implemented once per FFI library. */
 export interface FfiBackend {
   readonly name: BackendName;
   /**
@@ -61,6 +65,7 @@ const factories: Record<BackendName, () => FfiBackend> = {
 const loaded = new Map<BackendName, FfiBackend>();
 let selected: FfiBackend | undefined;
 
+/** Whether `name` names a backend. */
 export function isBackendName(name: string): name is BackendName {
   return (backendNames as readonly string[]).includes(name);
 }

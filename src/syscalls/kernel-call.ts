@@ -18,6 +18,7 @@ export function checkedSyscall(
   throw kernelError(operation, -result, { context });
 }
 
+/** A {@link KernelError} for `operation` (a string, or a function called only now that it failed). */
 export function kernelError(operation: string | (() => string), errno: number, options: KernelErrorOptions): KernelError {
   return new KernelError(typeof operation === 'string' ? operation : operation(), errno, options);
 }

@@ -25,6 +25,7 @@ const sys = syscallNumbers();
 /** When the kernel wakes a reader of a BPF_OUTPUT ring: after N samples, or N bytes. */
 export type Wakeup = { events: number } | { watermarkBytes: number };
 
+/** A tracepoint by name and id; a TracepointFormat from readTracepoint() is one. */
 export interface TracepointRef {
   group: string;
   event: string;
@@ -32,6 +33,10 @@ export interface TracepointRef {
   id: number;
 }
 
+/**
+ * A perf event fd, owned: a tracepoint event carrying a BPF program (the attachment lasts as
+ * long as the fd) or a BPF output event feeding a perf ring.
+ */
 export class PerfEvent extends FdOwner {
   /** e.g. `perf_event_open(tracepoint sock:inet_sock_set_state, cpu 0)`. */
   readonly label: string;
@@ -44,10 +49,12 @@ export class PerfEvent extends FdOwner {
     this.#context = context;
   }
 
+  /** PERF_EVENT_IOC_ENABLE: start counting (a tracepoint event starts running its program). */
   enable(): void {
     this.#ioctl('PERF_EVENT_IOC_ENABLE', PerfIoctl.ENABLE, 0);
   }
 
+  /** PERF_EVENT_IOC_DISABLE: stop, keeping the fd and any attached program. */
   disable(): void {
     this.#ioctl('PERF_EVENT_IOC_DISABLE', PerfIoctl.DISABLE, 0);
   }

@@ -2,6 +2,7 @@
 // Sources: arch/x86/entry/syscalls/syscall_64.tbl and include/uapi/asm-generic/unistd.h
 // (arm64 uses the generic table; it has no plain epoll_wait, only epoll_pwait).
 
+/** The syscall numbers this project calls, for one architecture. */
 export interface SyscallNumbers {
   readonly read: number;
   readonly write: number;

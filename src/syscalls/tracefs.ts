@@ -75,6 +75,7 @@ export interface FormatField {
   arrayLength?: number;
 }
 
+/** A tracepoint's id and the layout of its record, from `events/<group>/<event>/format`. */
 export interface TracepointFormat {
   group: string;
   event: string;
