@@ -6,6 +6,7 @@
 // the verifier's time to whichever FFI call was running, and can even make BPF_PROG_LOAD fail
 // with EAGAIN, which the kernel returns when a signal is pending during verification.)
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -53,9 +54,9 @@ function stageTimes(): Array<[string, number, number]> {
 }
 
 /** ms from spawning the CLI to its header line; the CLI is then stopped with SIGINT. */
-export async function cliToHeaderMs(cliArgs: string[] = []): Promise<number> {
+export async function cliToHeaderMs(cliArgs: string[] = [], script = cliPath): Promise<number> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [cliPath, ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -69,6 +70,29 @@ export async function cliToHeaderMs(cliArgs: string[] = []): Promise<number> {
   child.kill('SIGINT');
   await exited;
   return ms;
+}
+
+/**
+ * Prototype: the CLI bundled into one ES module with esbuild (tsx's own dependency, so it is
+ * there wherever the bench runs), native addons left external. Returns its path, or the reason
+ * it could not be built.
+ */
+async function bundleCli(dir: string, external: string[]): Promise<string> {
+  const esbuild = (await import('esbuild')) as typeof import('esbuild');
+  const outfile = join(dir, `main-${external.length}.mjs`);
+  await esbuild.build({
+    entryPoints: [join(repoRoot, 'cli', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    external,
+    logLevel: 'silent',
+    // Bundled CommonJS dependencies (prom-client) call require(): give the bundle one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  return outfile;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -89,6 +113,25 @@ export async function main(argv: string[]): Promise<void> {
   const spawnToHeader: number[] = [];
   for (let i = 0; i < repeats; i++) spawnToHeader.push(await cliToHeaderMs());
   rows.push(['ts-tcpaccept, spawn to header (the real CLI)', formatNumber(median(spawnToHeader), 1), formatNumber(Math.min(...spawnToHeader), 1), '']);
+  // The bundles must resolve koffi and friends from the repository's node_modules.
+  const dir = mkdtempSync(join(repoRoot, 'node_modules', '.ts-tcpaccept-bench-'));
+  try {
+    for (const [name, external] of [
+      ['prototype: one esbuild bundle, spawn to header', ['koffi', '@2060.io/*']],
+      ['prototype: bundle without prom-client, spawn to header', ['koffi', '@2060.io/*', 'prom-client']],
+    ] as const) {
+      try {
+        const bundle = await bundleCli(dir, [...external]);
+        const samples: number[] = [];
+        for (let i = 0; i < repeats; i++) samples.push(await cliToHeaderMs([], bundle));
+        rows.push([name, formatNumber(median(samples), 1), formatNumber(Math.min(...samples), 1), '']);
+      } catch (error) {
+        rows.push([name, `skipped: ${(error as Error).message.split('\n')[0]}`, '', '']);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   printTable(`Start-up, stage by stage in fresh processes (median and min of ${repeats}; RSS: what the stage added)`, ['stage', 'median ms', 'min ms', 'RSS MB'], rows);
 }
 

@@ -1,6 +1,6 @@
 // Prototypes of the accept program, measured on the same loopback accept storm: where do the
 // ~900 ns per connection of the default mode go, and what would a change save?
-//   node --import tsx bench/variants.ts [--connections N] [--repeats N]
+//   node --import tsx bench/variants.ts [--connections N] [--repeats N] [--only REGEX]
 // Each variant is derived from src/probe/programs.ts's own acceptProgramText (so it follows
 // whatever src/probe does today), loaded and attached to sys_exit_accept4 + sys_exit_accept here,
 // read by src/perf's readers, and charged by run_time_ns (BPF_ENABLE_STATS) over the storm.
@@ -85,11 +85,27 @@ if r0 < ${WATERMARK_BYTES} goto flags_set
 r4 = 2                                        // BPF_RB_FORCE_WAKEUP from it on
 flags_set:`),
     },
+    {
+      name: `ringbuf, one wake-up as ${WATERMARK_BYTES / 1024} KiB pending is crossed`,
+      output: 'ringbuf',
+      // Forcing a wake-up for every output past the watermark makes a lagging reader cost
+      // every event a wake-up again; only the output that crosses the mark asks for one.
+      text: ringbuf(`r1 = map[${MAP_NAMES.events}] ll
+r2 = 0                                        // BPF_RB_AVAIL_DATA: bytes not yet consumed
+call bpf_ringbuf_query
+r4 = 1                                        // BPF_RB_NO_WAKEUP, unless this output crosses the mark
+if r0 < ${WATERMARK_BYTES - RINGBUF_RECORD_BYTES} goto flags_set
+if r0 >= ${WATERMARK_BYTES} goto flags_set
+r4 = 2                                        // BPF_RB_FORCE_WAKEUP
+flags_set:`),
+    },
   ];
 }
 
 const RING_BYTES = 256 * 1024; // per CPU for perf (64 pages), the same total for the ringbuf
 const WATERMARK_BYTES = 64 * 1024; // a quarter of a perf ring: the perf array's default watermark
+/** A ringbuf record: 8-byte header and the payload rounded up to 8. */
+const RINGBUF_RECORD_BYTES = 8 + ((RECORD_SIZE + 7) & ~7);
 
 interface Measurement {
   nsPerConnection: number;
@@ -146,7 +162,8 @@ export async function main(argv: string[]): Promise<void> {
   const flag = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
   const connections = flag('--connections', 100_000);
   const repeats = flag('--repeats', 3);
-  const list = variants();
+  const only = argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]!) : undefined;
+  const list = variants().filter((v, i) => only === undefined || i === 2 || only.test(v.name)); // keep the reference (current)
   const results = new Map<string, Measurement[]>(list.map((v) => [v.name, []]));
   const stats = enableStats();
   try {
@@ -156,7 +173,7 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     stats.close();
   }
-  const reference = median(results.get(list[2]!.name)!.map((m) => m.nsPerConnection));
+  const reference = median(results.get(list.find((v) => v.name.startsWith('current:'))!.name)!.map((m) => m.nsPerConnection));
   printTable(
     `Accept program variants, ${connections} connections, median ±half-range of ${repeats} (record ${RECORD_SIZE} bytes)`,
     ['variant', 'ns/conn', 'vs current', 'runs/conn', 'delivered', 'storm CPU us/conn', 'conn/s'],
