@@ -23,7 +23,14 @@ export function peakRssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** The 1-minute load average, to note how busy the machine was. */
+/** RssAnon: resident memory not backed by a file (heap, stacks, rings), in bytes, now. */
+export function anonymousRssBytes(pid: number): number {
+  const match = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match === null) throw new Error(`no RssAnon in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+/** The 1-, 5- and 15-minute load averages, to note how busy the machine was. */
 export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }

@@ -168,6 +168,7 @@ const ROWS: RowSpec[] = [
     digits: 1,
     target: { text: '<= 55', met: (v) => v <= 55 },
   },
+  { label: '   anonymous RSS after, MB', value: (r) => (r.tool ? r.tool.anonymousRssBytes / 1e6 : undefined), digits: 1 },
   { label: '7  getppid ns (attached, idle)', value: (r) => r.getppidNs, digits: 0, untraced: true },
   { label: '   added vs untraced, ns', value: (r, b) => (r.tool ? r.getppidNs - b.getppidNs : undefined), digits: 0 },
 ];
@@ -197,7 +198,8 @@ export function printMainTable(columns: Column[], options: BenchOptions): void {
     const cells = [row.label, ...columns.map((c) => formatSpread(valuesOf(c, row, baseline), row.digits))];
     const ourMedian = ours ? median(valuesOf(ours, row, baseline)) : Number.NaN;
     const peerMedian = peer ? median(valuesOf(peer, row, baseline)) : Number.NaN;
-    if (ours && peer) cells.push(Number.isFinite(ourMedian) && Number.isFinite(peerMedian) && peerMedian !== 0 ? formatNumber(ourMedian / peerMedian, 2) : '-');
+    // A ratio of two differences near zero says nothing: only ratios of positive figures.
+    if (ours && peer) cells.push(ourMedian >= 0 && peerMedian > 0 ? formatNumber(ourMedian / peerMedian, 2) : '-');
     if (row.target && Number.isFinite(ourMedian)) {
       cells.push(`${row.target.text} ${row.target.met(ourMedian, Number.isFinite(peerMedian) ? peerMedian : undefined) ? 'met' : 'MISSED'}`);
     } else cells.push(row.target?.text ?? '');
@@ -213,6 +215,8 @@ export function printMainTable(columns: Column[], options: BenchOptions): void {
 function printNotes(columns: Column[]): void {
   for (const column of columns) {
     const notes = new Set<string>();
+    const foreign = column.runs.filter((r) => (r.foreignSyscallTracepoints ?? 0) > 0).length;
+    if (foreign > 0) notes.add(`row 7 taken while another process had a syscall tracepoint attached in ${foreign} of ${column.runs.length} runs (inflates it)`);
     for (const run of column.runs) {
       if (run.storm.failures > 0) notes.add(`${run.storm.failures} storm connections failed`);
       for (const line of (run.tool?.stderr ?? '').split('\n')) {

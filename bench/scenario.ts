@@ -6,9 +6,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, r
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { peakRssBytes, processCpuSeconds } from './procfs.ts';
+import { anonymousRssBytes, peakRssBytes, processCpuSeconds } from './procfs.ts';
 import { programIdsOfProcess, runTotals } from './program-stats.ts';
-import { getppidNs } from './syscall-cost.ts';
+import { getppidNs, syscallTracepointAttachments } from './syscall-cost.ts';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(benchDir, '..');
@@ -81,6 +81,8 @@ export interface RunResult {
   storm: StormResult;
   /** ns per getppid() through koffi while the tool was attached and idle (or untraced). */
   getppidNs: number;
+  /** Syscall tracepoints other processes had attached during that measurement (undefined: no bpftool). */
+  foreignSyscallTracepoints: number | undefined;
   tool?: {
     /** Seconds from spawn to the first connection the tool reported (1 ms resolution). */
     firstEventSeconds: number;
@@ -95,6 +97,8 @@ export interface RunResult {
     /** Storm connections found in the output (by the storm's listening ports). */
     printed: number;
     peakRssBytes: number;
+    /** RssAnon after the storm: the part of RSS not shared with Node's binary and libraries. */
+    anonymousRssBytes: number;
     stderr: string;
   };
 }
@@ -164,7 +168,8 @@ export function scratchDir(): string {
 /** The untraced run: only the storm (and the syscall probe, for row 7's baseline). */
 export async function runUntraced(storm: StormOptions): Promise<RunResult> {
   const syscall = getppidNs('koffi');
-  return { storm: await runStorm(storm), getppidNs: syscall };
+  const foreign = syscallTracepointAttachments()?.length;
+  return { storm: await runStorm(storm), getppidNs: syscall, foreignSyscallTracepoints: foreign };
 }
 
 /** Storm through one tool. Output goes to a tmpfs file that is counted afterwards. */
@@ -211,6 +216,7 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
 
     // 2. The tool is attached and idle: what does a cheap syscall cost now?
     const syscall = getppidNs('koffi');
+    const foreign = syscallTracepointAttachments()?.filter((a) => a.pid !== child!.pid).length;
 
     // 3. The storm.
     const pid = child.pid!;
@@ -235,10 +241,12 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
     }
     const cpuAfter = processCpuSeconds(pid);
     const peak = peakRssBytes(pid);
+    const anonymous = anonymousRssBytes(pid);
     await stopChild(child, 'SIGINT', tool.label);
     return {
       storm: result,
       getppidNs: syscall,
+      foreignSyscallTracepoints: foreign,
       tool: {
         firstEventSeconds: first[0] - spawnedSeconds,
         firstLineSeconds: Number(firstLineAt - spawnedAt) / 1e9,
@@ -248,6 +256,7 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
         cpuSeconds: cpuAfter - cpuBefore,
         printed,
         peakRssBytes: peak,
+        anonymousRssBytes: anonymous,
         stderr: readFileSync(errPath, 'utf8'),
       },
     };
