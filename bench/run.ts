@@ -5,6 +5,7 @@
 //
 //   node --import tsx bench/run.ts [--connections N] [--repeats N] [--quick] [--clients N]
 //                                  [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes LIST]
+// --modes: default, q, handshake (the default set), default-256, handshake-256 (bigger rings).
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -42,10 +43,13 @@ const MODES: Record<string, { label: string; args: string[] }> = {
   default: { label: 'ts default', args: [] },
   q: { label: 'ts -q', args: ['-q'] },
   handshake: { label: 'ts --handshake', args: ['--handshake'] },
+  // Not in the default set: the lost-event experiments (4x the default 64-page rings).
+  'default-256': { label: 'ts --ring-pages 256', args: ['--ring-pages', '256'] },
+  'handshake-256': { label: 'ts --handshake --ring-pages 256', args: ['--handshake', '--ring-pages', '256'] },
 };
 
 function usage(message: string): never {
-  process.stderr.write(`bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,q,handshake]\n`);
+  process.stderr.write(`bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,q,handshake,default-256,handshake-256]\n`);
   process.exit(2);
 }
 
