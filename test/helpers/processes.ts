@@ -14,7 +14,7 @@ const serverScript = join(root, 'test', 'helpers', 'tcp_server.py');
 /** Lines of a child's stream, awaitable one predicate at a time. */
 export class LineCollector {
   readonly lines: string[] = [];
-  private waiters: Array<{ test: (line: string) => boolean; resolve: (line: string) => void }> = [];
+  private waiters: Array<{ test: (line: string) => boolean; resolve: (line: string) => void; timer: NodeJS.Timeout }> = [];
   private ended = false;
   private endWaiters: Array<() => void> = [];
 
@@ -40,8 +40,14 @@ export class LineCollector {
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)), timeoutMs);
-      this.waiters.push({ test, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+      this.waiters.push({ test, timer, resolve: (line) => { clearTimeout(timer); resolve(line); } });
     });
+  }
+
+  /** Drops every pending waitFor (their promises never settle), so no timer keeps a test alive. */
+  cancelWaits(): void {
+    for (const w of this.waiters) clearTimeout(w.timer);
+    this.waiters = [];
   }
 
   closed(): Promise<void> {
@@ -77,6 +83,9 @@ export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}): Tracer
     exited.then((code) => { throw new Error(`tracer exited (${code}) before its header; stderr:\n${stderr.lines.join('\n')}`); }),
   ]);
   ready.catch(() => {});
+  // Only one of the ready signals can win; the losers' timers must not keep the test alive.
+  const cancelLosers = () => { stdout.cancelWaits(); stderr.cancelWaits(); };
+  ready.then(cancelLosers, cancelLosers);
   return {
     child, stdout, stderr, ready, exited,
     stop(signal: NodeJS.Signals = 'SIGINT') {
