@@ -24,7 +24,7 @@ export interface Options {
   durationSeconds: number | undefined;
   ebpf: boolean;
   ffi: 'koffi' | 'ffi-napi' | undefined;
-  /** Data pages per CPU ring (a power of two); default 64. */
+  /** Ring size in pages per CPU (a power of two); default 256. */
   ringPages: number | undefined;
   /** --metrics: where to serve Prometheus metrics over HTTP. */
   metrics: ListenAddress | undefined;
@@ -70,7 +70,7 @@ options:
   --ebpf                print the BPF programs as annotated assembly and exit
   --ffi BACKEND         FFI backend: koffi (default) or ffi-napi
   --ring-pages N        perf ring size per CPU in 4 KiB pages, a power of two from 1 to
-                        4096 (default 64); raise it if "Possibly lost" appears
+                        4096 (default 256); raise it if "Possibly lost" appears
   --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics: accepted
                         connections by local port, family and server comm, accept-queue
                         wait histogram by local port (10 us .. 10 s), lost samples, events

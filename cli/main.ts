@@ -139,6 +139,9 @@ async function main(): Promise<void> {
       // stdout is gone (EPIPE): nothing more to say there.
     }
     try {
+      // The ring buffer's loss counter is read every 500 ms; read it once more before leaving.
+      const late = tracer?.pollLost() ?? 0;
+      if (late > 0) process.stderr.write(`Possibly lost ${late} samples\n`);
       metricsServer?.close();
       tracer?.close();
     } finally {

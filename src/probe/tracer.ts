@@ -2,7 +2,7 @@
 // from the perf rings, and closes every kernel object it made, exactly once.
 import { statSync, statfsSync } from 'node:fs';
 import type { Program } from '../asm/index.ts';
-import { PerfEventArrayReader, type PerfEventArrayOptions } from '../perf/index.ts';
+import { PerfEventArrayReader, RingBufferReader, type PerfEventArrayOptions, type RecordReader, type RecordReaderOptions } from '../perf/index.ts';
 import {
   Btf,
   KERNEL_BTF_PATH,
@@ -18,6 +18,8 @@ import {
   type BpfMap,
   type BpfProgram,
   type PerfEvent,
+  KernelError,
+  pageSize,
 } from '../syscalls/index.ts';
 import { ACCEPT_TRACEPOINTS, SET_STATE_TRACEPOINT, setStateLayout, socketLayoutFromBtf, syscallReturnField } from './layout.ts';
 import { ListenerOwnerResolver } from './owner.ts';
@@ -27,6 +29,7 @@ import {
   assembleProgram,
   handshakeReportProgramText,
   handshakeTimestampProgramText,
+  type EventOutput,
   type ProgramFilters,
 } from './programs.ts';
 import { decodeRecord, type AcceptEvent } from './record.ts';
@@ -87,6 +90,27 @@ export interface PlanOptions extends TcpAcceptFilters {
   btfPath?: string | undefined;
   /** tracefs root; default: found (and mounted if needed) by locateTracefs. */
   tracefsRoot?: string | undefined;
+  /**
+   * How events leave the kernel: a BPF ring buffer (default; falls back to perf when the kernel
+   * has none) or per-CPU perf rings. See EventOutput for the measurements behind the default.
+   */
+  output?: 'ringbuf' | 'perf' | undefined;
+  /**
+   * Ring tuning. `dataPages` is per CPU (default 256): each perf ring has that many pages, the
+   * ring buffer that many times the number of CPUs (rounded up to a power of two).
+   */
+  ring?: Pick<PerfEventArrayOptions, 'dataPages' | 'wakeup' | 'flushIntervalMs'> | undefined;
+}
+
+/** Default ring size in pages per CPU: with 64, bursts under load lost events (bench/README.md). */
+export const DEFAULT_RING_PAGES = 256;
+
+/** Bytes of the BPF ring buffer for `pagesPerCpu`: a power of two, as the kernel requires. */
+export function ringBufferBytes(pagesPerCpu: number, cpuSlots: number = Math.max(...possibleCpus()) + 1): number {
+  const wanted = pagesPerCpu * cpuSlots * pageSize;
+  let bytes = pageSize;
+  while (bytes < wanted) bytes *= 2;
+  return bytes;
 }
 
 /** One program of a plan: its text, where it attaches, and the assembled instructions. */
@@ -106,6 +130,9 @@ export interface TracerPlan {
   /** Maps the programs reference. */
   maps: string[];
   filters: TcpAcceptFilters;
+  /** How the programs send records; for a ring buffer, its size in bytes. */
+  output: EventOutput;
+  ringBytes: number;
 }
 
 const HANDSHAKE_MAP_ENTRIES = 16384;
@@ -136,6 +163,10 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
       ? 'a cgroup filter needs accept mode: in handshake mode the current task is whatever ran on that CPU'
       : `a cgroup filter needs accept mode, which needs kernel BTF: ${notices[0]!.split(';')[0]}`);
   }
+  const ringBytes = ringBufferBytes(options.ring?.dataPages ?? DEFAULT_RING_PAGES);
+  // A wake-up when a quarter of the ring is unread: three quarters of headroom for the reader
+  // to react, as with the perf rings' watermark.
+  const output: EventOutput = options.output === 'perf' ? { kind: 'perf' } : { kind: 'ringbuf', wakeupBytes: ringBytes / 4 };
   const programs: PlannedProgram[] = [];
   const plan = (name: string, attachTo: TracepointName[], text: string) =>
     programs.push({ name, attachTo, text, program: assembleProgram(name, text) });
@@ -146,7 +177,7 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     const byText = new Map<string, TracepointName[]>();
     for (const name of ACCEPT_TRACEPOINTS) {
       const format = readTracepoint(name.group, name.event, root);
-      const text = acceptProgramText(syscallReturnField(format), layout, { ...filters, queueWait: options.queueWait === true });
+      const text = acceptProgramText(syscallReturnField(format), layout, { ...filters, queueWait: options.queueWait === true }, output);
       byText.set(text, [...(byText.get(text) ?? []), format]);
     }
     let index = 0;
@@ -157,16 +188,20 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     }
   } else {
     const format = readTracepoint(SET_STATE_TRACEPOINT.group, SET_STATE_TRACEPOINT.event, root);
-    plan('tcpaccept_hsrep', [format], handshakeReportProgramText(setStateLayout(format), filters));
+    plan('tcpaccept_hsrep', [format], handshakeReportProgramText(setStateLayout(format), filters, output));
   }
   const maps = [...new Set(programs.flatMap((p) => p.program.mapNames))];
-  return { mode, notices, programs, maps, filters: { ...options } };
+  return { mode, notices, programs, maps, filters: { ...options }, output, ringBytes };
 }
 
 /** The programs as annotated assembly: what --ebpf prints. It assembles back to the same bytes. */
 export function describePlan(plan: TracerPlan): string {
   const out: string[] = [];
-  out.push(`// ts-tcpaccept programs, ${plan.mode} mode; maps: ${plan.maps.map((m) => MAP_DESCRIPTIONS[m] ?? m).join('; ')}`);
+  const describe = (name: string) =>
+    name === MAP_NAMES.events && plan.output.kind === 'ringbuf'
+      ? `events (RINGBUF, ${plan.ringBytes / 1024} KiB shared by all CPUs; wake-up when ${plan.output.wakeupBytes / 1024} KiB are unread)`
+      : MAP_DESCRIPTIONS[name] ?? name;
+  out.push(`// ts-tcpaccept programs, ${plan.mode} mode; maps: ${plan.maps.map(describe).join('; ')}`);
   for (const note of plan.notices) out.push(`// note: ${note}`);
   for (const p of plan.programs) {
     out.push('');
@@ -181,6 +216,7 @@ const MAP_DESCRIPTIONS: Record<string, string> = {
   [MAP_NAMES.events]: 'events (PERF_EVENT_ARRAY, one ring per CPU)',
   [MAP_NAMES.handshakes]: `handshakes (LRU_HASH sock pointer -> handshake time, ${HANDSHAKE_MAP_ENTRIES} entries)`,
   [MAP_NAMES.ports]: 'ports (HASH u16 local port -> u8, the -P list)',
+  [MAP_NAMES.lost]: 'lost (PERCPU_ARRAY, 1 u64: records the full ring buffer refused)',
 };
 
 export interface TcpAcceptTracerOptions extends PlanOptions {
@@ -190,9 +226,10 @@ export interface TcpAcceptTracerOptions extends PlanOptions {
   onLost?: (count: number) => void;
   /** Called when reading fails; the tracer is closed by then. */
   onError?: (error: Error) => void;
-  /** Perf ring tuning (data pages per CPU, wake-up policy, flush interval). */
-  ring?: Pick<PerfEventArrayOptions, 'dataPages' | 'wakeup' | 'flushIntervalMs'>;
 }
+
+/** How often the in-kernel lost counter of the ring buffer is read. */
+const LOST_POLL_MS = 500;
 
 interface Closeable {
   close(): void;
@@ -207,26 +244,53 @@ export class TcpAcceptTracer {
   readonly notices: readonly string[];
   private readonly owned: Closeable[];
   private readonly programs: BpfProgram[];
-  private readonly reader: PerfEventArrayReader;
+  private readonly reader: RecordReader;
+  /** The ring buffer's lost counter (per-CPU array), when records go through a ring buffer. */
+  private readonly lostCounter: LostCounter | undefined;
   private closed = false;
 
-  private constructor(mode: TracerMode, notices: string[], owned: Closeable[], programs: BpfProgram[], reader: PerfEventArrayReader) {
-    this.mode = mode;
-    this.notices = notices;
+  private constructor(plan: TracerPlan, owned: Closeable[], programs: BpfProgram[], reader: RecordReader, lostCounter: LostCounter | undefined) {
+    this.mode = plan.mode;
+    this.notices = plan.notices;
+    this.output = plan.output.kind;
     this.owned = owned;
     this.programs = programs;
     this.reader = reader;
+    this.lostCounter = lostCounter;
   }
 
+  /** How records leave the kernel in this tracer: 'ringbuf' or 'perf'. */
+  readonly output: 'ringbuf' | 'perf';
+
   static open(options: TcpAcceptTracerOptions): TcpAcceptTracer {
-    const plan = planPrograms(options);
+    let plan = planPrograms(options);
     const owned: Closeable[] = [];
     try {
       const maps = new Map<string, BpfMap>();
-      const cpuSlots = Math.max(...possibleCpus()) + 1;
-      const events = createMap({ type: MapType.PerfEventArray, name: 'tcpaccept_evts', keySize: 4, valueSize: 4, maxEntries: cpuSlots });
+      let events: BpfMap | undefined;
+      if (plan.output.kind === 'ringbuf') {
+        try {
+          events = createMap({ type: MapType.RingBuf, name: 'tcpaccept_evts', keySize: 0, valueSize: 0, maxEntries: plan.ringBytes });
+        } catch (error) {
+          // Ring buffers arrived in Linux 5.8; older kernels refuse the map type.
+          if (!(error instanceof KernelError) || !['EINVAL', 'E2BIG', 'EOPNOTSUPP', 'ENOTSUPP'].includes(error.code)) throw error;
+          plan = planPrograms({ ...options, output: 'perf' });
+          plan.notices.push(`this kernel has no BPF ring buffer (${error.code}); using per-CPU perf rings`);
+        }
+      }
+      if (events === undefined) {
+        const cpuSlots = Math.max(...possibleCpus()) + 1;
+        events = createMap({ type: MapType.PerfEventArray, name: 'tcpaccept_evts', keySize: 4, valueSize: 4, maxEntries: cpuSlots });
+      }
       owned.push(events);
       maps.set(MAP_NAMES.events, events);
+      let lostCounter: LostCounter | undefined;
+      if (plan.maps.includes(MAP_NAMES.lost)) {
+        const lost = createMap({ type: MapType.PercpuArray, name: 'tcpaccept_lost', keySize: 4, valueSize: 8, maxEntries: 1 });
+        owned.push(lost);
+        maps.set(MAP_NAMES.lost, lost);
+        lostCounter = new LostCounter(lost);
+      }
       if (plan.maps.includes(MAP_NAMES.handshakes)) {
         const handshakes = createMap({ type: MapType.LruHash, name: 'tcpaccept_hshk', keySize: 8, valueSize: 8, maxEntries: HANDSHAKE_MAP_ENTRIES });
         owned.push(handshakes);
@@ -270,17 +334,34 @@ export class TcpAcceptTracer {
       };
       // The reader goes first, so that nothing the programs write before it exists is lost.
       let tracer: TcpAcceptTracer | undefined;
-      const reader = new PerfEventArrayReader(events, {
-        ...options.ring,
+      const readerOptions: RecordReaderOptions = {
         onRecord,
+        ...(options.ring?.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.ring.flushIntervalMs }),
         ...(options.onLost ? { onLost: (_cpu: number, count: number) => options.onLost!(count) } : {}),
         onError: (error: Error) => {
           tracer?.close();
           if (options.onError) options.onError(error);
           else throw error;
         },
-      });
+      };
+      const reader = plan.output.kind === 'ringbuf'
+        ? new RingBufferReader(events, readerOptions)
+        : new PerfEventArrayReader(events, {
+          ...readerOptions,
+          dataPages: options.ring?.dataPages ?? DEFAULT_RING_PAGES,
+          ...(options.ring?.wakeup === undefined ? {} : { wakeup: options.ring.wakeup }),
+        });
       owned.push(reader);
+      if (lostCounter !== undefined) {
+        const counter = lostCounter;
+        const report = options.onLost;
+        const timer = setInterval(() => {
+          const added = counter.poll();
+          if (added > 0 && report) report(added);
+        }, LOST_POLL_MS);
+        timer.unref();
+        owned.push({ close: () => clearInterval(timer) });
+      }
 
       const fds = Object.fromEntries([...maps].map(([name, map]) => [name, map.fd]));
       const programs: BpfProgram[] = [];
@@ -293,7 +374,7 @@ export class TcpAcceptTracer {
           owned.push(link);
         }
       }
-      tracer = new TcpAcceptTracer(plan.mode, plan.notices, owned, programs, reader);
+      tracer = new TcpAcceptTracer(plan, owned, programs, reader, lostCounter);
       return tracer;
     } catch (error) {
       closeAll(owned);
@@ -301,9 +382,17 @@ export class TcpAcceptTracer {
     }
   }
 
-  /** Events the kernel dropped because a ring was full, so far. */
+  /** Events dropped because a ring was full, so far (as last read from the kernel). */
   get lost(): number {
-    return this.reader.lost;
+    return this.reader.lost + (this.lostCounter?.total ?? 0);
+  }
+
+  /**
+   * Reads the ring buffer's lost counter now and returns what it added since the last read
+   * (0 for perf rings, whose losses arrive with the records).
+   */
+  pollLost(): number {
+    return this.closed ? 0 : this.lostCounter?.poll() ?? 0;
   }
 
   /** Kernel ids of the loaded programs (for leak checks and bpftool). */
@@ -321,6 +410,26 @@ export class TcpAcceptTracer {
     if (this.closed) return;
     this.closed = true;
     closeAll(this.owned);
+  }
+}
+
+/** The per-CPU `lost` array the ring-buffer programs count refused records in. */
+class LostCounter {
+  total = 0;
+  private readonly key = new Uint8Array(4);
+
+  constructor(private readonly map: BpfMap) {}
+
+  /** Sums the per-CPU slots; returns the increase since the last poll. */
+  poll(): number {
+    const values = this.map.lookup(this.key);
+    if (values === undefined) return 0;
+    const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
+    let sum = 0;
+    for (let offset = 0; offset + 8 <= values.byteLength; offset += 8) sum += Number(view.getBigUint64(offset, true));
+    const added = sum - this.total;
+    this.total = sum;
+    return added;
   }
 }
 

@@ -1,0 +1,78 @@
+// TcpAcceptTracer through the library API: both ways out of the kernel (BPF ring buffer and
+// per-CPU perf rings) deliver the same events, and a ring buffer too small for a burst reports
+// the records it refused through the in-kernel lost counter instead of dropping them silently.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { kernelTest } from '../helpers/kernel.ts';
+import { connectOnce, startServer } from '../helpers/processes.ts';
+import { TcpAcceptTracer, planPrograms, ringBufferBytes, type AcceptEvent } from '../../src/index.ts';
+
+t.test('planning: ring buffer by default, perf on request; sizes are powers of two', async (t) => {
+  t.equal(ringBufferBytes(1, 2), 8192);
+  t.equal(ringBufferBytes(3, 2), 32768, '3 pages x 2 CPUs rounds up to 8 pages');
+  t.equal(ringBufferBytes(256, 2), 2 * 1024 * 1024);
+  const ring = planPrograms({});
+  t.equal(ring.output.kind, 'ringbuf');
+  t.ok(ring.maps.includes('lost'), 'the ring buffer program counts refused records');
+  t.match(ring.programs[0]!.text, /call bpf_ringbuf_output/);
+  const perf = planPrograms({ output: 'perf' });
+  t.equal(perf.output.kind, 'perf');
+  t.notOk(perf.maps.includes('lost'), 'perf rings count losses themselves');
+  t.match(perf.programs[0]!.text, /call bpf_perf_event_output/);
+});
+
+for (const output of ['ringbuf', 'perf'] as const) {
+  t.test(`${output}: every accept arrives once, with the server's pid`, kernelTest(), async (t) => {
+    const server = await startServer({ family: 4, count: 20, comm: `srv-${output}` });
+    t.teardown(() => server.kill());
+    const events: AcceptEvent[] = [];
+    const tracer = TcpAcceptTracer.open({ output, ports: [server.port], ring: { flushIntervalMs: 20 }, onEvent: (e) => events.push(e) });
+    t.teardown(() => tracer.close());
+    t.equal(tracer.output, output);
+    const clientPorts = [];
+    for (let i = 0; i < 20; i++) clientPorts.push((await connectOnce('127.0.0.1', server.port)).localPort);
+    await server.accepted(20);
+    const deadline = Date.now() + 3000;
+    while (events.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    t.same(events.map((e) => e.remotePort).sort(), clientPorts.sort());
+    t.ok(events.every((e) => e.pid === server.pid && e.comm === `srv-${output}` && e.localPort === server.port));
+    t.equal(tracer.lost, 0);
+  });
+}
+
+t.test('a full ring buffer reports what it refused', kernelTest(), async (t) => {
+  const connections = 3000;
+  const server = await startServer({ family: 4, count: connections });
+  t.teardown(() => server.kill());
+  let delivered = 0;
+  let reported = 0;
+  // One page per CPU (an 8 KiB ring on 2 CPUs: ~90 records) and a consumer that stalls the
+  // event loop for a millisecond per event: the kernel must refuse records, and count them.
+  const tracer = TcpAcceptTracer.open({
+    ports: [server.port],
+    ring: { dataPages: 1, flushIntervalMs: 20 },
+    onEvent: () => {
+      delivered++;
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+    },
+    onLost: (count) => { reported += count; },
+  });
+  t.teardown(() => tracer.close());
+  // A separate client process, so the burst is not slowed by our stalled event loop.
+  const client = spawn('python3', ['-c', `
+import socket, struct
+for _ in range(${connections}):
+    s = socket.create_connection(('127.0.0.1', ${server.port}))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    s.close()
+`], { stdio: 'inherit' });
+  await new Promise((resolve) => client.on('exit', resolve));
+  await server.accepted(connections, 30_000);
+  await new Promise((r) => setTimeout(r, 300));
+  const late = tracer.pollLost();
+  reported += late;
+  t.ok(reported > 0, `losses were reported (${reported})`);
+  t.equal(tracer.lost, reported, 'tracer.lost agrees with what onLost was told');
+  t.equal(delivered + reported, connections, `delivered ${delivered} + lost ${reported} = every accept`);
+});
