@@ -13,7 +13,9 @@ import {
 } from '../src/index.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { TableFormatter, toJson } from './format.ts';
-import { AcceptMetrics, packageVersion, serveMetrics, type MetricsServer } from './metrics.ts';
+// cli/metrics.ts pulls in prom-client (~31 ms and ~5 MB at start-up, measured in bench/): it is
+// imported only when --metrics asks for it.
+import type { AcceptMetrics, MetricsServer } from './metrics.ts';
 
 const PROGRAM = 'ts-tcpaccept';
 
@@ -97,7 +99,10 @@ async function main(): Promise<void> {
   // Listen before loading anything: a port that is taken should fail before the probes attach.
   let metrics: AcceptMetrics | undefined;
   let metricsServer: MetricsServer | undefined;
+  let packageVersion: (() => string) | undefined;
   if (options.metrics !== undefined) {
+    const { AcceptMetrics, serveMetrics, packageVersion: version } = await import('./metrics.ts');
+    packageVersion = version;
     metrics = new AcceptMetrics({ processMetrics: true });
     try {
       metricsServer = await serveMetrics(metrics, options.metrics);
@@ -193,7 +198,7 @@ async function main(): Promise<void> {
   }
   for (const notice of tracer.notices) process.stderr.write(`${PROGRAM}: ${notice}\n`);
   if (metrics !== undefined && metricsServer !== undefined) {
-    metrics.setBuildInfo({ version: packageVersion(), nodeVersion: process.version, ffiBackend: backendNameFromEnv(), mode: tracer.mode });
+    metrics.setBuildInfo({ version: packageVersion!(), nodeVersion: process.version, ffiBackend: backendNameFromEnv(), mode: tracer.mode });
     process.stderr.write(`${PROGRAM}: serving Prometheus metrics at ${metricsServer.url}\n`);
   }
   // The header is the ready signal: the probes are attached once it is out.

@@ -288,6 +288,9 @@ export interface LoadProgramOptions {
 /** Verifier log buffer: first retry size, and the most a pre-5.2 kernel accepts (UINT_MAX >> 8). */
 export const verifierLogSizes = { initial: 64 * 1024, max: (2 ** 32 - 1) >>> 8 } as const;
 
+/** BPF_PROG_LOAD attempts while the kernel answers EAGAIN (libbpf uses 5 too). */
+const PROG_LOAD_ATTEMPTS = 5;
+
 // Failures a verifier log cannot explain: retrying with a log would only repeat them.
 const noLogRetry = new Set<number>([Errno.EPERM, Errno.EMFILE, Errno.ENFILE, Errno.ENOMEM, Errno.ENOSYS, Errno.EFAULT]);
 
@@ -321,7 +324,13 @@ export function loadProgram(options: LoadProgramOptions): BpfProgram {
         name,
         expectedAttachType: options.expectedAttachType ?? 0,
       });
-      return bpfTry(backend, 'PROG_LOAD', memory, attrSize.progLoad);
+      // The verifier gives up with EAGAIN when a signal arrives while it works (seen here under
+      // `node --cpu-prof`); like libbpf, try again a few times before calling it a failure.
+      let result = bpfTry(backend, 'PROG_LOAD', memory, attrSize.progLoad);
+      for (let attempt = 1; result === -Errno.EAGAIN && attempt < PROG_LOAD_ATTEMPTS; attempt++) {
+        result = bpfTry(backend, 'PROG_LOAD', memory, attrSize.progLoad);
+      }
+      return result;
     };
 
     let result = load(0, undefined);
