@@ -39,3 +39,15 @@ t.test('JSON fields', async (t) => {
   const hs = toJson(event({ pid: undefined, tid: undefined, comm: undefined, queueWaitNs: undefined, family: 10, ipVersion: 6, source: 'handshake' }), ctx);
   t.same([hs.pid, hs.tid, hs.comm, hs.queue_wait_us, hs.family, hs.mode], [null, null, null, null, 'AF_INET6', 'handshake']);
 });
+
+t.test('cached clock and ISO text equal what Date prints', async (t) => {
+  const { clock, isoTime } = await import('../../cli/format.ts');
+  const base = Date.UTC(2026, 10, 25, 23, 59, 58, 0);
+  for (const offset of [0, 1, 999, 1000, 1001, 1999.6, 2000, 86_400_000 + 5, -1, 250.25]) {
+    const ms = base + offset;
+    const d = new Date(ms);
+    t.equal(isoTime(ms), d.toISOString(), `iso at +${offset}`);
+    const two = (n: number) => String(n).padStart(2, '0');
+    t.equal(clock(ms), `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`, `clock at +${offset}`);
+  }
+});
