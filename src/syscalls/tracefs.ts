@@ -23,10 +23,16 @@ export class TracefsError extends Error {
   }
 }
 
+const READ_HINT = 'run as root, or grant CAP_DAC_READ_SEARCH too: tracefs is readable by root only';
+
 function hasEventsDir(root: string): boolean {
   try {
     return statSync(join(root, 'events')).isDirectory();
-  } catch {
+  } catch (cause) {
+    // Mounted but unreadable (CAP_BPF + CAP_PERFMON without root): saying "not mounted" and
+    // trying to mount it again would send the reader the wrong way.
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new TracefsError(`cannot read ${root} (${code})`, READ_HINT, { cause });
     return false;
   }
 }
@@ -248,7 +254,7 @@ function readTracefsFile(path: string, tracepoint: string): string {
     return readFileSync(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new TracefsError(
         `tracepoint ${tracepoint} not found (${path} does not exist)`,
         'kernel without this tracepoint, or tracefs missing',
@@ -256,7 +262,7 @@ function readTracefsFile(path: string, tracepoint: string): string {
       );
     }
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new TracefsError(`cannot read ${path} (${code})`, 'run as root', { cause });
+      throw new TracefsError(`cannot read ${path} (${code})`, READ_HINT, { cause });
     }
     throw cause;
   }
@@ -270,6 +276,10 @@ export function readTracepoint(group: string, event: string, root?: string): Tra
     }
   }
   const tracepoint = `${group}:${event}`;
+  if (root !== undefined && !hasEventsDir(root)) {
+    // Said up front: otherwise a wrong root surfaces as a missing tracepoint or ENOTDIR.
+    throw new TracefsError(`${root} is not a tracefs root (it has no events/ directory)`, MOUNT_HINT);
+  }
   const directory = join(root ?? locateTracefs(), 'events', group, event);
   const idText = readTracefsFile(join(directory, 'id'), tracepoint).trim();
   if (!/^\d{1,9}$/.test(idText)) {

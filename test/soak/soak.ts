@@ -1,0 +1,164 @@
+// Soak and overload runs of the real CLI (dist/cli/main.js: run `npm run build` first).
+//
+//   steady: node --import tsx test/soak/soak.ts --seconds 600 --rate 5000
+//     N seconds of R accepts/s: every accept printed (no loss), RSS and open fds flat.
+//   storm:  node --import tsx test/soak/soak.ts --storm 1000000 --ring-pages 1
+//     N connections as fast as loopback allows into 1-page rings: the kernel drops samples, the
+//     tracer reports them ("Possibly lost"), rows + lost = accepts, RSS and fds flat.
+//
+// Both end with SIGINT and check the exit code (0) and that no tcpaccept_* program or map
+// stays loaded. Prints a sample line every --every seconds and a JSON summary last; exits 0
+// when every check passed, 1 otherwise.
+import { parseArgs } from 'node:util';
+import { sleep, startTracer } from '../helpers/processes.ts';
+import { RowCounter, leftovers, openFds, rssGrowthKb, snapshot, statusKb } from '../hardening/helpers.ts';
+import { LoadServer, runLoad } from './load.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    rate: { type: 'string' },
+    storm: { type: 'string' },
+    'ring-pages': { type: 'string' },
+    every: { type: 'string', default: '10' },
+    'max-rss-growth-mb': { type: 'string', default: '5' },
+    concurrency: { type: 'string' },
+  },
+  strict: true,
+});
+
+const storm = values.storm === undefined ? undefined : Number(values.storm);
+const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+if ((storm === undefined) === (seconds === undefined) || (seconds !== undefined && rate === undefined)) {
+  process.stderr.write('usage: soak.ts --seconds N --rate R [--ring-pages P] | --storm N [--ring-pages P]\n');
+  process.exit(2);
+}
+const everyMs = Number(values.every) * 1000;
+const maxGrowthKb = Number(values['max-rss-growth-mb']) * 1024;
+
+interface Sample {
+  t: number;
+  accepted: number;
+  rows: number;
+  lost: number;
+  rssKb: number;
+  fds: number;
+}
+
+async function main(): Promise<boolean> {
+  const server = await LoadServer.listen();
+  const before = snapshot();
+  const args = ['-P', String(server.port)];
+  if (values['ring-pages'] !== undefined) args.push('--ring-pages', values['ring-pages']);
+  const tracer = startTracer(args);
+  await tracer.ready;
+  const pid = tracer.child.pid!;
+  const counter = new RowCounter(server.port);
+  // Count rows as they stream by; a million lines are not kept.
+  tracer.child.stdout!.removeAllListeners('data');
+  let partial = '';
+  tracer.child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) counter.stdoutLine(line);
+  });
+  const otherStderr: string[] = [];
+  tracer.child.stderr!.removeAllListeners('data');
+  let partialErr = '';
+  tracer.child.stderr!.on('data', (chunk: Buffer) => {
+    const lines = (partialErr + chunk.toString()).split('\n');
+    partialErr = lines.pop()!;
+    for (const line of lines) {
+      counter.stderrLine(line);
+      if (!/^Possibly lost \d+ samples$/.test(line)) otherStderr.push(line);
+    }
+  });
+
+  const started = Date.now();
+  const samples: Sample[] = [];
+  const take = (): Sample => {
+    const sample = {
+      t: Math.round((Date.now() - started) / 100) / 10,
+      accepted: server.accepted,
+      rows: counter.rows,
+      lost: counter.lost,
+      rssKb: statusKb(pid, 'VmRSS') ?? -1,
+      fds: openFds(pid) ?? -1,
+    };
+    samples.push(sample);
+    return sample;
+  };
+  take();
+  let nextPrint = started + everyMs;
+  const sampler = setInterval(() => {
+    const sample = take();
+    if (Date.now() >= nextPrint) {
+      nextPrint += everyMs;
+      process.stdout.write(`${JSON.stringify(sample)}\n`);
+    }
+  }, 250);
+
+  const load =
+    storm !== undefined
+      ? await runLoad(server, { total: storm, concurrency: Number(values.concurrency ?? 128) })
+      : await runLoad(server, { seconds: seconds!, rate: rate!, concurrency: Number(values.concurrency ?? 256) });
+  const loadSeconds = (Date.now() - started) / 1000;
+  // Accepts still in flight, then the tracer's flush timer for the last partly filled ring.
+  for (let last = -1; last !== server.accepted; ) {
+    last = server.accepted;
+    await sleep(300);
+  }
+  const drainDeadline = Date.now() + 5000;
+  while (counter.rows + counter.lost < server.accepted && Date.now() < drainDeadline) await sleep(50);
+  clearInterval(sampler);
+  const final = take();
+
+  // Judge memory and fds after a warm-up of a fifth of the run (at least the first 5 s).
+  const warmUntil = Math.max(5, final.t / 5);
+  const measured = samples.filter((s) => s.t >= warmUntil && s.rssKb > 0);
+  const rss = measured.map((s) => s.rssKb);
+  const fdCounts = measured.map((s) => s.fds);
+  const growthKb = rssGrowthKb(rss);
+  const alive = tracer.child.exitCode === null && tracer.child.signalCode === null;
+
+  const exitCode = await tracer.stop('SIGINT');
+  const left = await leftovers(before);
+  await server.close();
+
+  const checks: Record<string, boolean> = {
+    'tracer kept running': alive,
+    'rows + lost = accepts': final.rows + final.lost === final.accepted,
+    [storm !== undefined ? 'lost samples reported' : 'no lost samples']: storm !== undefined ? final.lost > 0 || values['ring-pages'] === undefined : final.lost === 0,
+    [`RSS growth after warm-up < ${maxGrowthKb / 1024} MB`]: rss.length > 0 && growthKb < maxGrowthKb,
+    'open fds constant': fdCounts.length > 0 && Math.min(...fdCounts) === Math.max(...fdCounts),
+    'nothing unexpected on stderr': otherStderr.length === 0,
+    'exit code 0 after SIGINT': exitCode === 0,
+    'no tcpaccept program or map left loaded': left.progs.length === 0 && left.maps.length === 0,
+  };
+  const summary = {
+    mode: storm !== undefined ? 'storm' : 'steady',
+    ringPages: values['ring-pages'] ?? 'default',
+    seconds: Math.round(loadSeconds * 10) / 10,
+    connectsPerSecond: Math.round(load.connected / loadSeconds),
+    accepted: final.accepted,
+    connectFailures: load.failed,
+    rows: final.rows,
+    lost: final.lost,
+    rssKb: { start: samples[0]!.rssKb, afterWarmUp: rss[0], end: rss.at(-1), max: Math.max(...rss), growthAfterWarmUp: growthKb },
+    fds: { min: Math.min(...fdCounts), max: Math.max(...fdCounts) },
+    otherStderr,
+    leftovers: left,
+    checks,
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  return Object.values(checks).every(Boolean);
+}
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (error: unknown) => {
+    process.stderr.write(`soak: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
