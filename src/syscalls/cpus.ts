@@ -19,7 +19,16 @@ export function parseCpuList(text: string): number[] {
 
 function readCpuList(kind: 'online' | 'possible'): number[] {
   const path = `/sys/devices/system/cpu/${kind}`;
-  const cpus = parseCpuList(readFileSync(path, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    // Reading this is the first thing start-up does, so it is where a low `ulimit -n` shows first.
+    const hint = code === 'EMFILE' || code === 'ENFILE' ? ': too many open files, raise the limit with `ulimit -n`' : '';
+    throw new Error(`cannot read ${path} (${code ?? String(cause)})${hint}`, { cause });
+  }
+  const cpus = parseCpuList(text);
   if (cpus.length === 0) throw new Error(`${path} lists no CPUs`);
   return cpus;
 }

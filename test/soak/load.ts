@@ -13,6 +13,8 @@ export interface LoadOptions {
   rate?: number;
   /** Connections in flight at most. */
   concurrency?: number;
+  /** Stops launching new connections once aborted. */
+  signal?: AbortSignal;
   /** Called about once a second with the counts so far. */
   onProgress?: (progress: LoadProgress) => void;
 }
@@ -89,7 +91,8 @@ function connectAndReset(host: string, port: number): Promise<boolean> {
 /** Drives connections at `server` until total or seconds is reached; returns the final counts. */
 export async function runLoad(server: LoadServer, options: LoadOptions, host = '127.0.0.1'): Promise<LoadProgress> {
   const total = options.total ?? Number.POSITIVE_INFINITY;
-  const endAt = options.seconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.seconds * 1000;
+  let endAt = options.seconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.seconds * 1000;
+  options.signal?.addEventListener('abort', () => { endAt = 0; }, { once: true });
   const concurrency = options.concurrency ?? 64;
   const started = Date.now();
   let launched = 0;
