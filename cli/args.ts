@@ -7,6 +7,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Echoes an argument in a message, cut short so that a huge one still leaves one readable line. */
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function quoted(text: string): string {
+  return JSON.stringify(clip(text));
+}
+
 export interface Options {
   help: boolean;
   /** -T: prefix HH:MM:SS wall-clock time. */
@@ -141,11 +150,11 @@ const SHORT: Readonly<Record<string, string>> = {
 
 function parseWholeNumber(flag: string, text: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(text)) {
-    throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, got ${quoted(text)}`);
   }
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`${flag}: ${text} is out of range (${min} to ${max})`);
+    throw new UsageError(`${flag}: ${clip(text)} is out of range (${min} to ${max})`);
   }
   return value;
 }
@@ -154,7 +163,7 @@ function parsePorts(flag: string, text: string): number[] {
   if (text === '') throw new UsageError(`${flag}: expected a comma-separated list of ports, got an empty value`);
   const ports = text.split(',').map((part, index) => {
     if (part === '') {
-      throw new UsageError(`${flag}: empty port at position ${index + 1} in ${JSON.stringify(text)}`);
+      throw new UsageError(`${flag}: empty port at position ${index + 1} in ${quoted(text)}`);
     }
     return parseWholeNumber(flag, part, 1, 65535);
   });
@@ -163,12 +172,12 @@ function parsePorts(flag: string, text: string): number[] {
 
 function parseDuration(flag: string, text: string): number {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) {
-    throw new UsageError(`${flag}: expected a positive number of seconds, got ${JSON.stringify(text)}`);
+    throw new UsageError(`${flag}: expected a positive number of seconds, got ${quoted(text)}`);
   }
   const value = Number(text);
   // setTimeout's limit is 2^31-1 ms; a longer duration would fire at once.
   if (!(value > 0) || value * 1000 > 2 ** 31 - 1) {
-    throw new UsageError(`${flag}: ${text} is out of range (more than 0, at most 2147483 seconds)`);
+    throw new UsageError(`${flag}: ${clip(text)} is out of range (more than 0, at most 2147483 seconds)`);
   }
   return value;
 }
@@ -182,14 +191,14 @@ export function parseListenAddress(flag: string, text: string): ListenAddress {
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
     if (close < 0 || text[close + 1] !== ':') {
-      throw new UsageError(`${flag}: expected [IPv6]:PORT, e.g. [::1]:9100, got ${JSON.stringify(text)}`);
+      throw new UsageError(`${flag}: expected [IPv6]:PORT, e.g. [::1]:9100, got ${quoted(text)}`);
     }
     host = text.slice(1, close);
     portText = text.slice(close + 2);
-    if (!isIPv6(host)) throw new UsageError(`${flag}: ${JSON.stringify(host)} is not an IPv6 address`);
+    if (!isIPv6(host)) throw new UsageError(`${flag}: ${quoted(host)} is not an IPv6 address`);
   } else {
     const colon = text.lastIndexOf(':');
-    if (colon < 0) throw new UsageError(`${flag}: expected ADDR:PORT, e.g. 127.0.0.1:9100, got ${JSON.stringify(text)}`);
+    if (colon < 0) throw new UsageError(`${flag}: expected ADDR:PORT, e.g. 127.0.0.1:9100, got ${quoted(text)}`);
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
     if (host.includes(':')) {
@@ -199,10 +208,10 @@ export function parseListenAddress(flag: string, text: string): ListenAddress {
       throw new UsageError(`${flag}: give the address to bind, e.g. 127.0.0.1:${portText || 9100} (0.0.0.0 for every IPv4 interface)`);
     }
     if (!isIPv4(host) && (/^[0-9.]+$/.test(host) || !HOST_NAME.test(host))) {
-      throw new UsageError(`${flag}: ${JSON.stringify(host)} is neither an IPv4 address nor a host name`);
+      throw new UsageError(`${flag}: ${quoted(host)} is neither an IPv4 address nor a host name`);
     }
   }
-  if (portText === '') throw new UsageError(`${flag}: missing port after ${JSON.stringify(text)} (0 picks a free one)`);
+  if (portText === '') throw new UsageError(`${flag}: missing port after ${quoted(text)} (0 picks a free one)`);
   return { host, port: parseWholeNumber(flag, portText, 0, 65535) };
 }
 
@@ -254,7 +263,7 @@ export function parseArgs(argv: readonly string[]): Options {
       case 'ebpf': options.ebpf = true; break;
       case 'ffi':
         if (value !== 'koffi' && value !== 'ffi-napi') {
-          throw new UsageError(`${shown}: expected koffi or ffi-napi, got ${JSON.stringify(value)}`);
+          throw new UsageError(`${shown}: expected koffi or ffi-napi, got ${quoted(value ?? '')}`);
         }
         options.ffi = value;
         break;
@@ -290,8 +299,8 @@ export function parseArgs(argv: readonly string[]): Options {
       const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
       const inline = eq < 0 ? undefined : arg.slice(eq + 1);
       const spec = Object.hasOwn(LONG, name) ? LONG[name] : undefined;
-      if (spec === undefined) throw new UsageError(`unknown option --${name} (see --help)`);
-      if (!spec.takesValue && inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (spec === undefined) throw new UsageError(`unknown option --${clip(name)} (see --help)`);
+      if (!spec.takesValue && inline !== undefined) throw new UsageError(`--${clip(name)} takes no value`);
       apply(name, `--${name}`, spec.takesValue ? takeValue(`--${name}`, inline) : undefined);
     } else if (arg.startsWith('-') && arg.length > 1) {
       // Bundled short flags: -Tt, -qp 123, -p123.
@@ -308,7 +317,7 @@ export function parseArgs(argv: readonly string[]): Options {
         apply(name, `-${letter}`, undefined);
       }
     } else {
-      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}: ts-tcpaccept takes no positional arguments`);
+      throw new UsageError(`unexpected argument ${quoted(arg)}: ts-tcpaccept takes no positional arguments`);
     }
   }
   if (options.json) options.queueWait = true;
