@@ -76,3 +76,27 @@ t.test('formatIpv6 follows RFC 5952', async (t) => {
   t.equal(formatIpv6(b(0x2001, 0xdb8, 0, 1, 1, 1, 1, 1)), '2001:db8:0:1:1:1:1:1', 'a single zero group stays');
   t.equal(formatIpv6(b(0xfe80, 0, 0, 0, 0xabcd, 0, 0, 0)), 'fe80::abcd:0:0:0');
 });
+
+t.test('reused address and comm text never goes stale', async (t) => {
+  const make = (family: number, local: number[], remote: number[], comm: string) => record((v, b) => {
+    v.setUint16(RECORD.family.offset, family, true);
+    b.set(local, RECORD.localAddr.offset);
+    b.set(remote, RECORD.remoteAddr.offset);
+    b.set(new TextEncoder().encode(comm), RECORD.comm.offset);
+    b[RECORD.source.offset] = EventSource.AcceptSyscall;
+  });
+  const a = make(2, [10, 0, 0, 1], [10, 0, 0, 2], 'alpha');
+  const b6 = make(10, [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9], 'beta');
+  const c = make(2, [10, 0, 0, 1], [10, 0, 0, 3], 'alphabet');
+  const mapped = make(10, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 2], 'alpha');
+  const expected = new Map<Uint8Array, [string, string, string, number]>([
+    [a, ['10.0.0.1', '10.0.0.2', 'alpha', 4]],
+    [b6, ['2001:db8::1', 'fe80::9', 'beta', 6]],
+    [c, ['10.0.0.1', '10.0.0.3', 'alphabet', 4]],
+    [mapped, ['10.0.0.1', '10.0.0.2', 'alpha', 4]],
+  ]);
+  for (const bytes of [a, b6, a, c, c, mapped, b6, a, mapped, c]) {
+    const e = decodeRecord(bytes);
+    t.same([e.localAddr, e.remoteAddr, e.comm, e.ipVersion], expected.get(bytes));
+  }
+});
