@@ -58,7 +58,8 @@ export const HELP = `${USAGE}
 
 Trace TCP accepts: one line per connection accepted by a server on this host, with the
 accepting process, both addresses and ports, and (with -q) how long the connection waited
-in the accept queue. Needs root, or CAP_BPF + CAP_PERFMON.
+in the accept queue. Needs root, or CAP_BPF + CAP_PERFMON + CAP_DAC_READ_SEARCH (tracefs
+is readable by root only).
 
 options:
   -h, --help            show this help and exit
@@ -110,8 +111,9 @@ examples:
   ts-tcpaccept --metrics 127.0.0.1:9100 --quiet   # Prometheus metrics only
   ts-tcpaccept --cgroup /sys/fs/cgroup/unified/system.slice/nginx.service
 
-exit status: 0 after SIGINT, SIGTERM, SIGPIPE or --duration; 1 on a runtime error
-(e.g. not permitted); 2 on a usage error.`;
+exit status: 0 after SIGINT, SIGTERM, SIGHUP, SIGPIPE or --duration (130 when a second
+SIGINT arrives while closing); 1 on a runtime error (e.g. not permitted, or writing the
+output failed); 2 on a usage error.`;
 
 interface FlagSpec {
   readonly takesValue: boolean;

@@ -86,7 +86,7 @@ t.test('SIGPIPE while events flow (| head -20): exit 0, everything released', ke
   const dir = mkdtempSync(join(tmpdir(), 'tcpaccept-exit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'pipe.sh');
-  writeFileSync(script, `"${process.execPath}" "${cliPath}" -P ${flow.server.port} 2>"${dir}/err" | head -20 >"${dir}/out"\necho "status=\${PIPESTATUS[0]}"\n`);
+  writeFileSync(script, `unset NODE_OPTIONS\n"${process.execPath}" "${cliPath}" -P ${flow.server.port} 2>"${dir}/err" | head -20 >"${dir}/out"\necho "status=\${PIPESTATUS[0]}"\n`);
   const result = await new Promise<string>((resolve) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -100,10 +100,10 @@ t.test('SIGPIPE while events flow (| head -20): exit 0, everything released', ke
   t.same(await leftovers(flow.before), { progs: [], maps: [] }, 'no program or map left loaded');
 });
 
-/** Runs the CLI through bash (for ulimit/trap/redirections) and returns its exit code and stderr. */
+/** Runs the CLI through bash (for ulimit/trap/redirections), without tap's hook (see withoutTapHook). */
 async function runThroughBash(t: Test, shell: string, timeoutMs = 20_000): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', shell], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-c', `unset NODE_OPTIONS; ${shell}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const timer = setTimeout(() => { t.fail('did not exit in time'); child.kill('SIGKILL'); }, timeoutMs);

@@ -89,3 +89,13 @@ export function rssGrowthKb(samples: readonly number[]): number {
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return Math.round(mean(samples.slice(-quarter)) - mean(samples.slice(0, quarter)));
 }
+
+/**
+ * A command line that runs `command` without NODE_OPTIONS. Under tap, every spawn gets
+ * NODE_OPTIONS loading tap's process-info hook into child Node processes; the hook writes to
+ * .tap/ on exit, which a child running as nobody or under a file size limit cannot do, and
+ * then prints an error of its own. `env -u` drops it between the spawn and the CLI.
+ */
+export function withoutTapHook(command: string, args: string[]): [string, string[]] {
+  return ['env', ['-u', 'NODE_OPTIONS', command, ...args]];
+}

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelTest } from '../helpers/kernel.ts';
 import { cliPath, connectOnce, runCli, startServer, startTracer } from '../helpers/processes.ts';
 import { locateTracefs } from '../../src/syscalls/index.ts';
-import { leftovers, snapshot } from './helpers.ts';
+import { withoutTapHook, leftovers, snapshot } from './helpers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -118,7 +118,8 @@ t.test('open-file limit reached at each step of start-up: one line, exit 1, noth
   // perf events on three tracepoints, so the sweep meets EMFILE at each of them in turn.
   for (let headroom = 0; headroom <= 24 && !started; headroom++) {
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', preload, cliPath, '-q', '-P', '1', '--duration', '0.2'], {
+      const [command, commandArgs] = withoutTapHook(process.execPath, ['--import', preload, cliPath, '-q', '-P', '1', '--duration', '0.2']);
+      const child = spawn(command, commandArgs, {
         env: { ...process.env, TS_TCPACCEPT_TEST_FD_HEADROOM: String(headroom) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -148,7 +149,8 @@ t.test('not root: nobody, and nobody with only CAP_BPF + CAP_PERFMON, get a clea
   const asNobody = (caps: string, args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const capArgs = caps === '' ? ['--inh-caps=-all'] : [`--inh-caps=${caps}`, `--ambient-caps=${caps}`];
-      const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...capArgs, process.execPath, cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const [command, commandArgs] = withoutTapHook('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...capArgs, process.execPath, cliPath, ...args]);
+      const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

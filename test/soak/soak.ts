@@ -3,6 +3,8 @@
 //   steady: node --import tsx test/soak/soak.ts --seconds 600 --rate 5000
 //     N seconds of R accepts/s: every accept printed (no loss), RSS and open fds flat.
 //   storm:  node --import tsx test/soak/soak.ts --storm 1000000 --ring-pages 1
+//   --node-options '--max-old-space-size=32' runs the tracer with a small heap: a leak then
+//   crashes it, while lazy garbage collection (RSS creeping towards V8's own limit) does not.
 //     N connections as fast as loopback allows into 1-page rings: the kernel drops samples, the
 //     tracer reports them ("Possibly lost"), rows + lost = accepts, RSS and fds flat.
 //
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     every: { type: 'string', default: '10' },
     'max-rss-growth-mb': { type: 'string', default: '5' },
     concurrency: { type: 'string' },
+    'node-options': { type: 'string' },
   },
   strict: true,
 });
@@ -51,7 +54,9 @@ async function main(): Promise<boolean> {
   const before = snapshot();
   const args = ['-P', String(server.port)];
   if (values['ring-pages'] !== undefined) args.push('--ring-pages', values['ring-pages']);
-  const tracer = startTracer(args);
+  // e.g. --node-options=--max-old-space-size=32: a leak then ends in an out-of-memory crash,
+  // while lazy garbage collection stays under the cap.
+  const tracer = startTracer(args, values['node-options'] === undefined ? {} : { NODE_OPTIONS: values['node-options'] });
   await tracer.ready;
   const pid = tracer.child.pid!;
   const counter = new RowCounter(server.port);
