@@ -79,7 +79,7 @@ options:
   --duration SECONDS    stop after SECONDS (a positive number)
   --ebpf                print the BPF programs as annotated assembly and exit
   --ffi BACKEND         FFI backend: koffi (default) or ffi-napi
-  --ring-pages N        perf ring size per CPU in 4 KiB pages, a power of two from 1 to
+  --ring-pages N        event ring size in 4 KiB pages per CPU, a power of two from 1 to
                         4096 (default 256); raise it if "Possibly lost" appears
   --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics: accepted
                         connections by local port, family and server comm, accept-queue

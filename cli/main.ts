@@ -154,6 +154,11 @@ async function main(): Promise<void> {
     }
   };
 
+  // A bug in the event path must end like any other failure: one line, everything closed.
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`${PROGRAM}: internal error: ${errorText(error)}\n`);
+    shutdown(1);
+  });
   process.on('SIGINT', () => (closing ? process.exit(130) : shutdown(0)));
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGHUP', () => shutdown(0));

@@ -15,6 +15,9 @@ export function effectiveCapabilities(status = readFileSync('/proc/self/status',
 export function missingPrivilegesReason(capabilities: bigint = effectiveCapabilities()): string | undefined {
   const has = (cap: number) => (capabilities & (1n << BigInt(cap))) !== 0n;
   if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) return undefined;
+  // CAP_DAC_READ_SEARCH is checked where it is needed (tracefs is mode 0700 on most hosts): the
+  // tracefs reader says so precisely if it is missing.
   return 'permission denied: tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON ' +
-    '(e.g. sudo ts-tcpaccept, or setcap cap_bpf,cap_perfmon+ep on the node binary)';
+    '(plus CAP_DAC_READ_SEARCH where tracefs is readable by root only), e.g. sudo ts-tcpaccept, ' +
+    'or setcap cap_bpf,cap_perfmon,cap_dac_read_search+ep on the node binary';
 }

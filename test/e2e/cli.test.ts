@@ -338,3 +338,27 @@ t.test('every way out closes everything and exits 0: SIGTERM, --duration, SIGPIP
   t.match(out, /status=0/, 'the tracer exits 0 on SIGPIPE');
   t.same(await leftovers(before), { progs: [], maps: [] }, 'nothing left after SIGPIPE');
 });
+
+t.test('an exception while events flow: one line, everything closed, exit 1', kernelTest(), async (t) => {
+  const server = await startServer({ family: 4, count: 3 });
+  t.teardown(() => server.kill());
+  const before = snapshot();
+  // A preload that lets the header through, then makes the next stdout write throw: the event
+  // path fails the way a bug in it would.
+  const dir = mkdtempSync(join(tmpdir(), 'tcpaccept-throw-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const preload = join(dir, 'throw-on-second-write.mjs');
+  writeFileSync(preload, `
+const write = process.stdout.write.bind(process.stdout);
+let calls = 0;
+process.stdout.write = (...args) => { if (++calls === 2) throw new Error('injected write failure'); return write(...args); };
+`);
+  const env = { ...process.env, NODE_OPTIONS: `--import=${preload}` };
+  const tracer = startTracer(['-P', String(server.port)], env);
+  await tracer.ready;
+  await connectOnce('127.0.0.1', server.port);
+  t.equal(await tracer.exited, 1, 'exit 1');
+  t.match(tracer.stderr.lines.join('\n'), /ts-tcpaccept: internal error: injected write failure/);
+  t.equal(tracer.stderr.lines.filter((l) => /^\s+at /.test(l)).length, 0, 'no stack trace');
+  t.same(await leftovers(before), { progs: [], maps: [] }, 'nothing left loaded');
+});
