@@ -76,3 +76,20 @@ for _ in range(${connections}):
   t.equal(tracer.lost, reported, 'tracer.lost agrees with what onLost was told');
   t.equal(delivered + reported, connections, `delivered ${delivered} + lost ${reported} = every accept`);
 });
+
+t.test('every planned program: its listing (what --ebpf prints) assembles back to the same bytes', async (t) => {
+  const { parse } = await import('../../src/index.ts');
+  const fds = { events: 3, handshakes: 4, ports: 5, lost: 6 };
+  const plans = [
+    planPrograms({}), planPrograms({ queueWait: true, pid: 42, ports: [80, 443], ipVersion: 4 }),
+    planPrograms({ ipVersion: 6, cgroupId: 123456789n }), planPrograms({ handshake: true, ports: [22] }),
+    planPrograms({ output: 'perf', queueWait: true }),
+  ];
+  for (const plan of plans) {
+    for (const p of plan.programs) {
+      const listing = p.program.disassemble();
+      t.same(parse(listing).bytecode(fds), p.program.bytecode(fds), `${plan.mode} ${p.name} (${p.program.instructionCount} slots)`);
+      t.ok(p.program.instructionCount < 4096, 'well within the verifier limits');
+    }
+  }
+});
