@@ -16,8 +16,11 @@ import {
   PerfEventArrayReader,
   TCP_STATE_NAMES,
   createMap,
+  copyToStack,
   createPerfEventArray,
   formatIpv6,
+  fp,
+  sizeName,
   loadTracepointProgram,
   monotonicToWallClockMs,
   parse,
@@ -82,40 +85,14 @@ interface Options {
   ebpf: boolean;
 }
 
-function sizeName(size: number): string {
-  switch (size) {
-    case 1: return 'u8';
-    case 2: return 'u16';
-    case 4: return 'u32';
-    case 8: return 'u64';
-    default: throw new RangeError(`no single load of ${size} bytes`);
-  }
-}
-
-/** `r10 - 72` for -72: the verifier's spelling of a stack address. */
-function fp(offset: number): string {
-  return offset < 0 ? `r10 - ${-offset}` : `r10 + ${offset}`;
-}
-
 /** A load of one tracepoint field, whatever its size on this kernel (protocol was u8 before 5.6). */
 function load(register: string, field: FormatField): string {
   return `${register} = *(${sizeName(field.size)} *)(r6 + ${field.offset})`;
 }
 
-/**
- * Copies a tracepoint array field to the stack with the widest loads both alignments allow:
- * the verifier rejects a context read that is not aligned to its size.
- */
+/** Copies a tracepoint array field to the stack (aligned loads: see copyToStack). */
 function copy(field: FormatField, length: number, to: number): string {
-  const lines: string[] = [];
-  for (let done = 0; done < length; ) {
-    let size = 8;
-    while (size > 1 && (size > length - done || (field.offset + done) % size !== 0 || (to + done) % size !== 0)) size /= 2;
-    lines.push(`r1 = *(${sizeName(size)} *)(r6 + ${field.offset + done})    // ${field.name}, bytes ${done}..${done + size - 1}`);
-    lines.push(`*(${sizeName(size)} *)(${fp(to + done)}) = r1`);
-    done += size;
-  }
-  return lines.join('\n');
+  return copyToStack('r6', field.offset, to, length, field.name);
 }
 
 /** A `-L`/`-D` check: leave unless the port in r1 is a key of `map`. */

@@ -13,3 +13,4 @@ export {
 export { B, H, W, DW, Size, Class, Mode, Source, AluOp, JmpOp, AtomicOp, Pseudo, CallKind, LD_IMM64 } from './opcodes.ts';
 export { type Instruction, INSTRUCTION_BYTES, decode, encode, mnemonicOf, problemOf, slotsOf } from './instruction.ts';
 export { formatInstruction } from './format.ts';
+export { fp, address, sizeName, copyToStack } from './snippets.ts';

@@ -4,7 +4,7 @@
 // Nothing here is a hard-coded kernel offset: tracepoint record offsets come from tracefs
 // `format` files and kernel struct offsets from BTF, both read at start-up (layout.ts), and the
 // event record offsets come from RECORD (record.ts), shared with the decoder.
-import { parse, type Program } from '../asm/index.ts';
+import { copyToStack as copyBytes, fp, parse, sizeName, type Program } from '../asm/index.ts';
 import type { FormatField } from '../syscalls/index.ts';
 import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, TCP_ESTABLISHED, TCP_SYN_RECV } from './record.ts';
 
@@ -93,45 +93,6 @@ export const RINGBUF_RECORD_BYTES = 8 + ((RECORD_SIZE + 7) & ~7);
 const BPF_RB_NO_WAKEUP = 1;
 const BPF_RB_FORCE_WAKEUP = 2;
 const BPF_RB_AVAIL_DATA = 0;
-
-/** `r10 - 80` for a stack offset of -80: the verifier's own spelling. */
-function fp(offset: number): string {
-  return offset < 0 ? `r10 - ${-offset}` : `r10 + ${offset}`;
-}
-
-function sizeName(size: number): string {
-  switch (size) {
-    case 1: return 'u8';
-    case 2: return 'u16';
-    case 4: return 'u32';
-    case 8: return 'u64';
-    default: throw new RangeError(`no single load of ${size} bytes`);
-  }
-}
-
-/** `r6 + 24`, `r10 - 80`: a base register plus an offset, spelled as the verifier prints it. */
-function address(base: string, offset: number): string {
-  return base === 'r10' ? fp(offset) : offset < 0 ? `${base} - ${-offset}` : `${base} + ${offset}`;
-}
-
-/**
- * Copies `length` bytes from (srcBase + srcOffset) to the stack at dstOffset with the widest
- * loads the alignment of both sides allows: tracepoint context reads must be aligned to their
- * size, and older kernels put the address arrays of inet_sock_set_state at odd offsets.
- */
-function copyBytes(srcBase: string, srcOffset: number, dstOffset: number, length: number, what: string): string {
-  const lines: string[] = [];
-  let done = 0;
-  while (done < length) {
-    let size = 8;
-    while (size > 1 && (size > length - done || (srcOffset + done) % size !== 0 || (dstOffset + done) % size !== 0)) size /= 2;
-    const s = sizeName(size);
-    lines.push(`r1 = *(${s} *)(${address(srcBase, srcOffset + done)})    // ${what}, bytes ${done}..${done + size - 1}`);
-    lines.push(`*(${s} *)(${fp(dstOffset + done)}) = r1`);
-    done += size;
-  }
-  return lines.join('\n');
-}
 
 /** Stores zero over [offset, offset + length) of the stack, 8 bytes at a time where aligned. */
 function zeroStack(offset: number, length: number, what: string): string {
