@@ -4,7 +4,7 @@
 // --handshake with a notice and work), and leave no tcpaccept_* program or map loaded.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,7 +144,26 @@ t.test('open-file limit reached at each step of start-up: one line, exit 1, noth
   t.same(await leftovers(before), { progs: [], maps: [] }, 'no program or map left loaded by any attempt');
 });
 
+/**
+ * Lets `nobody` reach the checkout for the length of a test: CI clones into a private (0700)
+ * temporary directory, which another uid cannot traverse. Adds only the search bit (o+x) to the
+ * ancestors that lack it, and puts every mode back afterwards.
+ */
+function letOthersTraverse(t: Test, path: string): void {
+  const restore: Array<[string, number]> = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      restore.push([dir, mode]);
+      chmodSync(dir, mode | 0o001);
+    }
+    if (dir === dirname(dir)) break;
+  }
+  t.teardown(() => { for (const [dir, mode] of restore) chmodSync(dir, mode); });
+}
+
 t.test('not root: nobody, and nobody with only CAP_BPF + CAP_PERFMON, get a clear line and exit 1', kernelTest(), async (t) => {
+  letOthersTraverse(t, cliPath);
   const before = snapshot();
   const asNobody = (caps: string, args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
