@@ -9,29 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Btf, KERNEL_BTF_PATH } from '../src/syscalls/btf.ts';
+import { TCPACCEPT_MEMBERS } from '../test/syscalls/fixtures/tcpaccept-members.ts';
 
-const TCPACCEPT_MEMBERS: ReadonlyArray<readonly [string, string]> = [
-  ['task_struct', 'files'],
-  ['task_struct', 'tgid'],
-  ['task_struct', 'pid'],
-  ['files_struct', 'fdt'],
-  ['fdtable', 'fd'],
-  ['fdtable', 'max_fds'],
-  ['file', 'private_data'],
-  ['socket', 'sk'],
-  ['socket', 'type'],
-  ['sock', '__sk_common.skc_family'],
-  ['sock', '__sk_common.skc_state'],
-  ['sock', '__sk_common.skc_num'],
-  ['sock', '__sk_common.skc_dport'],
-  ['sock', '__sk_common.skc_daddr'],
-  ['sock', '__sk_common.skc_rcv_saddr'],
-  ['sock', '__sk_common.skc_v6_daddr'],
-  ['sock', '__sk_common.skc_v6_rcv_saddr'],
-  ['sock', 'sk_protocol'],
-  ['sock', 'sk_type'],
-  ['inet_sock', 'inet_sport'],
-];
 
 interface ColdSample {
   readMs: number;

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { Btf, BtfKind, KERNEL_BTF_PATH, type MemberOffset } from '../../src/syscalls/btf.ts';
 import { ParseError } from '../../src/syscalls/parse-error.ts';
 import { bpfRequired, kernelTest } from '../helpers/kernel.ts';
+import { TCPACCEPT_MEMBERS } from './fixtures/tcpaccept-members.ts';
 
 // ----- a tiny BTF writer, so every layout below is known exactly ---------------------------
 
@@ -476,28 +477,6 @@ t.test('mutated blobs parse or throw Error, never crash or hang', async (t) => {
 
 // ----- the real kernel ---------------------------------------------------------------------
 
-const TCPACCEPT_MEMBERS: ReadonlyArray<readonly [string, string]> = [
-  ['task_struct', 'files'],
-  ['task_struct', 'tgid'],
-  ['task_struct', 'pid'],
-  ['files_struct', 'fdt'],
-  ['fdtable', 'fd'],
-  ['fdtable', 'max_fds'],
-  ['file', 'private_data'],
-  ['socket', 'sk'],
-  ['socket', 'type'],
-  ['sock', '__sk_common.skc_family'],
-  ['sock', '__sk_common.skc_state'],
-  ['sock', '__sk_common.skc_num'],
-  ['sock', '__sk_common.skc_dport'],
-  ['sock', '__sk_common.skc_daddr'],
-  ['sock', '__sk_common.skc_rcv_saddr'],
-  ['sock', '__sk_common.skc_v6_daddr'],
-  ['sock', '__sk_common.skc_v6_rcv_saddr'],
-  ['sock', 'sk_protocol'],
-  ['sock', 'sk_type'],
-  ['inet_sock', 'inet_sport'],
-];
 
 /**
  * An independent reading of `bpftool btf dump ... format raw`, e.g.
