@@ -5,6 +5,7 @@
 // `format` files and kernel struct offsets from BTF, both read at start-up (layout.ts), and the
 // event record offsets come from RECORD (record.ts), shared with the decoder.
 import { copyToStack as copyBytes, fp, parse, sizeName, type Program } from '../asm/index.ts';
+import { BPF_RINGBUF_HDR_SZ } from '../perf/layout.ts';
 import type { FormatField } from '../syscalls/index.ts';
 import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, TCP_ESTABLISHED, TCP_SYN_RECV } from './record.ts';
 
@@ -87,8 +88,8 @@ export const MAP_NAMES = { events: 'events', handshakes: 'handshakes', ports: 'p
  */
 export type EventOutput = { kind: 'perf' } | { kind: 'ringbuf'; wakeupBytes: number };
 
-/** A ring buffer record: an 8-byte header, then the payload rounded up to 8 bytes. */
-export const RINGBUF_RECORD_BYTES = 8 + ((RECORD_SIZE + 7) & ~7);
+/** A ring buffer record: its header (BPF_RINGBUF_HDR_SZ), then the payload rounded up to 8 bytes. */
+export const RINGBUF_RECORD_BYTES = BPF_RINGBUF_HDR_SZ + ((RECORD_SIZE + 7) & ~7);
 
 const BPF_RB_NO_WAKEUP = 1;
 const BPF_RB_FORCE_WAKEUP = 2;
