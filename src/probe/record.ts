@@ -132,11 +132,13 @@ class LastText {
     this.bytes = new Uint8Array(size);
   }
 
-  of(source: Uint8Array): string {
+  /** The text of `record[offset .. offset + size)`; no allocation when it repeats. */
+  of(record: Uint8Array, offset: number): string {
     const last = this.bytes;
     let same = this.text !== undefined;
-    for (let i = 0; same && i < last.length; i++) same = last[i] === source[i];
+    for (let i = 0; same && i < last.length; i++) same = last[i] === record[offset + i];
     if (!same) {
+      const source = record.subarray(offset, offset + last.length);
       last.set(source);
       this.text = this.format(source);
     }
@@ -160,45 +162,67 @@ function addressText(bytes: Uint8Array): string {
   return isV4Mapped(bytes, 0) ? formatIpv4(bytes, 12) : formatIpv6(bytes, 0);
 }
 
+// Records are views into one mmapped ring (or one scratch buffer): a DataView over that
+// whole buffer is made once and reused, instead of one per record. With the cached texts
+// above, a repeated connection allocates only the event and its timestamp.
+let viewBuffer: ArrayBufferLike | undefined;
+let bufferView: DataView | undefined;
+
+function viewOf(bytes: Uint8Array): DataView {
+  if (bytes.buffer !== viewBuffer) {
+    viewBuffer = bytes.buffer;
+    bufferView = new DataView(bytes.buffer);
+  }
+  return bufferView!;
+}
+
+/** True when the 8 bytes at `offset` are all zero (an unmeasured queue wait). */
+function zero64(bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < 8; i++) if (bytes[offset + i] !== 0) return false;
+  return true;
+}
+
+const u16 = (bytes: Uint8Array, offset: number) => bytes[offset]! | (bytes[offset + 1]! << 8);
+const u32 = (bytes: Uint8Array, offset: number) =>
+  (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+
 /** Decodes one record written by the programs in this room. */
 export function decodeRecord(bytes: Uint8Array): AcceptEvent {
   if (bytes.byteLength < RECORD_SIZE) {
     throw new RangeError(`event record is ${bytes.byteLength} bytes, expected ${RECORD_SIZE}`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const family = view.getUint16(RECORD.family.offset, true);
-  const source = bytes[RECORD.source.offset] === EventSource.Handshake ? 'handshake' : 'accept';
-  const local = bytes.subarray(RECORD.localAddr.offset, RECORD.localAddr.offset + ADDRESS);
-  const remote = bytes.subarray(RECORD.remoteAddr.offset, RECORD.remoteAddr.offset + ADDRESS);
+  const view = viewOf(bytes);
+  const base = bytes.byteOffset;
+  const family = u16(bytes, RECORD.family.offset);
+  const handshake = bytes[RECORD.source.offset] === EventSource.Handshake;
+  const local = RECORD.localAddr.offset;
+  const remote = RECORD.remoteAddr.offset;
   let ipVersion: 4 | 6 = 4;
   let localAddr: string;
   let remoteAddr: string;
   if (family === AF_INET6) {
     // A dual-stack listener's IPv4 clients have ::ffff:a.b.c.d at both ends: IP 4, dotted.
-    if (!(isV4Mapped(remote, 0) && isV4Mapped(local, 0))) ipVersion = 6;
-    localAddr = lastLocal6.of(local);
-    remoteAddr = lastRemote6.of(remote);
+    if (!(isV4Mapped(bytes, remote) && isV4Mapped(bytes, local))) ipVersion = 6;
+    localAddr = lastLocal6.of(bytes, local);
+    remoteAddr = lastRemote6.of(bytes, remote);
   } else {
-    localAddr = lastLocal4.of(local.subarray(0, 4));
-    remoteAddr = lastRemote4.of(remote.subarray(0, 4));
+    localAddr = lastLocal4.of(bytes, local);
+    remoteAddr = lastRemote4.of(bytes, remote);
   }
-  const comm = lastComm.of(bytes.subarray(RECORD.comm.offset, RECORD.comm.offset + RECORD.comm.size));
-  const queueWait = view.getBigUint64(RECORD.queueWaitNs.offset, true);
-  const pid = view.getUint32(RECORD.pid.offset, true);
   const state = bytes[RECORD.state.offset]!;
   return {
-    timestampNs: view.getBigUint64(RECORD.timestampNs.offset, true),
-    queueWaitNs: queueWait === 0n ? undefined : queueWait,
-    pid: source === 'handshake' ? undefined : pid,
-    tid: source === 'handshake' ? undefined : view.getUint32(RECORD.tid.offset, true),
-    comm: source === 'handshake' ? undefined : comm,
+    timestampNs: view.getBigUint64(base + RECORD.timestampNs.offset, true),
+    queueWaitNs: zero64(bytes, RECORD.queueWaitNs.offset) ? undefined : view.getBigUint64(base + RECORD.queueWaitNs.offset, true),
+    pid: handshake ? undefined : u32(bytes, RECORD.pid.offset),
+    tid: handshake ? undefined : u32(bytes, RECORD.tid.offset),
+    comm: handshake ? undefined : lastComm.of(bytes, RECORD.comm.offset),
     ipVersion,
     family,
     localAddr,
-    localPort: view.getUint16(RECORD.localPort.offset, true),
+    localPort: u16(bytes, RECORD.localPort.offset),
     remoteAddr,
-    remotePort: view.getUint16(RECORD.remotePort.offset, true),
+    remotePort: u16(bytes, RECORD.remotePort.offset),
     state: TCP_STATE_NAMES[state] ?? `STATE_${state}`,
-    source,
+    source: handshake ? 'handshake' : 'accept',
   };
 }
