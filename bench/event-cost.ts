@@ -5,6 +5,7 @@
 import { openSync, closeSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { TableFormatter } from '../cli/format.ts';
+import { OutputBuffer } from '../cli/output.ts';
 import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, decodeRecord, formatIpv6, monotonicToWallClockMs, type AcceptEvent } from '../src/index.ts';
 import { formatNumber, median, printTable } from './stats.ts';
 
@@ -41,20 +42,48 @@ export function syntheticRecords(count: number): Uint8Array[] {
   return records;
 }
 
-/** The CLI's path today: decodeRecord, sort the drain, TableFormatter.row, join, write. */
+/** Events sorted by time, as the tracer delivers a drain. */
+function decodeBatch(records: Uint8Array[], start: number): AcceptEvent[] {
+  const batch: AcceptEvent[] = [];
+  for (let i = start; i < Math.min(start + BATCH, records.length); i++) batch.push(decodeRecord(records[i]!));
+  batch.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+  return batch;
+}
+
+/** The table row as strings, padEnd and template literals: how cli/format.ts built rows before cli/output.ts. */
+function stringRow(event: AcceptEvent): string {
+  const left = (value: string, width: number, precision?: number) => (precision === undefined ? value : value.slice(0, precision)).padEnd(width);
+  const pid = event.pid === undefined ? '-' : String(event.pid);
+  const comm = event.comm === undefined || event.comm === '' ? '-' : event.comm;
+  return `${left(pid, 7)} ${left(comm, 12, 12)} ${left(String(event.ipVersion), 2)} ` +
+    `${left(event.remoteAddr, 16)} ${left(String(event.remotePort), 5)} ` +
+    `${left(event.localAddr, 16)} ${left(String(event.localPort), 5)}`;
+}
+
+/** The CLI's path before: decodeRecord, sort the drain, a string per row, join, write. */
+function stringPath(records: Uint8Array[], fd: number): void {
+  for (let start = 0; start < records.length; start += BATCH) {
+    const lines: string[] = [];
+    for (const event of decodeBatch(records, start)) {
+      monotonicToWallClockMs(event.timestampNs);
+      lines.push(stringRow(event));
+    }
+    writeSync(fd, `${lines.join('\n')}\n`);
+  }
+}
+
+/** The CLI's path now (cli/main.ts): decodeRecord, sort, TableFormatter.writeRow into one OutputBuffer, one write. */
 function currentPath(records: Uint8Array[], fd: number): void {
   const formatter = new TableFormatter({ clockTime: false, relativeTime: false, queueWait: false });
   const context = { wallTimeMs: 0, hostname: 'bench' };
+  const out = new OutputBuffer();
   for (let start = 0; start < records.length; start += BATCH) {
-    const batch: AcceptEvent[] = [];
-    for (let i = start; i < Math.min(start + BATCH, records.length); i++) batch.push(decodeRecord(records[i]!));
-    batch.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
-    const lines: string[] = [];
-    for (const event of batch) {
+    for (const event of decodeBatch(records, start)) {
       context.wallTimeMs = monotonicToWallClockMs(event.timestampNs);
-      lines.push(formatter.row(event, context));
+      formatter.writeRow(event, context, out);
+      out.newline();
     }
-    writeSync(fd, `${lines.join('\n')}\n`);
+    writeSync(fd, out.take());
   }
 }
 
@@ -166,6 +195,7 @@ export function main(): void {
     const decodeOnly = nsPerRecord(() => {
       for (const record of records) decodeRecord(record);
     }, RECORDS);
+    const strings = nsPerRecord(() => stringPath(records, fd), RECORDS);
     const current = nsPerRecord(() => currentPath(records, fd), RECORDS);
     const direct = nsPerRecord(() => directPath(records, fd), RECORDS);
     printTable(
@@ -173,7 +203,8 @@ export function main(): void {
       ['path', 'ns/event'],
       [
         ['decodeRecord only', formatNumber(decodeOnly, 0)],
-        ['CLI today: decode, sort, row(), join, write', formatNumber(current, 0)],
+        ['before: decode, sort, string rows, join, write', formatNumber(strings, 0)],
+        ['CLI now: decode, sort, writeRow to OutputBuffer, write', formatNumber(current, 0)],
         ['prototype: bytes to one Buffer, one write', formatNumber(direct, 0)],
       ],
     );

@@ -13,6 +13,7 @@ import {
 } from '../src/index.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { TableFormatter, toJson } from './format.ts';
+import { OutputBuffer } from './output.ts';
 // cli/metrics.ts pulls in prom-client (~31 ms and ~5 MB at start-up, measured in bench/): it is
 // imported only when --metrics asks for it.
 import type { AcceptMetrics, MetricsServer } from './metrics.ts';
@@ -113,7 +114,8 @@ async function main(): Promise<void> {
 
   const formatter = new TableFormatter(options);
   const host = hostname();
-  let pending: string[] = [];
+  // Rows are written as bytes into one buffer (cli/output.ts) and leave in one write per drain.
+  const pending = new OutputBuffer();
   let flushScheduled = false;
   let tracer: TcpAcceptTracer | undefined;
   let closing = false;
@@ -123,12 +125,9 @@ async function main(): Promise<void> {
   const flush = () => {
     flushScheduled = false;
     if (pending.length === 0) return;
-    const text = pending.join('\n') + '\n';
-    pending = [];
-    process.stdout.write(text);
+    process.stdout.write(pending.take());
   };
-  const emit = (line: string) => {
-    pending.push(line);
+  const scheduleFlush = () => {
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flush);
@@ -177,7 +176,10 @@ async function main(): Promise<void> {
     metrics?.recordEvent(event);
     if (options.quiet) return;
     const context = { wallTimeMs: monotonicToWallClockMs(event.timestampNs), hostname: host };
-    emit(options.json ? JSON.stringify(toJson(event, context)) : formatter.row(event, context));
+    if (options.json) pending.text(JSON.stringify(toJson(event, context)));
+    else formatter.writeRow(event, context, pending);
+    pending.newline();
+    scheduleFlush();
   };
 
   try {
