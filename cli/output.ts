@@ -89,7 +89,9 @@ export class OutputBuffer {
     this.reserve(count);
     // A loop, not Buffer.fill: a row pads by a few bytes at a time, less than fill's call costs.
     const buffer = this.buffer;
-    for (let end = this.used + count; this.used < end; ) buffer[this.used++] = SPACE;
+    const end = this.used + count;
+    for (let at = this.used; at < end; at++) buffer[at] = SPACE;
+    this.used = end;
   }
 
   space(): void {
