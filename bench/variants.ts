@@ -57,7 +57,9 @@ function withoutProbeRead(text: string, usedBy: RegExp): string {
 export function variants(): Variant[] {
   const root = locateTracefs({ mount: mountTracefs });
   const format = readTracepoint(ACCEPT_TRACEPOINTS[0].group, ACCEPT_TRACEPOINTS[0].event, root);
-  const layout = socketLayoutFromBtf(Btf.fromFile(KERNEL_BTF_PATH));
+  const btf = Btf.fromFile(KERNEL_BTF_PATH);
+  const layout = socketLayoutFromBtf(btf);
+  btf.close();
   const current = acceptProgramText(syscallReturnField(format), layout, {});
   const ringbuf = (wakeup: string) =>
     replaceOutput(current, (offset, size) => `${wakeup}

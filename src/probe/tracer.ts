@@ -31,6 +31,7 @@ import {
   handshakeTimestampProgramText,
   type EventOutput,
   type ProgramFilters,
+  type SocketLayout,
 } from './programs.ts';
 import { decodeRecord, type AcceptEvent } from './record.ts';
 
@@ -151,13 +152,22 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     cgroupId: options.cgroupId,
   };
   let mode: TracerMode = options.handshake ? 'handshake' : 'accept';
-  let btf: Btf | undefined;
+  let layout: SocketLayout | undefined;
   if (mode === 'accept') {
+    let btf: Btf | undefined;
     try {
       btf = Btf.fromFile(options.btfPath ?? KERNEL_BTF_PATH);
     } catch (error) {
       mode = 'handshake';
       notices.push(`kernel BTF is not readable (${(error as Error).message.split('\n')[0]}); falling back to --handshake mode: PID/COMM are the listening socket's owner`);
+    }
+    if (btf !== undefined) {
+      // The offsets are all the programs need: the (mapped) blob goes right after.
+      try {
+        layout = socketLayoutFromBtf(btf);
+      } finally {
+        btf.close();
+      }
     }
   }
   if (mode === 'handshake' && options.cgroupId !== undefined) {
@@ -178,12 +188,11 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     programs.push({ name, attachTo, text, program: assembleProgram(name, text) });
 
   if (mode === 'accept') {
-    const layout = socketLayoutFromBtf(btf!);
     // One program serves both accept tracepoints when their records agree on `ret`.
     const byText = new Map<string, TracepointName[]>();
     for (const name of ACCEPT_TRACEPOINTS) {
       const format = readTracepoint(name.group, name.event, root);
-      const text = acceptProgramText(syscallReturnField(format), layout, { ...filters, queueWait: options.queueWait === true }, output);
+      const text = acceptProgramText(syscallReturnField(format), layout!, { ...filters, queueWait: options.queueWait === true }, output);
       byText.set(text, [...(byText.get(text) ?? []), format]);
     }
     let index = 0;

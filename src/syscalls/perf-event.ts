@@ -141,6 +141,7 @@ export function openBpfOutputEvent(cpu: number, wakeup: Wakeup): PerfEvent {
 const PROT_READ = 0x1;
 const PROT_WRITE = 0x2;
 const MAP_SHARED = 0x01;
+const MAP_PRIVATE = 0x02;
 
 /** One mmap(2)ing; close() unmaps it. */
 export class MappedMemory {
@@ -177,20 +178,23 @@ export class MappedMemory {
   }
 }
 
-/** mmap(fd) shared, read-only unless `writable` (a perf ring reader writes data_tail). */
-export function mmapFd(fd: number, length: number, opts: { writable?: boolean; offset?: number } = {}): MappedMemory {
+/**
+ * mmap(fd), read-only unless `writable` (a perf ring reader writes data_tail). Shared unless
+ * `private`: /sys/kernel/btf/vmlinux (Linux 6.16+) maps only privately and read-only.
+ */
+export function mmapFd(fd: number, length: number, opts: { writable?: boolean; offset?: number; private?: boolean } = {}): MappedMemory {
   if (!Number.isInteger(length) || length <= 0) throw new RangeError(`mmap length must be a positive integer, got ${length}`);
   const backend = ffi();
   const prot = PROT_READ | (opts.writable === true ? PROT_WRITE : 0);
   const address = checkedSyscall(
     backend,
-    () => `mmap(fd ${fd}, ${length} bytes${opts.writable === true ? ', writable' : ''})`,
+    () => `mmap(fd ${fd}, ${length} bytes${opts.writable === true ? ', writable' : ''}${opts.private === true ? ', private' : ''})`,
     'mmap',
     sys.mmap,
     0,
     length,
     prot,
-    MAP_SHARED,
+    opts.private === true ? MAP_PRIVATE : MAP_SHARED,
     fd,
     opts.offset ?? 0,
   );

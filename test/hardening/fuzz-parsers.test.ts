@@ -528,7 +528,9 @@ function realPrograms(): string[] {
   const ret = syscallReturnField(format('syscalls_sys_exit_accept4.format'));
   let layout: SocketLayout;
   try {
-    layout = socketLayoutFromBtf(Btf.fromFile(KERNEL_BTF));
+    const btf = Btf.fromFile(KERNEL_BTF);
+    layout = socketLayoutFromBtf(btf);
+    btf.close();
   } catch {
     // Any plausible numbers do for the assembler; these are 6.18's.
     layout = {

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { Btf, BtfKind, KERNEL_BTF_PATH, type MemberOffset } from '../../src/syscalls/btf.ts';
 import { ParseError } from '../../src/syscalls/parse-error.ts';
 import { bpfRequired, kernelTest } from '../helpers/kernel.ts';
@@ -601,4 +602,36 @@ t.test('kernel: offsets tcpaccept needs agree with bpftool', btfOracleGate(), as
   // A real kind_flag bitfield, so the bitfield path is checked against the kernel too.
   t.same(btf.offsetOf('task_struct', 'sched_migrated'), oracle.offsetOf('task_struct', 'sched_migrated'), 'task_struct.sched_migrated bitfield');
   t.ok(btf.offsetOf('task_struct', 'sched_migrated').bitSize === 1);
+});
+
+/** Mappings of the kernel's BTF file in this process, from /proc/self/maps. */
+function btfMappings(): number {
+  return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => line.endsWith(KERNEL_BTF_PATH)).length;
+}
+
+/** Linux 6.16 added mmap of /sys/kernel/btf/vmlinux (read-only, private). */
+function kernelMapsBtf(): boolean {
+  const [major, minor] = release().split('.').map(Number) as [number, number];
+  return major > 6 || (major === 6 && minor >= 16);
+}
+
+t.test('kernel: the BTF file is mapped where the kernel allows it, gives the same offsets as a read copy, and close() unmaps it', btfOracleGate(), async (t) => {
+  const before = btfMappings();
+  const mapped = Btf.fromFile(KERNEL_BTF_PATH);
+  const copy = Btf.parse(readFileSync(KERNEL_BTF_PATH), KERNEL_BTF_PATH);
+  t.equal(mapped.mapped, kernelMapsBtf(), `mapped on ${release()}: ${mapped.mapped}`);
+  t.notOk(copy.mapped, 'a parsed buffer is not a mapping');
+  t.equal(mapped.typeCount, copy.typeCount);
+  for (const [struct, member] of TCPACCEPT_MEMBERS) t.same(mapped.offsetOf(struct, member), copy.offsetOf(struct, member), `${struct}.${member}`);
+  t.equal(btfMappings(), before + (mapped.mapped ? 1 : 0), 'one mapping while open');
+  mapped.close();
+  mapped.close(); // twice is harmless
+  t.equal(btfMappings(), before, 'unmapped by close()');
+  if (kernelMapsBtf()) {
+    t.throws(() => mapped.offsetOf('sock_common', 'skc_num'), /closed/, 'lookups after close() throw instead of touching unmapped memory');
+    t.throws(() => mapped.sizeOf('sock_common'), /closed/);
+  }
+  const size = copy.sizeOf('sock_common');
+  copy.close(); // a no-op for a copy
+  t.equal(copy.sizeOf('sock_common'), size, 'a copy in the heap still answers after close()');
 });
