@@ -15,7 +15,7 @@ import { syntheticDrains, iteratorDrain } from './ring.ts';
 import { loadAverage } from './procfs.ts';
 import {
   bpftrace,
-  cliPath,
+  binPath,
   repoRoot,
   runTraced,
   runUntraced,
@@ -94,8 +94,8 @@ function build(): void {
   const tsc = spawnSync(process.execPath, [`${repoRoot}/node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
   if (tsc.status === 0) return;
   const why = `${tsc.stdout}${tsc.stderr}`.trim().split('\n').slice(0, 5).join('\n');
-  if (!existsSync(cliPath)) {
-    process.stderr.write(`bench: npm run build failed and there is no ${cliPath}:\n${why}\n`);
+  if (!existsSync(binPath)) {
+    process.stderr.write(`bench: npm run build failed and there is no ${binPath}:\n${why}\n`);
     process.exit(1);
   }
   console.log(`note: the build failed, measuring the existing dist/ (${why.split('\n')[0]})`);
@@ -261,7 +261,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   if (options.build) build();
-  else if (!existsSync(cliPath)) usage(`--no-build, but ${cliPath} is missing: run npm run build`);
+  else if (!existsSync(binPath)) usage(`--no-build, but ${binPath} is missing: run npm run build`);
 
   const version = options.bpftrace ? bpftraceVersion() : undefined;
   if (options.bpftrace && version === undefined) {

@@ -13,6 +13,8 @@ import { getppidNs, syscallTracepointAttachments } from './syscall-cost.ts';
 const benchDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(benchDir, '..');
 export const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
+/** What users run (package.json's bin): the esbuild bundle of the CLI. The bench measures it. */
+export const binPath = join(repoRoot, 'dist', 'bin', 'main.js');
 const stormScript = join(benchDir, 'storm.py');
 const proberScript = join(benchDir, 'prober.py');
 export const bpftraceScript = join(benchDir, 'tcpaccept.bt');
@@ -36,7 +38,7 @@ function portsAt(line: string, remoteField: number, localField: number): { local
 
 /** ts-tcpaccept's table: PID COMM IP RADDR RPORT LADDR LPORT [QWAIT(us) [RST]]. */
 export function tsTcpaccept(key: string, label: string, extraArgs: string[]): Tool {
-  return { key, label, command: process.execPath, args: [cliPath, ...extraArgs], ports: (line) => portsAt(line, 4, 6) };
+  return { key, label, command: process.execPath, args: [binPath, ...extraArgs], ports: (line) => portsAt(line, 4, 6) };
 }
 
 /** The bpftrace script of issue 6: TIME PID COMM IP DADDR DPORT SADDR SPORT. */

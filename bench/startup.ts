@@ -6,11 +6,10 @@
 // the verifier's time to whichever FFI call was running, and can even make BPF_PROG_LOAD fail
 // with EAGAIN, which the kernel returns when a signal is pending during verification.)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { cliPath, repoRoot } from './scenario.ts';
+import { binPath, cliPath, repoRoot } from './scenario.ts';
 import { formatNumber, median, printTable } from './stats.ts';
 
 const dist = (path: string) => pathToFileURL(join(repoRoot, 'dist', path)).href;
@@ -55,7 +54,7 @@ function stageTimes(): Array<[string, number, number]> {
 }
 
 /** ms from spawning the CLI to its header line; the CLI is then stopped with SIGINT. */
-export async function cliToHeaderMs(cliArgs: string[] = [], script = cliPath): Promise<number> {
+export async function cliToHeaderMs(cliArgs: string[] = [], script = binPath): Promise<number> {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [script, ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout });
@@ -73,29 +72,6 @@ export async function cliToHeaderMs(cliArgs: string[] = [], script = cliPath): P
   return ms;
 }
 
-/**
- * Prototype: the CLI bundled into one ES module with esbuild (tsx's own dependency, so it is
- * there wherever the bench runs), native addons left external. Returns its path, or the reason
- * it could not be built.
- */
-async function bundleCli(dir: string, external: string[]): Promise<string> {
-  const esbuild = (await import('esbuild')) as typeof import('esbuild');
-  const outfile = join(dir, `main-${external.length}.mjs`);
-  await esbuild.build({
-    entryPoints: [join(repoRoot, 'cli', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    external,
-    logLevel: 'silent',
-    // Bundled CommonJS dependencies (prom-client) call require(): give the bundle one.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
-  return outfile;
-}
-
 export async function main(argv: string[]): Promise<void> {
   const index = argv.indexOf('--repeats');
   const repeats = index >= 0 ? Number(argv[index + 1]) : 7;
@@ -111,28 +87,15 @@ export async function main(argv: string[]): Promise<void> {
   const rows = [...samples].map(([name, { ms, mb }]) => [name, ms.some((v) => v > 0) ? formatNumber(median(ms), 1) : '', ms.some((v) => v > 0) ? formatNumber(Math.min(...ms), 1) : '', formatNumber(median(mb), 1)]);
   const total = [...samples.values()].reduce((sum, { ms }) => sum + median(ms), 0);
   rows.push(['sum of the stages', formatNumber(total, 1), '', '']);
-  const spawnToHeader: number[] = [];
-  for (let i = 0; i < repeats; i++) spawnToHeader.push(await cliToHeaderMs());
-  rows.push(['ts-tcpaccept, spawn to header (the real CLI)', formatNumber(median(spawnToHeader), 1), formatNumber(Math.min(...spawnToHeader), 1), '']);
-  // The bundles must resolve koffi and friends from the repository's node_modules.
-  const dir = mkdtempSync(join(repoRoot, 'node_modules', '.ts-tcpaccept-bench-'));
-  try {
-    for (const [name, external] of [
-      ['prototype: one esbuild bundle, spawn to header', ['koffi', '@2060.io/*']],
-      ['prototype: bundle without prom-client, spawn to header', ['koffi', '@2060.io/*', 'prom-client']],
-    ] as const) {
-      try {
-        const bundle = await bundleCli(dir, [...external]);
-        const samples: number[] = [];
-        for (let i = 0; i < repeats; i++) samples.push(await cliToHeaderMs([], bundle));
-        rows.push([name, formatNumber(median(samples), 1), formatNumber(Math.min(...samples), 1), '']);
-      } catch (error) {
-        rows.push([name, `skipped: ${(error as Error).message.split('\n')[0]}`, '', '']);
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  // Interleaved, so that a busy spell on the machine hits both alike.
+  const bundled: number[] = [];
+  const unbundled: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    bundled.push(await cliToHeaderMs([], binPath));
+    unbundled.push(await cliToHeaderMs([], cliPath));
   }
+  rows.push(['ts-tcpaccept, spawn to header (dist/bin: the bundled bin)', formatNumber(median(bundled), 1), formatNumber(Math.min(...bundled), 1), '']);
+  rows.push(['the same CLI unbundled (dist/cli/main.js), spawn to header', formatNumber(median(unbundled), 1), formatNumber(Math.min(...unbundled), 1), '']);
   printTable(`Start-up, stage by stage in fresh processes (median and min of ${repeats}; RSS: what the stage added)`, ['stage', 'median ms', 'min ms', 'RSS MB'], rows);
 }
 

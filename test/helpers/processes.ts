@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(root, 'dist', 'cli', 'main.js');
+/** The bundled command (package.json's bin, scripts/bundle.mjs): what `npx ts-tcpaccept` runs. */
+export const binPath = join(root, 'dist', 'bin', 'main.js');
 const serverScript = join(root, 'test', 'helpers', 'tcp_server.py');
 
 /** Lines of a child's stream, awaitable one predicate at a time. */
@@ -66,9 +68,9 @@ export interface Tracer {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}): Tracer {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run "npm run build" (npm test does it)`);
-  const child = spawn(process.execPath, [cliPath, ...args], {
+export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}, script = cliPath): Tracer {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" (npm test does it)`);
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -96,9 +98,9 @@ export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}): Tracer
 }
 
 /** Runs the CLI to completion and collects its output. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000):
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, script = cliPath):
   Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

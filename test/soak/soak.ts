@@ -1,4 +1,4 @@
-// Soak and overload runs of the real CLI (dist/cli/main.js: run `npm run build` first).
+// Soak and overload runs of the real command (dist/bin/main.js, the bundled bin: run `npm run build` first).
 //
 //   steady: node --import tsx test/soak/soak.ts --seconds 600 --rate 5000
 //     N seconds of R accepts/s: every accept printed (no loss), RSS and open fds flat.
@@ -17,7 +17,7 @@
 // stays loaded. Prints a sample line every --every seconds and a JSON summary last; exits 0
 // when every check passed, 1 otherwise.
 import { parseArgs } from 'node:util';
-import { sleep, startTracer } from '../helpers/processes.ts';
+import { binPath, sleep, startTracer } from '../helpers/processes.ts';
 import { RowCounter, leftovers, openFds, rssGrowthKb, snapshot, statusKb } from '../hardening/helpers.ts';
 import { LoadServer, runLoad } from './load.ts';
 
@@ -69,7 +69,7 @@ async function main(): Promise<boolean> {
   if (values['ring-pages'] !== undefined) args.push('--ring-pages', values['ring-pages']);
   // e.g. --node-options=--max-old-space-size=32: a leak then ends in an out-of-memory crash,
   // while lazy garbage collection stays under the cap.
-  const tracer = startTracer(args, values['node-options'] === undefined ? {} : { NODE_OPTIONS: values['node-options'] });
+  const tracer = startTracer(args, values['node-options'] === undefined ? {} : { NODE_OPTIONS: values['node-options'] }, binPath);
   await tracer.ready;
   const pid = tracer.child.pid!;
   const counter = new RowCounter(server.port);
