@@ -293,11 +293,12 @@ export class Btf {
       for (let i = 0; i < words.length; i++) words[i] = view.getUint32(typeStart + 4 * i, littleEndian);
     }
 
-    // Every record is at least 3 words, which bounds the number of types. The same pass lists
-    // the ids a name lookup can return: a second walk over ~127k types cost more than the
-    // lookups it served (the first offsetOf took 6 ms, cold, before this).
-    const starts = new Uint32Array(Math.floor(words.length / TYPE_HEADER_WORDS) + 1);
-    const candidates = new Uint32Array(starts.length);
+    // The same pass lists the ids a name lookup can return: a second walk over ~127k types cost
+    // more than the lookups it served. The arrays start at one slot per 8 words (vmlinux
+    // averages ~10 words per type) and double when a blob needs more: sizing them for the
+    // 3-word minimum allocated 3.4 MB, enough to set off full garbage collections at start-up.
+    let starts = new Uint32Array(Math.max(16, words.length >>> 3));
+    let candidates = new Uint32Array(starts.length);
     let candidateCount = 0;
     let count = 1;
     let at = 0;
@@ -309,13 +310,21 @@ export class Btf {
       if (fixed < 0) fail(`type ${count} has unknown kind ${kind}`, typeStart + 4 * at + 4);
       const next = at + TYPE_HEADER_WORDS + fixed + (EXTRA_WORDS_PER_VLEN[kind] as number) * (info & 0xffff);
       if (next > words.length) fail(`type ${count} (${KIND_NAMES[kind]}) runs past the type section`, typeStart + 4 * at);
+      if (count === starts.length) {
+        const grownStarts = new Uint32Array(starts.length * 2);
+        grownStarts.set(starts);
+        starts = grownStarts;
+        const grownCandidates = new Uint32Array(starts.length);
+        grownCandidates.set(candidates);
+        candidates = grownCandidates;
+      }
       if (words[at] !== 0 && NAMED_LOOKUP_KINDS[kind] === 1) candidates[candidateCount++] = count;
       starts[count++] = at;
       at = next;
     }
     const strings = Buffer.from(bytes.buffer, bytes.byteOffset + strStart, strLen);
-    const btf = new Btf(source, words, strings, starts.slice(0, count));
-    btf.candidateIds = candidates.slice(0, candidateCount);
+    const btf = new Btf(source, words, strings, starts.subarray(0, count));
+    btf.candidateIds = candidates.subarray(0, candidateCount);
     return btf;
   }
 

@@ -635,3 +635,18 @@ t.test('kernel: the BTF file is mapped where the kernel allows it, gives the sam
   copy.close(); // a no-op for a copy
   t.equal(copy.sizeOf('sock_common'), size, 'a copy in the heap still answers after close()');
 });
+
+t.test('a blob of many minimal records: the type index grows past its first guess', async (t) => {
+  // 3-word records only (pointers), so the index sized at one slot per 8 words must double
+  // twice; the named struct at the end must still be found with the right id.
+  const b = new BtfBuilder();
+  const int = b.int('int', 4);
+  let last = int;
+  for (let i = 0; i < 1000; i++) last = b.ptr(last);
+  const holder = b.struct('far_away', 8, [['p', last, 0]]);
+  const btf = Btf.parse(b.build());
+  t.equal(btf.typeCount, holder + 1, 'every record indexed');
+  t.same(btf.offsetOf('far_away', 'p'), at(0, 8));
+  t.equal(btf.sizeOf('far_away'), 8);
+  t.equal(btf.sizeOf('int'), 4);
+});
