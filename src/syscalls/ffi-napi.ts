@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi.ts';
 import { FfiUnavailableError, OwnedNativeMemory, SyscallBackend, toSyscallResult } from './ffi-common.ts';
 import { epollEventLayout } from './syscall-numbers.ts';
+import { kernelError } from './kernel-call.ts';
 
 // The slice of the ffi-napi/ref-napi APIs this file uses (their bundled typings pull in
 // packages we do not install).
@@ -27,6 +28,7 @@ const EFD_NONBLOCK = 0x800;
 const EPOLL_CTL_ADD = 1;
 const EPOLL_CTL_DEL = 2;
 const EPOLLIN = 0x1;
+const EPOLLET = 0x8000_0000;
 
 class FfiNapiBackend extends SyscallBackend {
   readonly name = 'ffi-napi' as const;
@@ -124,22 +126,25 @@ class EpollDispatcher {
     this.#epollWait = epollWait;
     const nr = backend.nr;
     const epfd = backend.syscall(nr.epoll_create1, EPOLL_CLOEXEC);
-    if (epfd < 0) throw new Error(`epoll_create1 failed: errno ${-epfd}`);
+    if (epfd < 0) throw kernelError(`epoll_create1`, -epfd, { context: 'other' });
     const wakeFd = backend.syscall(nr.eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wakeFd < 0) {
       backend.close(epfd);
-      throw new Error(`eventfd2 failed: errno ${-wakeFd}`);
+      throw kernelError(`eventfd2`, -wakeFd, { context: 'other' });
     }
     this.#epfd = epfd;
     this.#wakeFd = wakeFd;
     this.#events = backend.alloc(this.#layout.size * this.#maxEvents);
     this.#scratch = backend.alloc(16);
-    this.#ctl(EPOLL_CTL_ADD, wakeFd, 0, 'eventfd');
+    this.#ctl(EPOLL_CTL_ADD, wakeFd, 0, EPOLLIN, 'eventfd');
   }
 
   add(fd: number, onReadable: () => void): ReadableWatch {
     const token = this.#nextToken++;
-    this.#ctl(EPOLL_CTL_ADD, fd, token, `fd ${fd}`);
+    // Edge-triggered: reported once per wake-up of the producer (its watermark or 64 KiB mark),
+    // not on every wait while bytes are unread; the wait is re-armed before the handler drains,
+    // so level-triggered it would return at once, again and again, until the drain ran.
+    this.#ctl(EPOLL_CTL_ADD, fd, token, EPOLLIN | EPOLLET, `fd ${fd}`);
     this.#handlers.set(token, onReadable);
     this.#arm();
     let open = true;
@@ -155,12 +160,12 @@ class EpollDispatcher {
     };
   }
 
-  #ctl(op: number, fd: number, token: number, what: string): void {
+  #ctl(op: number, fd: number, token: number, events: number, what: string): void {
     const view = this.#scratch.view;
-    view.setUint32(0, EPOLLIN, true);
+    view.setUint32(0, events, true);
     view.setBigUint64(this.#layout.dataOffset, BigInt(token), true);
     const result = this.#backend.syscall(this.#backend.nr.epoll_ctl, this.#epfd, op, fd, this.#scratch.address);
-    if (result < 0) throw new Error(`epoll_ctl(${what}) failed: errno ${-result}`);
+    if (result < 0) throw kernelError(`epoll_ctl(${what})`, -result, { context: 'other' });
   }
 
   #wake(): void {

@@ -52,7 +52,10 @@ export interface FfiBackend {
   alloc(length: number): NativeMemory;
   /** An ArrayBuffer over native memory the caller owns (e.g. an mmapped ring). */
   view(address: bigint, length: number): ArrayBuffer;
-  /** Calls onReadable from the event loop whenever fd polls readable; never blocks the loop. */
+  /**
+   * Calls onReadable from the event loop each time fd becomes readable (edge-triggered: once
+   * per wake-up of the fd, not again while bytes stay unread); never blocks the loop.
+   */
   watchReadable(fd: number, onReadable: () => void): ReadableWatch;
 }
 

@@ -222,9 +222,11 @@ function readPageSize(): number {
 export const pageSize: number = readPageSize();
 
 /**
- * Calls `onReadable` on the event loop whenever `fd` polls readable, without ever blocking it
- * (koffi: a libuv poll handle; ffi-napi: epoll_wait on the thread pool). Close the watch
- * before the fd.
+ * Calls `onReadable` on the event loop each time `fd` becomes readable, without ever blocking
+ * it (koffi: a libuv poll handle on an edge-triggered epoll set holding `fd`; ffi-napi:
+ * edge-triggered epoll_wait on the thread pool). Edge-triggered: one call per wake-up of the
+ * fd (a ring's watermark), none while records stay unread, so a reader that drains on a timer
+ * as well is not called back on every turn of the loop. Close the watch before the fd.
  */
 export function watchReadable(fd: number, onReadable: () => void): ReadableWatch {
   let watch: ReadableWatch | undefined = ffi().watchReadable(fd, onReadable);
