@@ -165,6 +165,53 @@ interface FoundMember {
  * Parsed BTF: the kernel's type information, read to find struct member offsets at start-up
  * (`Btf.kernel().offsetOf('task_struct', 'files')`) instead of hard-coding them.
  */
+/** Where each type record starts, and which ids a name lookup can return; see indexTypes. */
+interface TypeIndex {
+  starts: Uint32Array;
+  count: number;
+  candidates: Uint32Array;
+  candidateCount: number;
+  /** Word index of the first malformed record, or -1. */
+  badAt: number;
+}
+
+/**
+ * One pass over the type section: the word index where each type id starts, and the ids a name
+ * lookup can return. This loop runs once, over ~127k records, before V8 has optimised
+ * anything, so it is kept to the bare walk (errors are only located here and described by the
+ * caller). The arrays start at one slot per 8 words (vmlinux averages ~10 words per type) and
+ * double when a blob needs more: sized for the 3-word minimum they took 3.4 MB, enough to set
+ * off full garbage collections at start-up.
+ */
+function indexTypes(words: Uint32Array): TypeIndex {
+  const end = words.length;
+  let starts = new Uint32Array(Math.max(16, end >>> 3));
+  let candidates = new Uint32Array(starts.length);
+  let candidateCount = 0;
+  let count = 1;
+  let at = 0;
+  while (at < end) {
+    if (end - at < TYPE_HEADER_WORDS) return { starts, count, candidates, candidateCount, badAt: at };
+    const info = words[at + 1] as number;
+    const kind = (info >>> 24) & 0x1f;
+    const fixed = EXTRA_WORDS_FIXED[kind] as number;
+    const next = at + TYPE_HEADER_WORDS + fixed + (EXTRA_WORDS_PER_VLEN[kind] as number) * (info & 0xffff);
+    if (fixed < 0 || next > end) return { starts, count, candidates, candidateCount, badAt: at };
+    if (count === starts.length) {
+      const grownStarts = new Uint32Array(count * 2);
+      grownStarts.set(starts);
+      starts = grownStarts;
+      const grownCandidates = new Uint32Array(count * 2);
+      grownCandidates.set(candidates);
+      candidates = grownCandidates;
+    }
+    if (words[at] !== 0 && NAMED_LOOKUP_KINDS[kind] === 1) candidates[candidateCount++] = count;
+    starts[count++] = at;
+    at = next;
+  }
+  return { starts, count, candidates, candidateCount, badAt: -1 };
+}
+
 export class Btf {
   private static kernelInstance: Btf | undefined;
 
@@ -179,7 +226,7 @@ export class Btf {
   /** Word index into `words` of each type's record; index 0 (void) is unused. */
   private readonly typeStarts: Uint32Array;
   private namedTypes: Map<string, number[]> | undefined;
-  private candidateIds = new Uint32Array(0);
+  private candidateIds: Uint32Array = new Uint32Array(0);
   private readonly lookups = new Map<string, number[]>();
   /** Members a single offsetOf may still visit; see MEMBER_VISIT_BUDGET. */
   private visitsLeft = 0;
@@ -293,35 +340,16 @@ export class Btf {
       for (let i = 0; i < words.length; i++) words[i] = view.getUint32(typeStart + 4 * i, littleEndian);
     }
 
-    // The same pass lists the ids a name lookup can return: a second walk over ~127k types cost
-    // more than the lookups it served. The arrays start at one slot per 8 words (vmlinux
-    // averages ~10 words per type) and double when a blob needs more: sizing them for the
-    // 3-word minimum allocated 3.4 MB, enough to set off full garbage collections at start-up.
-    let starts = new Uint32Array(Math.max(16, words.length >>> 3));
-    let candidates = new Uint32Array(starts.length);
-    let candidateCount = 0;
-    let count = 1;
-    let at = 0;
-    while (at < words.length) {
-      if (words.length - at < TYPE_HEADER_WORDS) fail(`type ${count} is truncated`, typeStart + 4 * at);
-      const info = words[at + 1] as number;
-      const kind = (info >>> 24) & 0x1f;
-      const fixed = EXTRA_WORDS_FIXED[kind] as number;
-      if (fixed < 0) fail(`type ${count} has unknown kind ${kind}`, typeStart + 4 * at + 4);
-      const next = at + TYPE_HEADER_WORDS + fixed + (EXTRA_WORDS_PER_VLEN[kind] as number) * (info & 0xffff);
-      if (next > words.length) fail(`type ${count} (${KIND_NAMES[kind]}) runs past the type section`, typeStart + 4 * at);
-      if (count === starts.length) {
-        const grownStarts = new Uint32Array(starts.length * 2);
-        grownStarts.set(starts);
-        starts = grownStarts;
-        const grownCandidates = new Uint32Array(starts.length);
-        grownCandidates.set(candidates);
-        candidates = grownCandidates;
-      }
-      if (words[at] !== 0 && NAMED_LOOKUP_KINDS[kind] === 1) candidates[candidateCount++] = count;
-      starts[count++] = at;
-      at = next;
+    const index = indexTypes(words);
+    if (index.badAt >= 0) {
+      const at = index.badAt;
+      const id = index.count;
+      if (words.length - at < TYPE_HEADER_WORDS) fail(`type ${id} is truncated`, typeStart + 4 * at);
+      const kind = ((words[at + 1] as number) >>> 24) & 0x1f;
+      if ((EXTRA_WORDS_FIXED[kind] as number) < 0) fail(`type ${id} has unknown kind ${kind}`, typeStart + 4 * at + 4);
+      fail(`type ${id} (${KIND_NAMES[kind]}) runs past the type section`, typeStart + 4 * at);
     }
+    const { starts, count, candidates, candidateCount } = index;
     const strings = Buffer.from(bytes.buffer, bytes.byteOffset + strStart, strLen);
     const btf = new Btf(source, words, strings, starts.subarray(0, count));
     btf.candidateIds = candidates.subarray(0, candidateCount);
