@@ -27,8 +27,14 @@ const PUNCTUATION = [
 // After a lone `s` these form LLVM's signed operators: `s>>=`, `s/=`, `s%=`, `s>`, `s>=`, `s<`, `s<=`.
 const SIGNED_SUFFIXES = ['>>=', '/=', '%=', '>=', '<=', '>', '<'];
 
-const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
-const isIdentChar = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
+// Character classes by code, not regular expressions: the lexer meets every character of the
+// probe programs at start-up, before V8 has optimised anything.
+const isIdentStartCode = (code: number): boolean => (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95;
+const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
+const isIdentCode = (code: number): boolean => isIdentStartCode(code) || isDigitCode(code);
+const isIdentChar = (c: string): boolean => isIdentCode(c.charCodeAt(0));
+// Sticky: matched where the lexer stands, without copying the rest of the text first.
+const NUMBER = /0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+/y;
 
 /** How an interpolated value is shown in error messages and source lines. */
 export function displayValue(value: unknown): string {
@@ -70,28 +76,43 @@ export function tokenize(chunks: readonly string[], values: readonly unknown[]):
     while (i < chunk.length) {
       const c = chunk[i] as string;
       if (comment !== undefined) {
-        if (comment.block && chunk.startsWith('*/', i)) {
-          comment = undefined;
-          i += 2;
-          column += 2;
-        } else if (c === '\n') {
+        if (c === '\n') {
           newline();
           i++;
+        } else if (comment.block) {
+          if (chunk.startsWith('*/', i)) {
+            comment = undefined;
+            i += 2;
+            column += 2;
+          } else {
+            // A block comment's text is not kept: skip to its end, the line's or the chunk's.
+            let end = i + 1;
+            while (end < chunk.length && chunk[end] !== '\n' && !(chunk[end] === '*' && chunk[end + 1] === '/')) end++;
+            column += end - i;
+            i = end;
+          }
         } else {
-          comment.text += c;
-          i++;
-          column++;
+          // A line comment runs to the end of the line (or of this chunk, when a value follows).
+          const newlineAt = chunk.indexOf('\n', i);
+          const end = newlineAt < 0 ? chunk.length : newlineAt;
+          comment.text += chunk.slice(i, end);
+          column += end - i;
+          i = end;
         }
         continue;
       }
-      const start = { line, column };
       if (c === '\n') {
         newline();
         i++;
-      } else if (c === ' ' || c === '\t' || c === '\r') {
+        continue;
+      }
+      if (c === ' ' || c === '\t' || c === '\r') {
         i++;
         column++;
-      } else if (c === '#' || chunk.startsWith('//', i)) {
+        continue;
+      }
+      const start = { line, column };
+      if (c === '#' || chunk.startsWith('//', i)) {
         const width = c === '#' ? 1 : 2;
         comment = { text: '', ...start, block: false };
         i += width;
@@ -100,9 +121,9 @@ export function tokenize(chunks: readonly string[], values: readonly unknown[]):
         comment = { text: '', ...start, block: true };
         i += 2;
         column += 2;
-      } else if (isIdentStart(c)) {
+      } else if (isIdentStartCode(chunk.charCodeAt(i))) {
         let end = i + 1;
-        while (end < chunk.length && isIdentChar(chunk[end] as string)) end++;
+        while (end < chunk.length && isIdentCode(chunk.charCodeAt(end))) end++;
         let text = chunk.slice(i, end);
         if (text === 's') {
           const suffix = SIGNED_SUFFIXES.find((s) => chunk.startsWith(s, end));
@@ -118,9 +139,9 @@ export function tokenize(chunks: readonly string[], values: readonly unknown[]):
         tokens.push({ kind: 'ident', text, ...start });
         column += end - i;
         i = end;
-      } else if (/[0-9]/.test(c)) {
-        const match = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)/.exec(chunk.slice(i)) as RegExpExecArray;
-        const text = match[0];
+      } else if (isDigitCode(chunk.charCodeAt(i))) {
+        NUMBER.lastIndex = i;
+        const text = (NUMBER.exec(chunk) as RegExpExecArray)[0];
         const after = chunk[i + text.length];
         if (after !== undefined && isIdentChar(after)) {
           fail(`expected a number, found "${text}${after}" (digits ${/^0[xX]/.test(text) ? 'in hex are 0-9a-f' : 'may not run into letters'})`, start);
