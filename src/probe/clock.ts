@@ -1,10 +1,19 @@
 // Event timestamps are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns), the clock Node's
-// process.hrtime reads, so one offset sampled at start-up turns them into wall-clock time.
+// process.hrtime reads, so one offset sampled once turns them into wall-clock time.
 
-// performance.timeOrigin + performance.now() is the wall clock with sub-millisecond resolution.
-const wallMinusMonotonicMs = performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
+let wallMinusMonotonicMs: number | undefined;
+
+/**
+ * performance.timeOrigin + performance.now() is the wall clock with sub-millisecond resolution.
+ * Sampled at the first conversion rather than when this module loads: the first use of
+ * `performance` loads perf_hooks (0.75 ms), which the start-up (spawn to attached) can do without.
+ */
+function offsetMs(): number {
+  wallMinusMonotonicMs ??= performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
+  return wallMinusMonotonicMs;
+}
 
 /** Wall-clock milliseconds since the epoch for a CLOCK_MONOTONIC timestamp in nanoseconds. */
 export function monotonicToWallClockMs(monotonicNs: bigint): number {
-  return Number(monotonicNs) / 1e6 + wallMinusMonotonicMs;
+  return Number(monotonicNs) / 1e6 + (wallMinusMonotonicMs ?? offsetMs());
 }
