@@ -14,7 +14,7 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(benchDir, '..');
 export const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
 /** What users run (package.json's bin): the esbuild bundle of the CLI. The bench measures it. */
-export const binPath = join(repoRoot, 'dist', 'bin', 'main.js');
+export const binPath = join(repoRoot, 'dist', 'bin', 'ts-tcpaccept.cjs');
 const stormScript = join(benchDir, 'storm.py');
 const proberScript = join(benchDir, 'prober.py');
 export const bpftraceScript = join(benchDir, 'tcpaccept.bt');

@@ -30,8 +30,8 @@ const numeric = (cell: string | undefined) => /^-?[0-9][0-9 ]*(\.[0-9]+)?( ±[0-
 const valueOf = (cell: string | undefined) => Number((cell ?? '').split('±')[0]!.replace(/ /g, ''));
 
 t.test('npm run bench with 500 connections prints the table', kernelTest(), async (t) => {
-  const bin = join(root, 'dist', 'bin', 'main.js');
-  t.ok(existsSync(bin), 'dist/bin/main.js, the bin the bench runs, exists (npm test builds it first)');
+  const bin = join(root, 'dist', 'bin', 'ts-tcpaccept.cjs');
+  t.ok(existsSync(bin), 'dist/bin/ts-tcpaccept.cjs, the bin the bench runs, exists (npm test builds it first)');
   const bench = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), '--connections', '500', '--repeats', '1', '--modes', 'default', '--no-ffi-napi', '--no-build', '--quick'], {
     cwd: root,
     encoding: 'utf8',

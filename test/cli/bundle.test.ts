@@ -2,7 +2,7 @@
 // most tests drive dist/cli/main.js. These check that the two are the same program: same help,
 // same programs for the kernel, the same row for a real accept, prom-client still lazy.
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelTest } from '../helpers/kernel.ts';
@@ -13,17 +13,18 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 
 t.test('package.json runs the bundle, which is built, executable and shipped', async (t) => {
   t.equal(join(root, manifest.bin['ts-tcpaccept']!), binPath);
+  t.match(binPath, /\.cjs$/, 'CommonJS (the package is "type": "module")');
   t.ok(manifest.files.includes('dist/bin'), 'dist/bin is in the package files');
   t.match(readFileSync(binPath, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'starts with #!/usr/bin/env node');
   t.ok((statSync(binPath).mode & 0o111) !== 0, 'executable');
 });
 
-t.test('prom-client is imported only by the --metrics chunk', async (t) => {
-  const dir = dirname(binPath);
-  const importsPromClient = (file: string) => /\bfrom\s*["']prom-client["']|import\(\s*["']prom-client["']\s*\)/.test(readFileSync(join(dir, file), 'utf8'));
-  t.notOk(importsPromClient('main.js'), 'the entry does not import prom-client');
-  const chunks = readdirSync(dir).filter((f) => f !== 'main.js' && f.endsWith('.js'));
-  t.ok(chunks.some(importsPromClient), `a chunk does (${chunks.join(', ')})`);
+const reportPromClient = join(root, 'test', 'cli', 'fixtures', 'report-prom-client.cjs');
+
+t.test('prom-client is not loaded by a run without --metrics', async (t) => {
+  const run = await runCli(['--help'], { NODE_OPTIONS: `--require ${reportPromClient}` }, 30_000, binPath);
+  t.equal(run.code, 0);
+  t.match(run.stderr, /prom-client loaded: false/, 'the whole bundle was evaluated without requiring prom-client');
 });
 
 t.test('the same help and usage errors as dist/cli/main.js', async (t) => {
@@ -45,4 +46,15 @@ t.test('kernel: the same --ebpf listing, and a real accept gives the server PID 
   const row = await tracer.stdout.waitFor((l) => l.includes(` ${localPort} `), 5000, 'the row');
   t.match(row, new RegExp(`^${server.pid}\\s+bundle-srv\\s+4\\s+127\\.0\\.0\\.1\\s+${localPort} 127\\.0\\.0\\.1\\s+${server.port}$`));
   t.equal(await tracer.stop(), 0);
+});
+
+t.test('kernel: --metrics through the bundle loads prom-client and serves the package version', kernelTest(), async (t) => {
+  const tracer = startTracer(['--metrics', '127.0.0.1:0', '--quiet'], { NODE_OPTIONS: `--require ${reportPromClient}` }, binPath);
+  const line = await tracer.stderr.waitFor((l) => l.includes('serving Prometheus metrics at'), 10_000, 'the metrics URL');
+  const url = /(http:\/\/\S+)/.exec(line)![1]!;
+  const page = await (await fetch(url)).text();
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  t.match(page, new RegExp(`tcpaccept_build_info\\{version="${version.replace(/\./g, '\\.')}"`), 'build info carries the version from package.json');
+  t.equal(await tracer.stop(), 0);
+  t.match(tracer.stderr.lines.join('\n'), /prom-client loaded: true/, 'the positive control: the preload sees prom-client when it is used');
 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(root, 'dist', 'cli', 'main.js');
 /** The bundled command (package.json's bin, scripts/bundle.mjs): what `npx ts-tcpaccept` runs. */
-export const binPath = join(root, 'dist', 'bin', 'main.js');
+export const binPath = join(root, 'dist', 'bin', 'ts-tcpaccept.cjs');
 const serverScript = join(root, 'test', 'helpers', 'tcp_server.py');
 
 /** Lines of a child's stream, awaitable one predicate at a time. */

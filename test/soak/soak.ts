@@ -1,4 +1,4 @@
-// Soak and overload runs of the real command (dist/bin/main.js, the bundled bin: run `npm run build` first).
+// Soak and overload runs of the real command (dist/bin/ts-tcpaccept.cjs, the bundled bin: run `npm run build` first).
 //
 //   steady: node --import tsx test/soak/soak.ts --seconds 600 --rate 5000
 //     N seconds of R accepts/s: every accept printed (no loss), RSS and open fds flat.
