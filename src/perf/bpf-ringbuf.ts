@@ -12,9 +12,11 @@ import type { LostHandler, RecordHandler, RingSource } from './ring-source.ts';
 /**
  * Reader side of a BPF_MAP_TYPE_RINGBUF laid out like its two mmaps (see the kernel's
  * Documentation/bpf/ringbuf.rst): a writable consumer page holding consumer_pos, and a
- * read-only area holding producer_pos in its first page followed by the data pages mapped
- * twice in a row. The double mapping makes every record contiguous, so records are always
- * handed out as views, never copied.
+ * read-only area holding producer_pos in its first page followed by the data pages. The kernel
+ * lets the data be mapped twice in a row, which makes every record contiguous; mapped once (the
+ * tracer's choice: the pages are resident from the start, so a second view of a 2 MiB ring
+ * costs 2 MB of RSS), a record whose payload runs past the end is copied, once per lap of the
+ * ring at most, and every other record is handed out as a view.
  *
  * One ring serves all CPUs; the kernel never writes lost-record notices into it (a full ring
  * makes bpf_ringbuf_output fail in the program instead), so `onLost` is never called.
@@ -28,6 +30,10 @@ export class BpfRingBuffer implements RingSource {
   private readonly consumerPos: BigUint64Array;
   private readonly producerPos: BigUint64Array;
   private readonly headerWords: Uint32Array;
+  /** The data pages, once (the first copy when they are mapped twice). */
+  private readonly data: Uint8Array;
+  /** True when the data pages are mapped twice in a row, so that no record wraps. */
+  private readonly mirrored: boolean;
   private committedConsumer: bigint;
   private unreleasedBytes = 0;
   private stopped = false;
@@ -35,16 +41,16 @@ export class BpfRingBuffer implements RingSource {
   /**
    * @param consumerPage the writable first page of the map (consumer_pos at offset 0)
    * @param producerArea the read-only mapping at file offset pageSize: producer_pos at offset 0,
-   *   data from offset pageSize, 2 × dataSize bytes long
+   *   data from offset pageSize, dataSize bytes long (or 2 × dataSize, mapped twice)
    * @param dataSize the map's max_entries (a power-of-two multiple of the page size)
    */
   constructor(consumerPage: ArrayBuffer, producerArea: ArrayBuffer, dataSize: number, pageSize: number) {
     if (!isPowerOfTwo(dataSize) || dataSize < RECORD_ALIGNMENT) {
       throw new RangeError(`ring buffer data size ${dataSize} is not a power of two`);
     }
-    if (producerArea.byteLength < pageSize + 2 * dataSize) {
+    if (producerArea.byteLength < pageSize + dataSize) {
       throw new RangeError(
-        `ring buffer producer mapping of ${producerArea.byteLength} bytes cannot hold a page plus the data mapped twice (${pageSize} + 2 × ${dataSize})`,
+        `ring buffer producer mapping of ${producerArea.byteLength} bytes cannot hold a page plus the data (${pageSize} + ${dataSize})`,
       );
     }
     if (consumerPage.byteLength < 8) throw new RangeError('ring buffer consumer mapping is smaller than consumer_pos');
@@ -54,7 +60,10 @@ export class BpfRingBuffer implements RingSource {
     this.mask = dataSize - 1;
     this.consumerPos = new BigUint64Array(consumerPage, 0, 1);
     this.producerPos = new BigUint64Array(producerArea, 0, 1);
-    this.headerWords = new Uint32Array(producerArea, pageSize, (2 * dataSize) / 4);
+    this.mirrored = producerArea.byteLength >= pageSize + 2 * dataSize;
+    // Headers are 8-byte aligned and the data a power of two ≥ 8: a header never wraps.
+    this.headerWords = new Uint32Array(producerArea, pageSize, dataSize / 4);
+    this.data = new Uint8Array(producerArea, pageSize, dataSize);
     this.committedConsumer = Atomics.load(this.consumerPos, 0);
   }
 
@@ -105,12 +114,21 @@ export class BpfRingBuffer implements RingSource {
         if (size > left) {
           throw this.corrupt(`record of ${length} bytes with ${left} bytes published`, consumer, consumed);
         }
-        const payloadOffset = this.dataStart + offset + BPF_RINGBUF_HDR_SZ;
+        const payload = (offset + BPF_RINGBUF_HDR_SZ) & mask;
         offset = (offset + size) & mask;
         consumed += size;
         if ((header & BPF_RINGBUF_DISCARD_BIT) !== 0) continue;
         records++;
-        onRecord(-1, new Uint8Array(this.producerArea, payloadOffset, length));
+        if (this.mirrored || payload + length <= this.dataSize) {
+          onRecord(-1, new Uint8Array(this.producerArea, this.dataStart + payload, length));
+        } else {
+          // Mapped once and running past the end: the tail of the data, then its start.
+          const copy = new Uint8Array(length);
+          const first = this.dataSize - payload;
+          copy.set(this.data.subarray(payload), 0);
+          copy.set(this.data.subarray(0, length - first), first);
+          onRecord(-1, copy);
+        }
       }
     } finally {
       this.unreleasedBytes += consumed;

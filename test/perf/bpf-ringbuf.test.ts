@@ -79,6 +79,29 @@ t.test('a record wrapping the end is still a zero-copy view', (t) => {
   t.end();
 });
 
+t.test('data mapped once: a record wrapping the end is copied, whole; the ones around it are views', (t) => {
+  const start = BigInt(PAGE_SIZE - 48);
+  const source = new SyntheticRingBuffer(1, { startPosition: start, mappedOnce: true });
+  source.write(pattern(16, 1)); // 24 bytes: ends 24 bytes before the end
+  source.write(pattern(100, 2)); // header in the last 24 bytes, payload runs past the end
+  source.write(pattern(10, 3)); // back at the start
+  source.publish();
+  t.same(readAll(open(source), source).samples, [
+    { cpu: -1, bytes: pattern(16, 1), isView: true },
+    { cpu: -1, bytes: pattern(100, 2), isView: false },
+    { cpu: -1, bytes: pattern(10, 3), isView: true },
+  ]);
+  t.end();
+});
+
+t.test('data mapped once: a payload that starts exactly at the end is a view of the start', (t) => {
+  const source = new SyntheticRingBuffer(1, { startPosition: BigInt(PAGE_SIZE - 8), mappedOnce: true });
+  source.write(pattern(40, 7)); // header in the last 8 bytes, payload from offset 0
+  source.publish();
+  t.same(readAll(open(source), source).samples, [{ cpu: -1, bytes: pattern(40, 7), isView: true }]);
+  t.end();
+});
+
 t.test('busy records stop the read until submitted; discarded ones are skipped', (t) => {
   const source = new SyntheticRingBuffer(1);
   source.write(pattern(8, 1));
@@ -150,8 +173,8 @@ t.test('maxRecords and split reads', (t) => {
   t.end();
 });
 
-t.test('mapping too small for the double-mapped data is refused', (t) => {
-  t.throws(() => new BpfRingBuffer(new ArrayBuffer(PAGE_SIZE), new ArrayBuffer(PAGE_SIZE * 2), PAGE_SIZE, PAGE_SIZE), /mapped twice/);
+t.test('mapping too small for the data is refused', (t) => {
+  t.throws(() => new BpfRingBuffer(new ArrayBuffer(PAGE_SIZE), new ArrayBuffer(PAGE_SIZE * 2), 2 * PAGE_SIZE, PAGE_SIZE), /cannot hold a page plus the data/);
   t.throws(() => new BpfRingBuffer(new ArrayBuffer(PAGE_SIZE), new ArrayBuffer(PAGE_SIZE * 8), 3 * PAGE_SIZE, PAGE_SIZE), /power of two/);
   t.end();
 });
@@ -162,8 +185,9 @@ t.test('property: any record sequence from any start position reads back exactly
       fc.bigInt({ min: 0n, max: 2n ** 62n }).map((p) => p & ~7n),
       fc.array(fc.record({ size: fc.integer({ min: 0, max: 400 }), discard: fc.boolean() }), { maxLength: 50 }),
       fc.integer({ min: 1, max: 6 }),
-      (start, records, chunk) => {
-        const source = new SyntheticRingBuffer(2, { startPosition: start });
+      fc.boolean(),
+      (start, records, chunk, mappedOnce) => {
+        const source = new SyntheticRingBuffer(2, { startPosition: start, mappedOnce });
         const ring = open(source);
         const expected: string[] = [];
         const actual: string[] = [];
@@ -182,6 +206,6 @@ t.test('property: any record sequence from any start position reads back exactly
     ),
     { numRuns: 200 },
   );
-  t.pass('200 random sequences read back exactly');
+  t.pass('200 random sequences read back exactly, data mapped once or twice');
   t.end();
 });

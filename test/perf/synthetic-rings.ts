@@ -124,12 +124,15 @@ export class SyntheticRingBuffer {
   private readonly consumer: DataView;
   private readonly producer: DataView;
   private readonly data: Uint8Array;
+  /** Whether the data pages appear twice in a row (the kernel's option) or once (the tracer's). */
+  readonly mappedTwice: boolean;
   head: bigint;
 
-  constructor(dataPages: number, opts: { startPosition?: bigint } = {}) {
+  constructor(dataPages: number, opts: { startPosition?: bigint; mappedOnce?: boolean } = {}) {
     this.dataSize = dataPages * PAGE_SIZE;
+    this.mappedTwice = opts.mappedOnce !== true;
     this.consumerPage = new ArrayBuffer(PAGE_SIZE);
-    this.producerArea = new ArrayBuffer(PAGE_SIZE + 2 * this.dataSize);
+    this.producerArea = new ArrayBuffer(PAGE_SIZE + (this.mappedTwice ? 2 : 1) * this.dataSize);
     this.consumer = new DataView(this.consumerPage);
     this.producer = new DataView(this.producerArea, 0, PAGE_SIZE);
     this.data = new Uint8Array(this.producerArea, PAGE_SIZE);
@@ -163,13 +166,13 @@ export class SyntheticRingBuffer {
     return true;
   }
 
-  /** The kernel maps the data pages twice in a row; a synthetic buffer keeps both copies equal. */
+  /** Mapped twice, the data pages appear twice in a row; a synthetic buffer keeps both copies equal. */
   writeBytes(position: bigint, bytes: Uint8Array): void {
     const mask = this.dataSize - 1;
     for (let i = 0; i < bytes.length; i++) {
       const offset = (Number(position & BigInt(mask)) + i) & mask;
       this.data[offset] = bytes[i]!;
-      this.data[offset + this.dataSize] = bytes[i]!;
+      if (this.mappedTwice) this.data[offset + this.dataSize] = bytes[i]!;
     }
   }
 
