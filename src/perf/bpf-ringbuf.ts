@@ -15,7 +15,7 @@ import type { LostHandler, RecordHandler, RingSource } from './ring-source.ts';
  * read-only area holding producer_pos in its first page followed by the data pages. The kernel
  * lets the data be mapped twice in a row, which makes every record contiguous; mapped once (the
  * tracer's choice: the pages are resident from the start, so a second view of a 2 MiB ring
- * costs 2 MB of RSS), a record whose payload runs past the end is copied, once per lap of the
+ * costs 2 MiB of RSS), a record whose payload runs past the end is copied, once per lap of the
  * ring at most, and every other record is handed out as a view.
  *
  * One ring serves all CPUs; the kernel never writes lost-record notices into it (a full ring

@@ -30,7 +30,7 @@ function openRingBuffer(map: BpfMap): RecordReaderParts {
     // The kernel only lets the consumer page be writable; producer_pos and the data are
     // read-only and start one page into the map's file. The kernel would map the data twice in
     // a row (no record would wrap), but its pages are resident from the start: the second view
-    // of the tracer's 2 MiB ring was 2 MB of RSS, to spare a copy of one record per lap.
+    // of the tracer's 2 MiB ring was 2 MiB of RSS, to spare a copy of one record per lap.
     mappings.push(mmapFd(fd, pageSize, { writable: true }));
     mappings.push(mmapFd(fd, pageSize + dataSize, { offset: pageSize }));
     const ring = new BpfRingBuffer(mappings[0]!.buffer, mappings[1]!.buffer, dataSize, pageSize);
