@@ -4,16 +4,14 @@ import { createRequire } from 'node:module';
 import type * as KoffiModule from 'koffi';
 import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi.ts';
 import { FfiUnavailableError, OwnedNativeMemory, SyscallBackend, toSyscallResult } from './ffi-common.ts';
-import { epollEventLayout } from './syscall-numbers.ts';
+import { EPOLL, epollEventLayout } from './syscall-numbers.ts';
 import { kernelError } from './kernel-call.ts';
 
 type Koffi = typeof KoffiModule;
 
-const EPOLL_CLOEXEC = 0x80000;
-const EPOLL_CTL_ADD = 1;
-const EPOLLIN = 0x1;
-const EPOLLET = 0x8000_0000;
-const EPOLL_BATCH = 4;
+const { CLOEXEC: EPOLL_CLOEXEC, CTL_ADD: EPOLL_CTL_ADD, IN: EPOLLIN, ET: EPOLLET } = EPOLL;
+/** Events taken per epoll_pwait on the ring's own set (it holds one fd: one is enough). */
+const EPOLL_BATCH = 1;
 type NativeFunction = (...args: SyscallArg[]) => unknown;
 
 class KoffiBackend extends SyscallBackend {

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi.ts';
 import { FfiUnavailableError, OwnedNativeMemory, SyscallBackend, toSyscallResult } from './ffi-common.ts';
-import { epollEventLayout } from './syscall-numbers.ts';
+import { EPOLL, epollEventLayout } from './syscall-numbers.ts';
 import { kernelError } from './kernel-call.ts';
 
 // The slice of the ffi-napi/ref-napi APIs this file uses (their bundled typings pull in
@@ -22,13 +22,9 @@ interface RefNapi {
   readPointer(buffer: Buffer, offset: number, size: number): Buffer;
 }
 
-const EPOLL_CLOEXEC = 0x80000;
 const EFD_CLOEXEC = 0x80000;
 const EFD_NONBLOCK = 0x800;
-const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
-const EPOLLIN = 0x1;
-const EPOLLET = 0x8000_0000;
+const { CLOEXEC: EPOLL_CLOEXEC, CTL_ADD: EPOLL_CTL_ADD, CTL_DEL: EPOLL_CTL_DEL, IN: EPOLLIN, ET: EPOLLET } = EPOLL;
 
 class FfiNapiBackend extends SyscallBackend {
   readonly name = 'ffi-napi' as const;

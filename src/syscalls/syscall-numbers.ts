@@ -61,6 +61,15 @@ export function syscallNumbers(arch: string = process.arch): SyscallNumbers {
   throw new Error(`ts-tcpaccept supports x64 and arm64 Linux; this is ${process.platform}/${arch}`);
 }
 
+/** The epoll flags both FFI backends use (include/uapi/linux/eventpoll.h; EPOLL_CLOEXEC = O_CLOEXEC). */
+export const EPOLL = {
+  CLOEXEC: 0x80000,
+  CTL_ADD: 1,
+  CTL_DEL: 2,
+  IN: 0x1,
+  ET: 0x8000_0000,
+} as const;
+
 /**
  * struct epoll_event is packed on x86-64 (12 bytes, data at offset 4) but naturally aligned
  * elsewhere (16 bytes, data at offset 8): include/uapi/linux/eventpoll.h, EPOLL_PACKED.
