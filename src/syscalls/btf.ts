@@ -226,7 +226,8 @@ export class Btf {
   /** Word index into `words` of each type's record; index 0 (void) is unused. */
   private readonly typeStarts: Uint32Array;
   private namedTypes: Map<string, number[]> | undefined;
-  private candidateIds: Uint32Array = new Uint32Array(0);
+  /** Ids of every type a name lookup can return (named structs, unions, typedefs…), listed by parse(). */
+  private readonly candidateIds: Uint32Array;
   private readonly lookups = new Map<string, number[]>();
   /** Members a single offsetOf may still visit; see MEMBER_VISIT_BUDGET. */
   private visitsLeft = 0;
@@ -234,8 +235,9 @@ export class Btf {
   /** The mapping `words` and `strings` point into, when the blob was mapped; see close(). */
   private mapping: MappedMemory | undefined;
 
-  private constructor(source: string, words: Uint32Array, strings: Buffer, typeStarts: Uint32Array) {
+  private constructor(source: string, words: Uint32Array, strings: Buffer, typeStarts: Uint32Array, candidateIds: Uint32Array) {
     this.source = source;
+    this.candidateIds = candidateIds;
     this.words = words;
     this.strings = strings;
     this.typeStarts = typeStarts;
@@ -351,9 +353,7 @@ export class Btf {
     }
     const { starts, count, candidates, candidateCount } = index;
     const strings = Buffer.from(bytes.buffer, bytes.byteOffset + strStart, strLen);
-    const btf = new Btf(source, words, strings, starts.subarray(0, count));
-    btf.candidateIds = candidates.subarray(0, candidateCount);
-    return btf;
+    return new Btf(source, words, strings, starts.subarray(0, count), candidates.subarray(0, candidateCount));
   }
 
   /**
@@ -413,11 +413,6 @@ export class Btf {
 
   // ----- name lookup -------------------------------------------------------------------
 
-  /** Ids of every type a name lookup can return (named structs, unions, typedefs…), listed by parse(). */
-  private lookupCandidates(): Uint32Array {
-    return this.candidateIds;
-  }
-
   /**
    * Ids of the types (of the lookup kinds) named exactly `name`. Compares the string section's
    * bytes in place: tcpaccept asks for a handful of names, and decoding ~20k names into a Map
@@ -432,7 +427,7 @@ export class Btf {
     const { words, typeStarts, strings } = this;
     const limit = strings.length - length;
     const found: number[] = [];
-    const candidates = this.lookupCandidates();
+    const candidates = this.candidateIds;
     for (let i = 0; i < candidates.length; i++) {
       const id = candidates[i] as number;
       const nameOff = words[typeStarts[id] as number] as number;
