@@ -5,13 +5,12 @@ import {
   TcpAcceptTracer,
   backendNameFromEnv,
   cgroupIdOfPath,
-  describePlan,
-  planPrograms,
   monotonicToWallClockMs,
   missingPrivilegesReason,
   type AcceptEvent,
 } from '../src/index.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
+import { ebpfListing, tracerFiltersOf } from './plan.ts';
 import { TableFormatter, toJson } from './format.ts';
 import { OutputBuffer } from './output.ts';
 // cli/metrics.ts pulls in prom-client (~31 ms and ~5 MB at start-up, measured in bench/): it is
@@ -73,21 +72,11 @@ async function main(): Promise<void> {
       fail(`error: --cgroup: ${errorText(error)}`, 2);
     }
   }
-  // The queue-wait histogram is one of the metrics, so --metrics measures it as -q does; the
-  // table still shows the QWAIT column only when -q asked for it.
-  const measureQueueWait = options.queueWait || options.metrics !== undefined;
-  const tracerFilters = {
-    pid: options.pid,
-    ports: options.ports,
-    ipVersion: options.ipVersion,
-    queueWait: measureQueueWait,
-    handshake: options.handshake,
-    cgroupId,
-  };
+  const tracerFilters = tracerFiltersOf(options, cgroupId);
 
   if (options.ebpf) {
     try {
-      process.stdout.write(describePlan(planPrograms({ ...tracerFilters, ...kernelPaths() })));
+      process.stdout.write(ebpfListing(tracerFilters, kernelPaths()));
     } catch (error) {
       fail(errorText(error), 1);
     }

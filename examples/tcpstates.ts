@@ -322,7 +322,9 @@ function main(): void {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const tp = readTracepointFormat('sock', 'inet_sock_set_state');
+  // TS_TCPACCEPT_TRACEFS, as for ts-tcpaccept itself: another tracefs root (the docs list the
+  // program for a recorded kernel's format files).
+  const tp = readTracepointFormat('sock', 'inet_sock_set_state', process.env.TS_TCPACCEPT_TRACEFS || undefined);
   const program: Program = parse(tcpstatesProgramText(tp, options));
   if (options.ebpf) {
     process.stdout.write(`// tcpstates program (BPF_PROG_TYPE_TRACEPOINT, ${program.instructionCount} instructions)\n`);

@@ -22,24 +22,49 @@ function byteOffset(btf: Btf, struct: string, path: string): number {
   return m.byteOffset;
 }
 
+/**
+ * The kernel struct members the accept program reads, as (struct, member path) for BTF: one
+ * table, so the recorded kernel fixture (scripts/record-kernel.ts) holds exactly these.
+ */
+export const SOCKET_LAYOUT_MEMBERS = {
+  taskFiles: ['task_struct', 'files'],
+  filesFdt: ['files_struct', 'fdt'],
+  fdtableFd: ['fdtable', 'fd'],
+  filePrivateData: ['file', 'private_data'],
+  socketSk: ['socket', 'sk'],
+  skcDaddr: ['sock', '__sk_common.skc_daddr'],
+  skcRcvSaddr: ['sock', '__sk_common.skc_rcv_saddr'],
+  skcDport: ['sock', '__sk_common.skc_dport'],
+  skcFamily: ['sock', '__sk_common.skc_family'],
+  skcState: ['sock', '__sk_common.skc_state'],
+  skcV6Daddr: ['sock', '__sk_common.skc_v6_daddr'],
+  skcV6RcvSaddr: ['sock', '__sk_common.skc_v6_rcv_saddr'],
+  skProtocol: ['sock', 'sk_protocol'],
+  inetSport: ['inet_sock', 'inet_sport'],
+} as const satisfies Record<keyof SocketLayout, readonly [string, string]>;
+
 /** The struct offsets of the fd walk and of the socket fields the accept program reads. */
 export function socketLayoutFromBtf(btf: Btf): SocketLayout {
-  const sk = (field: string) => byteOffset(btf, 'sock', `__sk_common.${field}`);
+  const at = (key: Exclude<keyof SocketLayout, 'skProtocol'>) => {
+    const [struct, path] = SOCKET_LAYOUT_MEMBERS[key];
+    return byteOffset(btf, struct, path);
+  };
   return {
-    taskFiles: byteOffset(btf, 'task_struct', 'files'),
-    filesFdt: byteOffset(btf, 'files_struct', 'fdt'),
-    fdtableFd: byteOffset(btf, 'fdtable', 'fd'),
-    filePrivateData: byteOffset(btf, 'file', 'private_data'),
-    socketSk: byteOffset(btf, 'socket', 'sk'),
-    skcDaddr: sk('skc_daddr'),
-    skcRcvSaddr: sk('skc_rcv_saddr'),
-    skcDport: sk('skc_dport'),
-    skcFamily: sk('skc_family'),
-    skcState: sk('skc_state'),
-    skcV6Daddr: sk('skc_v6_daddr'),
-    skcV6RcvSaddr: sk('skc_v6_rcv_saddr'),
-    skProtocol: member(btf, 'sock', 'sk_protocol'),
-    inetSport: byteOffset(btf, 'inet_sock', 'inet_sport'),
+    taskFiles: at('taskFiles'),
+    filesFdt: at('filesFdt'),
+    fdtableFd: at('fdtableFd'),
+    filePrivateData: at('filePrivateData'),
+    socketSk: at('socketSk'),
+    skcDaddr: at('skcDaddr'),
+    skcRcvSaddr: at('skcRcvSaddr'),
+    skcDport: at('skcDport'),
+    skcFamily: at('skcFamily'),
+    skcState: at('skcState'),
+    skcV6Daddr: at('skcV6Daddr'),
+    skcV6RcvSaddr: at('skcV6RcvSaddr'),
+    // sk_protocol was a bitfield before Linux 5.6: the program reads it either way.
+    skProtocol: member(btf, ...SOCKET_LAYOUT_MEMBERS.skProtocol),
+    inetSport: at('inetSport'),
   };
 }
 

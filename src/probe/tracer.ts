@@ -101,6 +101,11 @@ export interface PlanOptions extends TcpAcceptFilters {
    * ring buffer that many times the number of CPUs (rounded up to a power of two).
    */
   ring?: Pick<PerfEventArrayOptions, 'dataPages' | 'wakeup' | 'flushIntervalMs'> | undefined;
+  /**
+   * CPU slots (highest possible CPU + 1) to size the ring buffer for. Default: this machine's.
+   * Set it only to plan for another machine, as the docs do from a recorded kernel.
+   */
+  cpuSlots?: number | undefined;
 }
 
 /** Unread bytes at which the ring-buffer programs wake the reader, at most. */
@@ -176,7 +181,7 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
       ? 'a cgroup filter needs accept mode: in handshake mode the current task is whatever ran on that CPU'
       : `a cgroup filter needs accept mode, which needs kernel BTF: ${notices[0]!.split(';')[0]}`);
   }
-  const ringBytes = ringBufferBytes(options.ring?.dataPages ?? DEFAULT_RING_PAGES);
+  const ringBytes = ringBufferBytes(options.ring?.dataPages ?? DEFAULT_RING_PAGES, options.cpuSlots);
   // A wake-up when 64 KiB are unread (or a quarter of a smaller ring): drains of ~740 records
   // keep the reader's batches, and so its heap, small, while the wake-ups stay too rare to cost
   // the traced code anything measurable (bench/variants.ts measured this 64 KiB mark).

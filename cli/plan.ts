@@ -1,0 +1,23 @@
+// From parsed options to what the tracer is asked for: shared by the command line and by
+// scripts/gen-docs.ts, which lists the programs for a recorded kernel exactly as --ebpf does.
+import { describePlan, planPrograms, type PlanOptions, type TcpAcceptFilters } from '../src/index.ts';
+import type { Options } from './args.ts';
+
+/** The tracer filters these options ask for; `cgroupId` is the --cgroup directory's id. */
+export function tracerFiltersOf(options: Options, cgroupId: bigint | undefined): TcpAcceptFilters {
+  return {
+    pid: options.pid,
+    ports: options.ports,
+    ipVersion: options.ipVersion,
+    // The queue-wait histogram is one of the metrics, so --metrics measures it as -q does; the
+    // table still shows the QWAIT column only when -q asked for it.
+    queueWait: options.queueWait || options.metrics !== undefined,
+    handshake: options.handshake,
+    cgroupId,
+  };
+}
+
+/** What --ebpf prints: the planned programs as annotated assembly. */
+export function ebpfListing(filters: TcpAcceptFilters, kernel: Pick<PlanOptions, 'btfPath' | 'tracefsRoot' | 'cpuSlots'>): string {
+  return describePlan(planPrograms({ ...filters, ...kernel }));
+}
