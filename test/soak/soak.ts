@@ -52,6 +52,8 @@ if (!Number.isInteger(stallAccepts) || stallAccepts < 0 || (storm !== undefined 
   process.exit(2);
 }
 const maxGrowthKb = Number(values['max-rss-growth-mb']) * 1024;
+/** Fewer samples than this after the warm-up judge nothing: the run was too short for its warm-up. */
+const MIN_JUDGED_SAMPLES = 10;
 
 interface Sample {
   t: number;
@@ -109,13 +111,15 @@ async function main(): Promise<boolean> {
   };
   take();
   let nextPrint = started + everyMs;
+  // A storm may be over in a second on a fast machine: sample it often enough that the part
+  // after the warm-up still holds enough samples to judge (MIN_JUDGED_SAMPLES).
   const sampler = setInterval(() => {
     const sample = take();
     if (Date.now() >= nextPrint) {
       nextPrint += everyMs;
       process.stdout.write(`${JSON.stringify(sample)}\n`);
     }
-  }, 250);
+  }, storm !== undefined ? 50 : 250);
 
   // A stopped reader cannot drain: the first stallAccepts records overflow the ring whatever the
   // machine's speed. SIGCONT comes from the sampler-like poll below, as soon as they are in.
@@ -152,15 +156,18 @@ async function main(): Promise<boolean> {
   clearInterval(sampler);
   const final = take();
 
-  // Judge memory and fds after a warm-up: --warm-up seconds, by default a fifth of the run (at
-  // least 5 s). V8 and the allocator grow in steps during the first minute or two (a 10–15 MB
-  // step around 60–90 s was seen in every long run, flat afterwards), so short runs need a
-  // looser --max-rss-growth-mb, and long ones a warm-up past the step.
-  const warmUntil = values['warm-up'] !== undefined ? Number(values['warm-up']) : Math.max(5, final.t / 5);
-  const measured = samples.filter((s) => s.t >= warmUntil && s.rssKb > 0);
+  // Judge memory and fds after a warm-up: --warm-up seconds, by default the first fifth of the
+  // run, so it always ends before the run does, however fast the machine. V8 and the allocator
+  // grow in steps during the first minute or two (a 10–15 MB step around 60–90 s was seen in
+  // every long run, flat afterwards), so short runs need a looser --max-rss-growth-mb, and long
+  // ones a warm-up past the step. Too few samples after it is a failure of its own, named as
+  // such: a memory or fd check never passes or fails on no data.
+  const warmUntil = values['warm-up'] !== undefined ? Number(values['warm-up']) : final.t / 5;
+  const measured = samples.filter((s) => s.t >= warmUntil && s.rssKb > 0 && s.fds >= 0);
   const rss = measured.map((s) => s.rssKb);
   const fdCounts = measured.map((s) => s.fds);
   const growthKb = rssGrowthKb(rss);
+  const enoughSamples = measured.length >= MIN_JUDGED_SAMPLES;
   const alive = tracer.child.exitCode === null && tracer.child.signalCode === null;
 
   const exitCode = await tracer.stop('SIGINT');
@@ -171,8 +178,9 @@ async function main(): Promise<boolean> {
     'tracer kept running': alive,
     'rows + lost = accepts': final.rows + final.lost === final.accepted,
     [storm !== undefined ? 'lost samples reported' : 'no lost samples']: storm !== undefined ? final.lost > 0 || stallAccepts === 0 : final.lost === 0,
-    [`RSS growth after warm-up < ${maxGrowthKb / 1024} MB`]: rss.length > 0 && growthKb < maxGrowthKb,
-    'open fds constant': fdCounts.length > 0 && Math.min(...fdCounts) === Math.max(...fdCounts),
+    [`at least ${MIN_JUDGED_SAMPLES} samples after the warm-up (${warmUntil.toFixed(1)} s of a ${final.t} s run)`]: enoughSamples,
+    [`RSS growth after warm-up < ${maxGrowthKb / 1024} MB`]: enoughSamples && growthKb < maxGrowthKb,
+    'open fds constant': enoughSamples && Math.min(...fdCounts) === Math.max(...fdCounts),
     'nothing unexpected on stderr': otherStderr.length === 0,
     'exit code 0 after SIGINT': exitCode === 0,
     'no tcpaccept program or map left loaded': left.progs.length === 0 && left.maps.length === 0,
@@ -187,6 +195,7 @@ async function main(): Promise<boolean> {
     connectFailures: load.failed,
     rows: final.rows,
     lost: final.lost,
+    samplesAfterWarmUp: measured.length,
     rssKb: { start: samples[0]!.rssKb, afterWarmUp: rss[0], end: rss.at(-1), max: Math.max(...rss), growthAfterWarmUp: growthKb },
     fds: { min: Math.min(...fdCounts), max: Math.max(...fdCounts) },
     otherStderr,
