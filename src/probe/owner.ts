@@ -2,7 +2,11 @@
 // the current task is whoever happened to run on that CPU (the defect that got BCC's tracepoint
 // tcpaccept reverted). The real server is the process holding the listening socket's fd, which
 // we find in user space: /proc/net/tcp{,6} maps local port -> socket inode, and /proc/<pid>/fd
-// maps inode -> process. Both scans are cached; a miss rescans at most once per interval.
+// maps inode -> process. Both scans are cached. A miss rescans at once — a server started just
+// now is found on its first connection — and the same address:port rescans again only after an
+// interval, so a listener whose owner cannot be seen (another network namespace, fds we may not
+// read) costs one scan per interval, not one per connection. A rescan looks in /proc/*/fd only
+// for listeners not resolved before, and stops as soon as each has an owner.
 //
 // Limits: only sockets of this network namespace are visible in /proc/net; when several
 // processes share one listening socket (pre-fork servers) the lowest PID is reported.
@@ -55,10 +59,13 @@ function decodeProcAddress(hex: string, ipVersion: 4 | 6): string | undefined {
 
 export interface OwnerResolverOptions {
   procRoot?: string;
-  /** Minimum milliseconds between rescans on a cache miss. */
+  /** Minimum milliseconds between two rescans caused by misses on the same address:port. */
   rescanIntervalMs?: number;
   now?: () => number;
 }
+
+/** Misses remembered at most; past it the oldest are forgotten (each costs one early rescan). */
+const MAX_REMEMBERED_MISSES = 4096;
 
 /** Maps local (address, port) of accepted connections to the process that listens there. */
 export class ListenerOwnerResolver {
@@ -67,7 +74,10 @@ export class ListenerOwnerResolver {
   private readonly now: () => number;
   private listeners: ListeningSocket[] = [];
   private ownersByInode = new Map<number, ListenerOwner>();
-  private lastScan = Number.NEGATIVE_INFINITY;
+  /** address:port -> when a miss there may rescan again. */
+  private readonly retryAfter = new Map<string, number>();
+  /** How many times /proc was scanned (for tests and diagnostics). */
+  scans = 0;
 
   constructor(options: OwnerResolverOptions = {}) {
     this.procRoot = options.procRoot ?? '/proc';
@@ -79,14 +89,23 @@ export class ListenerOwnerResolver {
   resolve(localAddr: string, localPort: number): ListenerOwner | undefined {
     const cached = this.lookup(localAddr, localPort);
     if (cached !== undefined) return cached;
-    if (this.now() - this.lastScan < this.rescanIntervalMs) return undefined;
+    const key = `${localAddr}|${localPort}`;
+    const now = this.now();
+    if ((this.retryAfter.get(key) ?? Number.NEGATIVE_INFINITY) > now) return undefined;
     this.rescan();
-    return this.lookup(localAddr, localPort);
+    const found = this.lookup(localAddr, localPort);
+    if (found !== undefined) {
+      this.retryAfter.delete(key);
+    } else {
+      if (this.retryAfter.size >= MAX_REMEMBERED_MISSES) this.retryAfter.delete(this.retryAfter.keys().next().value!);
+      this.retryAfter.set(key, now + this.rescanIntervalMs);
+    }
+    return found;
   }
 
   /** Rescans /proc now (done lazily on a miss; call it once at start-up to warm the cache). */
   rescan(): void {
-    this.lastScan = this.now();
+    this.scans++;
     this.listeners = [4, 6].flatMap((version) => {
       const file = join(this.procRoot, 'net', version === 4 ? 'tcp' : 'tcp6');
       try {
@@ -95,8 +114,13 @@ export class ListenerOwnerResolver {
         return [];
       }
     });
-    const wanted = new Set(this.listeners.map((l) => l.inode));
-    this.ownersByInode = this.findOwners(wanted);
+    // Owners found before stay while their listener is still listed; only new ones are searched.
+    const listed = new Set(this.listeners.map((l) => l.inode));
+    const kept = new Map<number, ListenerOwner>();
+    for (const [inode, owner] of this.ownersByInode) if (listed.has(inode)) kept.set(inode, owner);
+    const wanted = new Set([...listed].filter((inode) => !kept.has(inode)));
+    for (const [inode, owner] of this.findOwners(wanted)) kept.set(inode, owner);
+    this.ownersByInode = kept;
   }
 
   private lookup(localAddr: string, localPort: number): ListenerOwner | undefined {
@@ -142,6 +166,8 @@ export class ListenerOwnerResolver {
         if (!inodes.has(inode) || owners.has(inode)) continue;
         owners.set(inode, { pid, comm: readComm(this.procRoot, pid) });
       }
+      // PIDs go upwards, so the first owner of each is the lowest: nothing more to learn.
+      if (owners.size === inodes.size) break;
     }
     return owners;
   }

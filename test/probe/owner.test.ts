@@ -48,11 +48,41 @@ t.test('resolves owners from a fake /proc, exact address before wildcard', async
   t.same(resolver.resolve('10.1.2.3', 22), { pid: 300, comm: 'sshd' });
   t.same(resolver.resolve('::1', 80), { pid: 120, comm: 'web' });
   t.equal(resolver.resolve('::1', 8081), undefined, 'listener without a visible owner');
-  // A new listener appears; the miss rescans only after the interval.
+  // Its owner appears: the same address:port rescans again only after the interval.
   proc(400, 'late', { '3': 'socket:[7777]' });
+  const scans = resolver.scans;
   t.equal(resolver.resolve('::1', 8081), undefined, 'within the rescan interval');
+  t.equal(resolver.scans, scans, 'and without a scan');
   clock += 1001;
   t.same(resolver.resolve('::1', 8081), { pid: 400, comm: 'late' });
+});
+
+t.test('a server started just after a scan is found on its first connection', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fakeproc-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'net'));
+  writeFileSync(join(root, 'net/tcp6'), '  sl  local_address\n');
+  writeFileSync(join(root, 'net/tcp'), TCP.split('\n').slice(0, 3).join('\n'));
+  mkdirSync(join(root, '300', 'fd'), { recursive: true });
+  writeFileSync(join(root, '300', 'comm'), 'sshd\n');
+  symlinkSync('socket:[1111]', join(root, '300', 'fd', '3'));
+  const clock = 0;
+  const resolver = new ListenerOwnerResolver({ procRoot: root, now: () => clock });
+  resolver.rescan();
+  // 1 ms later, with the clock standing still: a new listener on port 9000 and its server.
+  writeFileSync(join(root, 'net/tcp'), `${TCP.split('\n').slice(0, 3).join('\n')}
+   9: 0100007F:2328 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5555 1 0000000000000000 100 0 0 10 0
+`);
+  mkdirSync(join(root, '500', 'fd'), { recursive: true });
+  writeFileSync(join(root, '500', 'comm'), 'newsrv\n');
+  symlinkSync('socket:[5555]', join(root, '500', 'fd', '4'));
+  t.same(resolver.resolve('127.0.0.1', 9000), { pid: 500, comm: 'newsrv' }, 'the miss rescanned at once');
+  t.same(resolver.resolve('127.0.0.1', 22), { pid: 300, comm: 'sshd' }, 'the old owner is kept');
+  const scans = resolver.scans;
+  for (let i = 0; i < 100; i++) resolver.resolve('127.0.0.1', 9000);
+  t.equal(resolver.scans, scans, 'hits scan nothing');
+  for (let i = 0; i < 100; i++) resolver.resolve('127.0.0.1', 8080);
+  t.equal(resolver.scans, scans + 1, 'a port with no visible owner costs one scan per interval, not one per connection');
 });
 
 t.test('finds this very process as the owner of a real listener', async (t) => {
