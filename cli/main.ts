@@ -86,6 +86,19 @@ async function main(): Promise<void> {
   const privilegeProblem = missingPrivilegesReason();
   if (privilegeProblem !== undefined) fail(privilegeProblem, 1);
 
+  if (options.selfTest) {
+    const { runSelfTest } = await import('./self-test.ts');
+    const passed = await runSelfTest(
+      { queueWait: options.queueWait, handshake: options.handshake, ipVersion: options.ipVersion },
+      { ...kernelPaths(), ...(options.ringPages === undefined ? {} : { ring: { dataPages: options.ringPages } }) },
+      options,
+      (line) => process.stdout.write(`${line}\n`),
+    );
+    process.stdout.write(passed ? 'self-test passed\n' : 'self-test FAILED: the first FAIL line above says where; please report it with this output\n');
+    process.exitCode = passed ? 0 : 1;
+    return;
+  }
+
   // Listen before loading anything: a port that is taken should fail before the probes attach.
   let metrics: AcceptMetrics | undefined;
   let metricsServer: MetricsServer | undefined;
@@ -193,6 +206,9 @@ async function main(): Promise<void> {
     fail(errorText(error), 1);
   }
   for (const notice of tracer.notices) process.stderr.write(`${PROGRAM}: ${notice}\n`);
+  if (options.handshake && options.queueWait && !options.json) {
+    process.stderr.write(`${PROGRAM}: QWAIT is "-" in --handshake mode: rows are reported when the handshake completes, before the accept\n`);
+  }
   if (metrics !== undefined && metricsServer !== undefined) {
     metrics.setBuildInfo({ version: packageVersion!(), nodeVersion: process.version, ffiBackend: backendNameFromEnv(), mode: tracer.mode });
     process.stderr.write(`${PROGRAM}: serving Prometheus metrics at ${metricsServer.url}\n`);

@@ -269,8 +269,19 @@ export class TcpAcceptTracer {
   private readonly lostCounter: LostCounter | undefined;
   private closed = false;
 
-  private constructor(plan: TracerPlan, owned: Closeable[], programs: BpfProgram[], reader: RecordReader, lostCounter: LostCounter | undefined) {
+  private readonly counts: { readonly records: number };
+
+  private constructor(
+    plan: TracerPlan,
+    owned: Closeable[],
+    programs: BpfProgram[],
+    reader: RecordReader,
+    lostCounter: LostCounter | undefined,
+    counts: { readonly records: number },
+  ) {
     this.mode = plan.mode;
+    this.counts = counts;
+    this.plan = plan;
     this.notices = plan.notices;
     this.output = plan.output.kind;
     this.owned = owned;
@@ -281,6 +292,17 @@ export class TcpAcceptTracer {
 
   /** How records leave the kernel in this tracer: 'ringbuf' or 'perf'. */
   readonly output: 'ringbuf' | 'perf';
+  /** What was loaded and where it is attached (describePlan prints it). */
+  readonly plan: TracerPlan;
+
+  /**
+   * Records read from the rings so far, before any user-space filter (in handshake mode -p is
+   * applied after the owner is known): with `onEvent` calls, it tells a record that never
+   * reached user space from one that did and was filtered.
+   */
+  get recordsRead(): number {
+    return this.counts.records;
+  }
 
   static open(options: TcpAcceptTracerOptions): TcpAcceptTracer {
     let plan = planPrograms(options);
@@ -328,6 +350,7 @@ export class TcpAcceptTracer {
         maps.set(MAP_NAMES.ports, ports);
       }
 
+      const counts = { records: 0 };
       const owners = plan.mode === 'handshake' ? new ListenerOwnerResolver() : undefined;
       owners?.rescan();
       const onEvent = options.onEvent;
@@ -342,6 +365,7 @@ export class TcpAcceptTracer {
         for (const event of events) onEvent(event);
       };
       const onRecord = (_cpu: number, bytes: Uint8Array) => {
+        counts.records++;
         const event = decodeRecord(bytes);
         if (owners !== undefined) {
           const owner = owners.resolve(event.localAddr, event.localPort);
@@ -394,7 +418,7 @@ export class TcpAcceptTracer {
           owned.push(link);
         }
       }
-      tracer = new TcpAcceptTracer(plan, owned, programs, reader, lostCounter);
+      tracer = new TcpAcceptTracer(plan, owned, programs, reader, lostCounter, counts);
       return tracer;
     } catch (error) {
       closeAll(owned);

@@ -136,3 +136,12 @@ for (const [argv, message] of bad) {
     }
   });
 }
+
+t.test('--self-test takes mode flags only', async (t) => {
+  t.equal(parseArgs(['--self-test']).selfTest, true);
+  const o = parseArgs(['--self-test', '-q', '--handshake', '-6', '-T', '-t', '--ffi', 'koffi', '--ring-pages', '4']);
+  t.same([o.selfTest, o.queueWait, o.handshake, o.ipVersion], [true, true, true, 6]);
+  for (const [flag, ...rest] of [['-p', '1'], ['-P', '80'], ['--cgroup', '/sys/fs/cgroup'], ['--json'], ['--metrics', '127.0.0.1:0'], ['--duration', '1'], ['--ebpf']]) {
+    t.throws(() => parseArgs(['--self-test', flag!, ...rest]), UsageError, `${flag} is refused`);
+  }
+});
