@@ -10,3 +10,5 @@ export { syscallNumbers, type SyscallNumbers } from './syscall-numbers.ts';
 export * from './parse-error.ts';
 export * from './tracefs.ts';
 export * from './btf.ts';
+export * from './sock-diag-messages.ts';
+export * from './sock-diag.ts';

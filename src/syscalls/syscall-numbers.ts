@@ -18,6 +18,11 @@ export interface SyscallNumbers {
   readonly eventfd2: number;
   readonly perf_event_open: number;
   readonly bpf: number;
+  /** sock-diag.ts: the NETLINK_SOCK_DIAG socket and its request/reply datagrams. */
+  readonly socket: number;
+  readonly setsockopt: number;
+  readonly sendto: number;
+  readonly recvfrom: number;
 }
 
 const x64: SyscallNumbers = {
@@ -35,6 +40,10 @@ const x64: SyscallNumbers = {
   eventfd2: 290,
   perf_event_open: 298,
   bpf: 321,
+  socket: 41,
+  setsockopt: 54,
+  sendto: 44,
+  recvfrom: 45,
 };
 
 const arm64: SyscallNumbers = {
@@ -52,6 +61,10 @@ const arm64: SyscallNumbers = {
   eventfd2: 19,
   perf_event_open: 241,
   bpf: 280,
+  socket: 198,
+  setsockopt: 208,
+  sendto: 206,
+  recvfrom: 207,
 };
 
 /** The syscall table of the running architecture; throws on one we have no table for. */
