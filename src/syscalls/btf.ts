@@ -411,6 +411,35 @@ export class Btf {
     return this.byteSize(best);
   }
 
+  /**
+   * The value of enumerator `valueName` in enum `enumName` (ENUM or ENUM64), e.g.
+   * `enumValue('skb_drop_reason', 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW')`: enum numbers change
+   * from kernel to kernel, so programs take them from here, never typed in. Throws when the
+   * enum or the enumerator is missing (an older kernel), naming which.
+   */
+  enumValue(enumName: string, valueName: string): bigint {
+    this.checkOpen();
+    const ids = this.typesNamed(enumName).filter((id) => this.kindOf(id) === BtfKind.ENUM || this.kindOf(id) === BtfKind.ENUM64);
+    if (ids.length === 0) throw new Error(`${this.source} has no enum named '${enumName}'`);
+    for (const id of ids) {
+      const at = this.startOf(id);
+      const info = this.words[at + 1] as number;
+      const vlen = info & 0xffff;
+      const signed = (info >>> 31) === 1;
+      const wide = this.kindOf(id) === BtfKind.ENUM64;
+      const stride = wide ? 3 : 2;
+      for (let i = 0; i < vlen; i++) {
+        const entry = at + TYPE_HEADER_WORDS + i * stride;
+        if (this.nameAt(this.words[entry] as number, id) !== valueName) continue;
+        const low = this.words[entry + 1] as number;
+        if (!wide) return signed ? BigInt(low | 0) : BigInt(low >>> 0);
+        const value = (BigInt(this.words[entry + 2] as number) << 32n) | BigInt(low >>> 0);
+        return signed ? BigInt.asIntN(64, value) : value;
+      }
+    }
+    throw new Error(`${this.source}: enum ${enumName} has no value ${valueName} (the kernel may be older than the feature)`);
+  }
+
   // ----- name lookup -------------------------------------------------------------------
 
   /**

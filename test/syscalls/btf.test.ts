@@ -524,3 +524,27 @@ t.test('a blob of many minimal records: the type index grows past its first gues
   t.equal(btf.sizeOf('far_away'), 8);
   t.equal(btf.sizeOf('int'), 4);
 });
+
+t.test('enumValue: ENUM and ENUM64 values by name; missing enum or value named', async (t) => {
+  const b = new BtfBuilder();
+  b.enumeration('skb_drop_reason', 4, [['SKB_NOT_DROPPED_YET', 0], ['SKB_DROP_REASON_TCP_LISTEN_OVERFLOW', 40]]);
+  b.enum64('wide', 8, [['BIG', 1n << 40n]]);
+  const btf = Btf.parse(b.build(), 'enums');
+  t.equal(btf.enumValue('skb_drop_reason', 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW'), 40n);
+  t.equal(btf.enumValue('skb_drop_reason', 'SKB_NOT_DROPPED_YET'), 0n);
+  t.equal(btf.enumValue('wide', 'BIG'), 1n << 40n);
+  t.throws(() => btf.enumValue('skb_drop_reason', 'NOPE'), /enum skb_drop_reason has no value NOPE/);
+  t.throws(() => btf.enumValue('io_uring_op', 'IORING_OP_ACCEPT'), /no enum named 'io_uring_op'/);
+});
+
+t.test('enumValue on the running kernel agrees with the kfree_skb format file', kernelTest(), async (t) => {
+  const btf = Btf.kernel();
+  t.teardown(() => btf.close());
+  const format = readFileSync('/sys/kernel/tracing/events/skb/kfree_skb/format', 'utf8');
+  const printed = /\{ (\d+), "TCP_LISTEN_OVERFLOW" \}/.exec(format);
+  if (printed === null) {
+    t.throws(() => btf.enumValue('skb_drop_reason', 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW'), 'no such reason in BTF either');
+    return;
+  }
+  t.equal(btf.enumValue('skb_drop_reason', 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW'), BigInt(printed[1]!));
+});
