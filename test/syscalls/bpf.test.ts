@@ -14,13 +14,14 @@ import {
 } from '../../src/syscalls/bpf.ts';
 import { KernelError } from '../../src/syscalls/errors.ts';
 import { attachTracepoint, onlineCpus, openBpfOutputEvent, possibleCpus } from '../../src/syscalls/perf-event.ts';
-import { eachBackend, exitWithoutR0, inetSockSetState, loopbackConnection, openFdCount, returnZero } from './backends.ts';
+import { eachBackend, exitWithoutR0, inetSockSetState, loopbackConnection, returnZero } from './backends.ts';
+import { fdsLeftOpenSince, openFds } from '../helpers/fds.ts';
 
 const u32 = (value: number): Uint8Array => new Uint8Array(new Uint32Array([value]).buffer);
 const u64 = (value: bigint): Uint8Array => new Uint8Array(new BigUint64Array([value]).buffer);
 
 eachBackend(t, 'hash and LRU hash maps', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   for (const type of [MapType.Hash, MapType.LruHash]) {
     const map = createMap({ type, name: `t_${MapType[type]}`, keySize: 4, valueSize: 8, maxEntries: 8 });
     t.ok(map.fd >= 0, `${MapType[type]} created`);
@@ -42,11 +43,11 @@ eachBackend(t, 'hash and LRU hash maps', kernelTest(), async (t) => {
     t.throws(() => map.lookup(u32(2)), /closed/, 'use after close');
     t.throws(() => map.fd, /BPF map t_\w+ is closed/);
   }
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 eachBackend(t, 'array and per-CPU array maps', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const array = createMap({ type: MapType.Array, name: 't_array', keySize: 4, valueSize: 4, maxEntries: 4 });
   t.same(array.lookup(u32(3)), u32(0), 'array slots start zeroed');
   array.update(u32(3), u32(42));
@@ -64,11 +65,11 @@ eachBackend(t, 'array and per-CPU array maps', kernelTest(), async (t) => {
   perCpu.update(u32(0), value);
   t.same(perCpu.lookup(u32(0)), value);
   perCpu.close();
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 eachBackend(t, 'perf event array and ring buffer maps', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const cpus = onlineCpus();
   const events = createMap({ type: MapType.PerfEventArray, name: 't_events', keySize: 4, valueSize: 4, maxEntries: Math.max(...cpus) + 1 });
   const outputs = cpus.map((cpu) => openBpfOutputEvent(cpu, { events: 1 }));
@@ -87,11 +88,11 @@ eachBackend(t, 'perf event array and ring buffer maps', kernelTest(), async (t) 
     message: /BPF_MAP_CREATE\(RingBuf t_ring\) failed: EINVAL/,
   });
   t.throws(() => createMap({ type: MapType.Hash, name: 'bad name', keySize: 4, valueSize: 4, maxEntries: 1 }), RangeError);
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 eachBackend(t, 'a program on sock:inet_sock_set_state counts a loopback connection', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const tracepoint = inetSockSetState();
   const program = loadProgram({ type: ProgType.Tracepoint, name: 't_return0', instructions: returnZero });
   const before = program.info();
@@ -116,11 +117,11 @@ eachBackend(t, 'a program on sock:inet_sock_set_state counts a loopback connecti
   program.close();
   t.throws(() => program.info(), /BPF program t_return0 is closed/);
   t.notOk(loadedProgramIds().includes(before.id), 'gone once closed');
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 eachBackend(t, 'the verifier rejects a program that exits without setting r0', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const error = t.throws(() => loadProgram({ type: ProgType.Tracepoint, name: 't_bad', instructions: exitWithoutR0 }));
   t.ok(error instanceof KernelError);
   if (error instanceof KernelError) {
@@ -130,5 +131,5 @@ eachBackend(t, 'the verifier rejects a program that exits without setting r0', k
     t.match(error.message, /the verifier rejected the program[^]*R0 !read_ok/, 'and its end is in the message');
   }
   t.throws(() => loadProgram({ type: ProgType.Tracepoint, name: 't_bad', instructions: new Uint8Array(12) }), RangeError);
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });

@@ -7,7 +7,8 @@ import { backendNameFromEnv, FfiUnavailableError } from '../../src/syscalls/ffi.
 import { Errno } from '../../src/syscalls/errors.ts';
 import { pageSize } from '../../src/syscalls/perf-event.ts';
 import { syscallNumbers } from '../../src/syscalls/syscall-numbers.ts';
-import { eachBackend, openFdCount } from './backends.ts';
+import { eachBackend } from './backends.ts';
+import { fdsLeftOpenSince, openFds } from '../helpers/fds.ts';
 
 const nr = syscallNumbers();
 const linuxOnly = process.platform === 'linux' ? {} : { skip: 'FFI syscalls are Linux-only' };
@@ -71,7 +72,7 @@ eachBackend(t, 'anonymous mmap through the backend', linuxOnly, async (t, backen
 });
 
 eachBackend(t, 'watchReadable reports an eventfd becoming readable', linuxOnly, async (t, backend) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const EFD_CLOEXEC_NONBLOCK = 0x80000 | 0x800;
   const fd = backend.syscall(nr.eventfd2, 0, EFD_CLOEXEC_NONBLOCK);
   t.ok(fd >= 0, 'eventfd opened');
@@ -99,14 +100,14 @@ eachBackend(t, 'watchReadable reports an eventfd becoming readable', linuxOnly, 
   watch.close();
   t.equal(backend.close(fd), 0);
   counter.free();
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 eachBackend(t, 'watchReadable is edge-triggered: one report per wake-up, not one per loop turn while unread', linuxOnly, async (t, backend) => {
   // A ring reader drains only what it chooses; bytes left unread must not bring it back on
   // every turn of the event loop (level-triggered polling did: ~700 extra drains per 100 000
   // events in a storm). Only a new wake-up of the producer does.
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const fd = backend.syscall(nr.eventfd2, 0, 0x80000 | 0x800);
   t.ok(fd >= 0, 'eventfd opened');
   const counter = backend.alloc(8);
@@ -132,7 +133,7 @@ eachBackend(t, 'watchReadable is edge-triggered: one report per wake-up, not one
   watch.close();
   t.equal(backend.close(fd), 0);
   counter.free();
-  t.equal(openFdCount(), fdsBefore, 'no fd left open (the edge-triggered set is closed with the watch)');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open (the edge-triggered set is closed with the watch)');
 });
 
 eachBackend(t, 'cost of one FFI call (getppid via syscall)', linuxOnly, async (t, backend) => {

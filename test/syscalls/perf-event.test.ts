@@ -15,12 +15,13 @@ import {
   pageSize,
   watchReadable,
 } from '../../src/syscalls/perf-event.ts';
-import { eachBackend, inetSockSetState, insn, loopbackConnection, openFdCount } from './backends.ts';
+import { eachBackend, inetSockSetState, insn, loopbackConnection } from './backends.ts';
+import { fdsLeftOpenSince, openFds } from '../helpers/fds.ts';
 
 const ringPages = 2;
 
 eachBackend(t, 'a BPF output event per CPU, mmapped', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   for (const cpu of onlineCpus()) {
     for (const wakeup of [{ events: 1 }, { watermarkBytes: pageSize / 2 }]) {
       const event = openBpfOutputEvent(cpu, wakeup);
@@ -43,11 +44,11 @@ eachBackend(t, 'a BPF output event per CPU, mmapped', kernelTest(), async (t) =>
   t.throws(() => openBpfOutputEvent(0, { events: 0 }), RangeError);
   t.throws(() => openBpfOutputEvent(-1, { events: 1 }), RangeError);
   t.throws(() => mmapFd(-1, pageSize), { name: 'KernelError', code: 'EBADF', operation: `mmap(fd -1, ${pageSize} bytes)` });
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 eachBackend(t, 'tracepoint events', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const tracepoint = inetSockSetState();
   const event = openTracepointEvent(tracepoint, 1 % onlineCpus().length);
   t.match(event.label, /^perf_event_open\(tracepoint sock:inet_sock_set_state, cpu \d\)$/);
@@ -62,7 +63,7 @@ eachBackend(t, 'tracepoint events', kernelTest(), async (t) => {
     t.equal(error.code, 'EINVAL', 'perf_trace_init finds no tracepoint with that id');
     t.match(error.hint, /no tracepoint has this id/);
   }
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 /**
@@ -87,7 +88,7 @@ function outputProgram(mapFd: number): Uint8Array {
 }
 
 eachBackend(t, 'bpf_perf_event_output lands in a mapped ring and watchReadable fires', kernelTest(), async (t) => {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const cpus = onlineCpus();
   const events = createMap({ type: MapType.PerfEventArray, name: 't_out', keySize: 4, valueSize: 4, maxEntries: Math.max(...cpus) + 1 });
   const rings = cpus.map((cpu) => {
@@ -125,5 +126,5 @@ eachBackend(t, 'bpf_perf_event_output lands in a mapped ring and watchReadable f
     event.close();
   }
   events.close();
-  t.equal(openFdCount(), fdsBefore, 'no fd left open');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
