@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readdirSync } from 'node:fs';
+import { fdsLeftOpenSince, openFds, type FdSnapshot } from '../helpers/fds.ts';
 import { kernelTest } from '../helpers/kernel.ts';
 import { PerfEventArrayReader, RingBufferReader, type RecordReader } from '../../src/perf/index.ts';
 import { ffi } from '../../src/syscalls/index.ts';
@@ -21,9 +21,9 @@ async function until(predicate: () => boolean, timeoutMs: number): Promise<boole
 }
 
 /** Open fds of this process; loads the FFI backend first, whose own fds live as long as it does. */
-function openFds(): number {
+function fdsBeforeTest(): FdSnapshot {
   ffi();
-  return readdirSync('/proc/self/fd').length;
+  return openFds();
 }
 
 /** Bursts of synchronous getppid calls; between bursts the reader drains on its own wake-ups/timer. */
@@ -42,7 +42,7 @@ function checkingReader(checker: CounterChecker) {
 }
 
 t.test('perf event array, default settings: all 100 000 events, per-CPU order, none lost', kernelTest(), async (t) => {
-  const fdsBefore = openFds();
+  const fdsBefore = fdsBeforeTest();
   const fixture = new CounterFixture('perf');
   t.teardown(() => fixture.close());
   const checker = new CounterChecker(false);
@@ -60,7 +60,7 @@ t.test('perf event array, default settings: all 100 000 events, per-CPU order, n
   reader.close();
   reader.close();
   fixture.close();
-  t.equal(openFds(), fdsBefore, 'close() released every fd');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'close() released every fd');
 });
 
 t.test('perf event array, 1-page rings under the same burst: lost counted, no crash', kernelTest(), async (t) => {
@@ -127,7 +127,7 @@ t.test('perf event array: wakeup every event delivers with no timer help', kerne
 t.test('perf event array: bad options are refused before anything is opened', kernelTest(), async (t) => {
   const fixture = new CounterFixture('ringbuf');
   t.teardown(() => fixture.close());
-  const fdsBefore = openFds();
+  const fdsBefore = fdsBeforeTest();
   t.throws(() => new PerfEventArrayReader(fixture.events!), /not PerfEventArray/);
   t.throws(() => new RingBufferReader(fixture.counter), /not RingBuf/);
   const perf = new CounterFixture('perf');
@@ -135,11 +135,11 @@ t.test('perf event array: bad options are refused before anything is opened', ke
   t.throws(() => new PerfEventArrayReader(perf.events!, { dataPages: 3 }), /power of two/);
   t.throws(() => new PerfEventArrayReader(perf.events!, { cpus: [perf.events!.maxEntries] }), /maxEntries/);
   perf.close();
-  t.equal(openFds(), fdsBefore);
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
 t.test('BPF ring buffer: all 100 000 events through the same interface, per-CPU order', kernelTest(), async (t) => {
-  const fdsBefore = openFds();
+  const fdsBefore = fdsBeforeTest();
   const fixture = new CounterFixture('ringbuf');
   t.teardown(() => fixture.close());
   const checker = new CounterChecker(false);
@@ -164,5 +164,5 @@ t.test('BPF ring buffer: all 100 000 events through the same interface, per-CPU 
   t.same([...ringCpus], [-1], 'ring buffer records do not say the CPU');
   t.ok(reader.isClosed, 'breaking out of for-await closed the reader');
   fixture.close();
-  t.equal(openFds(), fdsBefore, 'every fd and mapping released');
+  t.same(await fdsLeftOpenSince(fdsBefore), [], 'every fd and mapping released');
 });
