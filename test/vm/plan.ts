@@ -1,0 +1,237 @@
+// What the kernel matrix runs and how it judges the result: the command line of the runner,
+// the test files booted into each guest, the guest's environment and command, and the verdict
+// per kernel. Pure: no I/O here, so test/vm/plan.test.ts can pin all of it.
+import { dirname } from 'node:path';
+
+/** The kernel series the matrix covers by default: Debian 12's own and its 6.12 update kernel. */
+export const DEFAULT_SERIES = ['6.1', '6.12'] as const;
+
+/**
+ * The test files run inside each guest: the ones whose claims depend on the kernel. The pure
+ * suites (assembler, parsers, formatters, synthetic rings) give the same answer on any kernel
+ * and stay on the host.
+ */
+export const KERNEL_TEST_FILES: readonly string[] = [
+  // The CLI end to end: default mode, -q queue wait, RST, filters (-p -P -4 -6), --handshake,
+  // -T/-t/--json, not-root, SIGTERM/--duration/SIGPIPE, an exception; each checks that no
+  // program or map is left loaded.
+  'test/e2e/cli.test.ts',
+  // --cgroup against a real cgroup v2 hierarchy (bpf_get_current_cgroup_id in the kernel).
+  'test/e2e/cgroup.test.ts',
+  // Every way out while events flow, under load: signals, write errors, SIGKILL, double SIGINT.
+  'test/hardening/exits.test.ts',
+  // The tracer library: ring buffer and perf array outputs, a full ring's losses.
+  'test/probe/tracer.test.ts',
+  // Both ring readers against real kernel rings (100 000 events each, per-CPU order, losses).
+  'test/perf/kernel-reader.test.ts',
+  // The raw kernel interfaces the rest stands on: bpf(2), perf_event_open, tracefs formats and
+  // the kernel's own BTF (offsets really differ between 6.1, 6.12 and the host).
+  'test/syscalls/bpf.test.ts',
+  'test/syscalls/perf-event.test.ts',
+  'test/syscalls/tracefs.test.ts',
+  'test/syscalls/btf.test.ts',
+];
+
+export interface RunnerOptions {
+  /** Kernel series to boot, in order. */
+  series: string[];
+  /** Test files to run in each guest (ignored with `command`). */
+  files: string[];
+  /** Run this shell command in the guest instead of the tests (exit status only). */
+  command?: string;
+  /** Where the unpacked kernels are kept between runs. */
+  cacheDir: string;
+  /** Ask apt for a newer kernel even when one is cached. */
+  refresh: boolean;
+  /** Skip `npm run build` on the host. */
+  build: boolean;
+  /** Force an accelerator instead of detecting one. */
+  accelerator?: 'kvm' | 'tcg';
+  /** TCG's threading: one host thread per vCPU, or one for all. */
+  tcgThreads: 'single' | 'multi';
+  memoryMiB: number;
+  cpus: number;
+  /** Per-kernel limit on the guest's wall time. */
+  timeoutMinutes: number;
+  /** Where logs and images go (a fresh temporary directory when unset). */
+  outDir?: string;
+  help: boolean;
+}
+
+export const DEFAULT_CACHE_DIR = '/var/cache/ts-tcpaccept/kernels';
+
+export const USAGE = `Usage: npm run test:kernels [-- OPTIONS]
+   or: node --import tsx test/vm/run.ts [OPTIONS]
+
+Boots Debian kernels in QEMU (KVM when /dev/kvm is real, TCG otherwise) with the host's root
+as the guest's (read-only, over 9p, with a tmpfs overlay) and runs the kernel-facing tests in
+each, with TS_TCPACCEPT_REQUIRE_BPF=1 (a skip is a failure). Exit status 0 only when every
+kernel passed with nothing skipped.
+
+Options:
+  --kernel SERIES     kernel series to boot (6.1, 6.12); repeatable or comma separated
+                      (default: ${DEFAULT_SERIES.join(', ')})
+  --file PATH         a test file to run instead of the default set; repeatable
+  --command CMD       run a shell command in the guest instead of the tests (cwd: the repo)
+  --cache DIR         unpacked kernels (default ${DEFAULT_CACHE_DIR}, or $TS_TCPACCEPT_KERNEL_CACHE)
+  --refresh           ask apt for a newer kernel even when one is cached
+  --no-build          do not run "npm run build" on the host first
+  --accel kvm|tcg     force the accelerator
+  --tcg-threads single|multi
+                      TCG: one host thread for all vCPUs, or one per vCPU (default single:
+                      QEMU 7.2's multi-threaded TCG oopses x86 guests on kernel code patching)
+  --memory MIB        guest memory (default 2048)
+  --cpus N            guest CPUs (default 2)
+  --timeout MINUTES   per-kernel limit (default 30)
+  --out DIR           where logs go (default: a new directory under /tmp)
+  -h, --help          this text`;
+
+/** Parses the runner's arguments; throws an Error with a one-line message on bad input. */
+export function parseRunnerArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): RunnerOptions {
+  const options: RunnerOptions = {
+    series: [], files: [], cacheDir: env.TS_TCPACCEPT_KERNEL_CACHE || DEFAULT_CACHE_DIR, refresh: false, build: true,
+    tcgThreads: 'single', memoryMiB: 2048, cpus: 2, timeoutMinutes: 30, help: false,
+  };
+  const positive = (flag: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--kernel':
+        for (const s of value().split(',').map((x) => x.trim()).filter(Boolean)) {
+          if (!/^\d+\.\d+$/.test(s)) throw new Error(`--kernel takes a series like 6.1 or 6.12, got ${JSON.stringify(s)}`);
+          if (!options.series.includes(s)) options.series.push(s);
+        }
+        break;
+      case '--file': options.files.push(value()); break;
+      case '--command': options.command = value(); break;
+      case '--cache': options.cacheDir = value(); break;
+      case '--refresh': options.refresh = true; break;
+      case '--no-build': options.build = false; break;
+      case '--accel': {
+        const v = value();
+        if (v !== 'kvm' && v !== 'tcg') throw new Error(`--accel takes kvm or tcg, got ${JSON.stringify(v)}`);
+        options.accelerator = v;
+        break;
+      }
+      case '--tcg-threads': {
+        const v = value();
+        if (v !== 'single' && v !== 'multi') throw new Error(`--tcg-threads takes single or multi, got ${JSON.stringify(v)}`);
+        options.tcgThreads = v;
+        break;
+      }
+      case '--memory': options.memoryMiB = positive(flag, value()); break;
+      case '--cpus': options.cpus = positive(flag, value()); break;
+      case '--timeout': options.timeoutMinutes = positive(flag, value()); break;
+      case '--out': options.outDir = value(); break;
+      case '-h': case '--help': options.help = true; break;
+      default: throw new Error(`unknown argument ${JSON.stringify(arg)} (see --help)`);
+    }
+  }
+  if (options.series.length === 0) options.series = [...DEFAULT_SERIES];
+  if (options.files.length === 0) options.files = [...KERNEL_TEST_FILES];
+  return options;
+}
+
+/**
+ * The guest's environment: nothing inherited from the host except what is listed here. PATH
+ * puts the host's node first and uses the system directories, not a developer's shims (a
+ * pyenv shim costs a second per python3 start under TCG).
+ */
+export function guestEnvironment(nodePath: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return {
+    PATH: [dirname(nodePath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
+      .filter((dir, i, all) => all.indexOf(dir) === i).join(':'),
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    CI: 'true',
+    TS_TCPACCEPT_REQUIRE_BPF: '1',
+    ...extra,
+  };
+}
+
+/** The guest's shell command that runs `files` with tap, TAP on stdout, and says which kernel it is. */
+export function tapCommand(files: readonly string[]): string {
+  for (const file of files) {
+    if (!/^[\w./-]+$/.test(file)) throw new Error(`test file path has characters the guest command cannot take: ${JSON.stringify(file)}`);
+  }
+  return [
+    'echo "# kernel $(uname -r), node $(node --version)"',
+    `exec node node_modules/tap/dist/esm/run.mjs --reporter=tap --no-color ${files.join(' ')}`,
+  ].join('\n');
+}
+
+/** TAP leaf counts (as .ci/count-tap.mjs prints them). */
+export interface TapCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Parses count-tap.mjs's "passed failed skipped" line. */
+export function parseTapCounts(line: string): TapCounts {
+  const parts = line.trim().split(/\s+/).map(Number);
+  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`unexpected count-tap output: ${JSON.stringify(line)}`);
+  return { passed: parts[0]!, failed: parts[1]!, skipped: parts[2]! };
+}
+
+/** Everything known about one kernel's run. */
+export interface KernelRun {
+  series: string;
+  release?: string;
+  accelerator?: string;
+  seconds: number;
+  /** Set when the run could not happen or did not finish (no kernel, timeout, init failure…). */
+  error?: string;
+  exitStatus?: number;
+  counts?: TapCounts;
+  /** Oopses and panics found in the kernel log. */
+  kernelFaults: string[];
+}
+
+/** Whether a run passed, and if not, the reasons, most fundamental first. */
+export function verdict(run: KernelRun, expectTap: boolean): { ok: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (run.error) reasons.push(run.error);
+  else if (run.exitStatus === undefined) reasons.push('no exit status from the guest');
+  else if (run.exitStatus !== 0) reasons.push(`guest command exited ${run.exitStatus}`);
+  if (run.kernelFaults.length > 0) reasons.push(`kernel fault: ${run.kernelFaults[0]}`);
+  if (expectTap && !run.error) {
+    if (!run.counts || run.counts.passed + run.counts.failed + run.counts.skipped === 0) reasons.push('no TAP results');
+    else {
+      if (run.counts.failed > 0) reasons.push(`${run.counts.failed} failed`);
+      if (run.counts.skipped > 0) reasons.push(`${run.counts.skipped} skipped (a skip is a failure here)`);
+    }
+  }
+  return { ok: reasons.length === 0, reasons };
+}
+
+/** `7m05s` */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** The one line per kernel the runner ends with. */
+export function summaryLine(run: KernelRun, expectTap: boolean): string {
+  const { ok, reasons } = verdict(run, expectTap);
+  const what = [run.release, run.accelerator].filter(Boolean).join(', ');
+  const counts = run.counts ? `${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.skipped} skipped` : undefined;
+  const parts = [`kernel ${run.series}${what ? ` (${what})` : ''}: ${ok ? 'PASS' : 'FAIL'}`];
+  if (counts) parts.push(counts);
+  parts.push(`in ${formatDuration(run.seconds)}`);
+  const line = parts.join(', ');
+  return ok ? line : `${line} (${reasons.join('; ')})`;
+}
