@@ -43,6 +43,12 @@ export interface Options {
   cgroupPath: string | undefined;
   /** --self-test: trace one loopback connection of our own and say what worked, stage by stage. */
   selfTest: boolean;
+  /** --drops: report clients the kernel dropped because a listener's accept queue was full. */
+  drops: boolean;
+  /** --listeners: snapshot every TCP listener's accept queue each interval (sock_diag). */
+  listeners: boolean;
+  /** -i: seconds between --listeners snapshots (default 1). */
+  intervalSeconds: number | undefined;
 }
 
 /** An address to listen on: a host name, an IPv4 address or an IPv6 address (without brackets). */
@@ -55,7 +61,7 @@ export interface ListenAddress {
 export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-q] [--json]
                     [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]
                     [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]
-                    [--self-test]`;
+                    [--drops] [--listeners] [-i SECONDS] [--self-test]`;
 
 export const HELP = `${USAGE}
 
@@ -97,6 +103,17 @@ options:
                         bpf_get_current_cgroup_id, e.g. a container's cgroup from the 0::
                         line of /proc/<pid>/cgroup under /sys/fs/cgroup (or
                         /sys/fs/cgroup/unified on hybrid hosts). Not with --handshake
+  --drops               also report each client the kernel dropped because the listener's
+                        accept queue was full: its handshake-completing ACK was thrown
+                        away (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+).
+                        Such rows end in " DROP"; PID/COMM are the listener's owner.
+                        On with --json where the kernel has it
+  --listeners           every interval, a line per TCP listener whose drop counter grew
+                        or whose accept queue is at least half full: "LISTENER PID COMM
+                        ADDR:PORT queue N/MAX drops D (+new)", read through sock_diag
+                        (as ss -tlnm shows them; this network namespace only). With
+                        --json, an object for every matching listener
+  -i, --interval SECONDS  seconds between --listeners snapshots (default 1)
   --self-test           check this kernel end to end: load and attach as usual, make one
                         loopback connection to a server of its own, and say per stage what
                         worked (programs loaded and attached, programs ran, record reached
@@ -146,6 +163,9 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   quiet: { takesValue: false },
   cgroup: { takesValue: true },
   'self-test': { takesValue: false },
+  drops: { takesValue: false },
+  listeners: { takesValue: false },
+  interval: { takesValue: true },
 };
 
 const SHORT: Readonly<Record<string, string>> = {
@@ -157,6 +177,7 @@ const SHORT: Readonly<Record<string, string>> = {
   '4': 'ipv4',
   '6': 'ipv6',
   q: 'queue-wait',
+  i: 'interval',
 };
 
 function parseWholeNumber(flag: string, text: string, min: number, max: number): number {
@@ -253,6 +274,9 @@ export function defaultOptions(): Options {
     quiet: false,
     cgroupPath: undefined,
     selfTest: false,
+    drops: false,
+    listeners: false,
+    intervalSeconds: undefined,
   };
 }
 
@@ -300,6 +324,9 @@ export function parseArgs(argv: readonly string[]): Options {
         options.cgroupPath = value;
         break;
       case 'self-test': options.selfTest = true; break;
+      case 'drops': options.drops = true; break;
+      case 'listeners': options.listeners = true; break;
+      case 'interval': options.intervalSeconds = parseDuration(shown, value!); break;
       default:
         throw new UsageError(`unknown option ${shown}`);
     }
@@ -344,11 +371,14 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.selfTest) {
     // The self-test makes its own connection to its own port in its own process: filters that
     // would hide it, and outputs other than one row, make no sense with it.
-    const clash = (['pid', 'port', 'cgroup', 'json', 'metrics', 'quiet', 'duration', 'ebpf'] as const).find((flag) => seen.has(flag));
+    const clash = (['pid', 'port', 'cgroup', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval'] as const).find((flag) => seen.has(flag));
     if (clash !== undefined) {
       throw new UsageError(`--self-test traces a connection of its own and cannot be combined with --${clash} ` +
         '(it takes -q, --handshake, -4/-6, -T, -t, --ffi and --ring-pages)');
     }
+  }
+  if (options.intervalSeconds !== undefined && !options.listeners) {
+    throw new UsageError('-i/--interval sets how often --listeners takes its snapshots: it needs --listeners');
   }
   if (options.json) options.queueWait = true;
   if (options.ebpf && options.durationSeconds !== undefined) {

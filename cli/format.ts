@@ -1,6 +1,6 @@
 // Output formats. The table keeps BCC tcpaccept's columns and printf widths so existing habits
 // and scripts keep working; --json writes one object per line with every field.
-import type { AcceptEvent } from '../src/index.ts';
+import type { AcceptEvent, ListenerSnapshot } from '../src/index.ts';
 import { OutputBuffer } from './output.ts';
 
 export interface FormatOptions {
@@ -109,11 +109,14 @@ export class TableFormatter {
       else out.integer(Number(event.queueWaitNs / 1000n));
       if (event.state === 'CLOSE') out.text(' RST');
     }
+    // A client the kernel dropped: the accept queue was full when its handshake completed.
+    if (event.source === 'drop') out.text(' DROP');
   }
 }
 
 /** The --json object. Field names are stable: log shippers and the JSON Schema rely on them. */
 export interface JsonEvent {
+  event: 'accept';
   time: string;
   monotonic_ns: string;
   hostname: string;
@@ -131,8 +134,46 @@ export interface JsonEvent {
   queue_wait_us: number | null;
 }
 
-export function toJson(event: AcceptEvent, context: EventContext): JsonEvent {
+/** A client the kernel dropped because the listener's accept queue was full (--drops, --json). */
+export interface JsonDrop {
+  event: 'drop';
+  time: string;
+  monotonic_ns: string;
+  hostname: string;
+  /** The kernel's drop reason, without its SKB_DROP_REASON_ prefix. */
+  reason: 'TCP_LISTEN_OVERFLOW';
+  /** The listener's owner, as --handshake finds it; null when unknown. */
+  pid: number | null;
+  comm: string | null;
+  ip: 4 | 6;
+  family: 'AF_INET' | 'AF_INET6';
+  raddr: string;
+  rport: number;
+  laddr: string;
+  lport: number;
+}
+
+/** The --json object of an accept, or of a drop when `event.source` is 'drop'. */
+export function toJson(event: AcceptEvent, context: EventContext): JsonEvent | JsonDrop {
+  if (event.source === 'drop') {
+    return {
+      event: 'drop',
+      time: isoTime(context.wallTimeMs),
+      monotonic_ns: event.timestampNs.toString(),
+      hostname: context.hostname,
+      reason: 'TCP_LISTEN_OVERFLOW',
+      pid: event.pid ?? null,
+      comm: event.comm ?? null,
+      ip: event.ipVersion,
+      family: event.family === 10 ? 'AF_INET6' : 'AF_INET',
+      raddr: event.remoteAddr,
+      rport: event.remotePort,
+      laddr: event.localAddr,
+      lport: event.localPort,
+    };
+  }
   return {
+    event: 'accept',
     time: isoTime(context.wallTimeMs),
     // CLOCK_MONOTONIC (time since boot, not counting suspend). A string: nanoseconds pass
     // 2^53, the largest integer a JSON number keeps exactly, after 104 days of uptime.
@@ -150,5 +191,53 @@ export function toJson(event: AcceptEvent, context: EventContext): JsonEvent {
     lport: event.localPort,
     state: event.state,
     queue_wait_us: queueWaitMicros(event) ?? null,
+  };
+}
+
+/**
+ * A --listeners table line: `LISTENER PID COMM ADDR:PORT queue N/MAX drops D (+NEW)`, after the
+ * same time prefix as the rows (-T; -t counts from the first event or snapshot).
+ */
+export function listenerLine(listener: ListenerSnapshot, context: EventContext, options: Pick<FormatOptions, 'clockTime'>): string {
+  const time = options.clockTime ? clock(context.wallTimeMs).padEnd(9) : '';
+  const address = listener.family === 6 ? `[${listener.localAddr}]` : listener.localAddr;
+  const drops = listener.drops === undefined ? 'drops -' : `drops ${listener.drops} (+${listener.dropsDelta ?? 0})`;
+  return `${time}LISTENER ${listener.owner?.pid ?? '-'} ${listener.owner?.comm ?? '-'} ${address}:${listener.localPort} queue ${listener.queue}/${listener.queueMax} ${drops}`;
+}
+
+/** A --listeners object of --json. */
+export interface JsonListener {
+  event: 'listener';
+  time: string;
+  hostname: string;
+  ip: 4 | 6;
+  laddr: string;
+  lport: number;
+  pid: number | null;
+  comm: string | null;
+  /** Connections waiting for accept() (sk_ack_backlog). */
+  queue: number;
+  /** The accept queue's limit (sk_max_ack_backlog); the queue is full at queue_max + 1. */
+  queue_max: number;
+  /** The kernel's drop counter for the socket (sk_drops), null where sock_diag does not report it. */
+  drops: number | null;
+  /** Its growth since this listener's previous snapshot (0 the first time it is seen). */
+  drops_delta: number | null;
+}
+
+export function listenerJson(listener: ListenerSnapshot, context: EventContext): JsonListener {
+  return {
+    event: 'listener',
+    time: isoTime(context.wallTimeMs),
+    hostname: context.hostname,
+    ip: listener.family,
+    laddr: listener.localAddr,
+    lport: listener.localPort,
+    pid: listener.owner?.pid ?? null,
+    comm: listener.owner?.comm ?? null,
+    queue: listener.queue,
+    queue_max: listener.queueMax,
+    drops: listener.drops ?? null,
+    drops_delta: listener.dropsDelta ?? null,
   };
 }

@@ -2,8 +2,10 @@
 // ts-tcpaccept: the command line. Thin: parse, open the tracer, print, close on every way out.
 import { hostname } from 'node:os';
 import {
+  ListenerMonitor,
   TcpAcceptTracer,
   backendNameFromEnv,
+  listenerNeedsAttention,
   cgroupIdOfPath,
   monotonicToWallClockMs,
   missingPrivilegesReason,
@@ -11,7 +13,7 @@ import {
 } from '../src/index.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { ebpfListing, tracerFiltersOf } from './plan.ts';
-import { TableFormatter, toJson } from './format.ts';
+import { TableFormatter, listenerJson, listenerLine, toJson } from './format.ts';
 import { OutputBuffer } from './output.ts';
 // cli/metrics.ts pulls in prom-client (~31 ms and ~5 MB at start-up, measured in bench/): it is
 // imported only when --metrics asks for it.
@@ -120,6 +122,8 @@ async function main(): Promise<void> {
   const pending = new OutputBuffer();
   let flushScheduled = false;
   let tracer: TcpAcceptTracer | undefined;
+  let monitor: ListenerMonitor | undefined;
+  let monitorTimer: NodeJS.Timeout | undefined;
   let closing = false;
 
   // Lines from one drain of the rings go out in one write; stdout to a pipe or file is
@@ -149,6 +153,8 @@ async function main(): Promise<void> {
       const late = tracer?.pollLost() ?? 0;
       if (late > 0) process.stderr.write(`Possibly lost ${late} samples\n`);
       metricsServer?.close();
+      clearInterval(monitorTimer);
+      monitor?.close();
       tracer?.close();
     } finally {
       process.exit(code);
@@ -177,6 +183,8 @@ async function main(): Promise<void> {
     if (metricsServer !== undefined && event.pid === process.pid) return;
     metrics?.recordEvent(event);
     if (options.quiet) return;
+    // Drops come along for --json and --metrics; the table shows them only with --drops.
+    if (event.source === 'drop' && !options.drops && !options.json) return;
     const context = { wallTimeMs: monotonicToWallClockMs(event.timestampNs), hostname: host };
     if (options.json) pending.text(JSON.stringify(toJson(event, context)));
     else formatter.writeRow(event, context, pending);
@@ -205,7 +213,11 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(errorText(error), 1);
   }
-  for (const notice of tracer.notices) process.stderr.write(`${PROGRAM}: ${notice}\n`);
+  for (const notice of tracer.notices) {
+    // --json asks for drop events only where the kernel has them: no notice unless --drops was given.
+    if (!options.drops && notice.startsWith('no drop events')) continue;
+    process.stderr.write(`${PROGRAM}: ${notice}\n`);
+  }
   if (options.handshake && options.queueWait && !options.json) {
     process.stderr.write(`${PROGRAM}: QWAIT is "-" in --handshake mode: rows are reported when the handshake completes, before the accept\n`);
   }
@@ -217,6 +229,32 @@ async function main(): Promise<void> {
   if (options.quiet) process.stderr.write('Tracing TCP accepts: metrics only (--quiet). Ctrl-C to end.\n');
   else if (options.json) process.stderr.write('Tracing TCP accepts: one JSON object per line. Ctrl-C to end.\n');
   else process.stdout.write(`${formatter.header()}\n`);
+  // --metrics carries the listener gauges, so it takes snapshots too; only --listeners prints them.
+  if (options.listeners || metrics !== undefined) {
+    try {
+      monitor = ListenerMonitor.open({ pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId });
+    } catch (error) {
+      process.stderr.write(`${PROGRAM}: --listeners: ${errorText(error)}\n`);
+      shutdown(1);
+      return;
+    }
+    const snapshots = monitor;
+    const takeSnapshot = () => {
+      const listeners = snapshots.snapshot();
+      metrics?.recordListeners(listeners);
+      if (!options.listeners || options.quiet) return;
+      const context = { wallTimeMs: Date.now(), hostname: host };
+      for (const listener of listeners) {
+        if (options.json) pending.text(JSON.stringify(listenerJson(listener, context)));
+        else if (listenerNeedsAttention(listener)) pending.text(listenerLine(listener, context, options));
+        else continue;
+        pending.newline();
+      }
+      scheduleFlush();
+    };
+    takeSnapshot();
+    monitorTimer = setInterval(takeSnapshot, (options.intervalSeconds ?? 1) * 1000);
+  }
   if (options.durationSeconds !== undefined) {
     setTimeout(() => shutdown(0), options.durationSeconds * 1000);
   }

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AcceptEvent } from '../src/index.ts';
+import type { AcceptEvent, ListenerSnapshot } from '../src/index.ts';
 import type { ListenAddress } from './args.ts';
 
 /**
@@ -37,6 +37,10 @@ export const METRIC_NAMES = {
   lost: 'tcpaccept_lost_samples_total',
   eventsPerSecond: 'tcpaccept_events_per_second',
   buildInfo: 'tcpaccept_build_info',
+  listenQueueLength: 'tcpaccept_listen_queue_length',
+  listenQueueMax: 'tcpaccept_listen_queue_max',
+  listenDrops: 'tcpaccept_listen_drops_total',
+  listenOverflowDrops: 'tcpaccept_listen_overflow_drops_total',
 } as const;
 
 /**
@@ -101,6 +105,10 @@ export class AcceptMetrics {
   private readonly lost: Counter;
   private readonly buildInfo: Gauge<'version' | 'node_version' | 'ffi_backend' | 'mode'>;
   private readonly rate: EventRateWindow;
+  private readonly listenQueue: Gauge<'local_port'>;
+  private readonly listenQueueMax: Gauge<'local_port'>;
+  private readonly listenDrops: Counter<'local_port'>;
+  private readonly overflowDrops: Counter<'local_port'>;
 
   constructor(options: AcceptMetricsOptions = {}) {
     const registers = [this.registry];
@@ -138,7 +146,49 @@ export class AcceptMetrics {
       labelNames: ['version', 'node_version', 'ffi_backend', 'mode'] as const,
       registers,
     });
+    this.listenQueue = new Gauge({
+      name: METRIC_NAMES.listenQueueLength,
+      help: 'Connections waiting for accept() on the listeners of a local port (sk_ack_backlog, summed over the port\'s listeners), at the last snapshot.',
+      labelNames: ['local_port'] as const,
+      registers,
+    });
+    this.listenQueueMax = new Gauge({
+      name: METRIC_NAMES.listenQueueMax,
+      help: 'Accept-queue limit of the listeners of a local port (sk_max_ack_backlog, summed); a listener is full at its limit + 1.',
+      labelNames: ['local_port'] as const,
+      registers,
+    });
+    this.listenDrops = new Counter({
+      name: METRIC_NAMES.listenDrops,
+      help: 'Growth of the kernel\'s drop counter (sk_drops) of the listeners of a local port since ts-tcpaccept started: SYNs refused at a full queue, ACKs dropped at a full queue, and other drops of the listening socket.',
+      labelNames: ['local_port'] as const,
+      registers,
+    });
+    this.overflowDrops = new Counter({
+      name: METRIC_NAMES.listenOverflowDrops,
+      help: 'Clients whose handshake-completing ACK the kernel dropped because the accept queue was full (skb:kfree_skb TCP_LISTEN_OVERFLOW events, Linux 6.15+).',
+      labelNames: ['local_port'] as const,
+      registers,
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One listener snapshot: the queue gauges per port, and the drop counters' growth. */
+  recordListeners(listeners: readonly ListenerSnapshot[]): void {
+    const queue = new Map<string, number>();
+    const queueMax = new Map<string, number>();
+    for (const listener of listeners) {
+      const port = String(listener.localPort);
+      queue.set(port, (queue.get(port) ?? 0) + listener.queue);
+      queueMax.set(port, (queueMax.get(port) ?? 0) + listener.queueMax);
+      // A counter is created at 0 for every port seen, so rate() works from the first scrape.
+      this.listenDrops.inc({ local_port: port }, Math.max(0, listener.dropsDelta ?? 0));
+    }
+    // Ports whose listeners went away drop out of the gauges.
+    this.listenQueue.reset();
+    this.listenQueueMax.reset();
+    for (const [port, value] of queue) this.listenQueue.set({ local_port: port }, value);
+    for (const [port, value] of queueMax) this.listenQueueMax.set({ local_port: port }, value);
   }
 
   setBuildInfo(info: BuildInfo): void {
@@ -148,6 +198,10 @@ export class AcceptMetrics {
 
   recordEvent(event: AcceptEvent): void {
     const localPort = String(event.localPort);
+    if (event.source === 'drop') {
+      this.overflowDrops.inc({ local_port: localPort });
+      return;
+    }
     const comm = event.comm === undefined || event.comm === '' ? '-' : event.comm;
     this.accepted.inc({ local_port: localPort, family: event.ipVersion === 6 ? 'ipv6' : 'ipv4', comm });
     if (event.queueWaitNs !== undefined) this.queueWait.observe({ local_port: localPort }, Number(event.queueWaitNs) / 1e9);

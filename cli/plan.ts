@@ -14,6 +14,8 @@ export function tracerFiltersOf(options: Options, cgroupId: bigint | undefined):
     queueWait: options.queueWait || options.metrics !== undefined,
     handshake: options.handshake,
     cgroupId,
+    // --json and --metrics carry drop events too, where the kernel has them.
+    drops: options.drops || options.json || options.metrics !== undefined,
   };
 }
 

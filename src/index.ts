@@ -25,3 +25,4 @@ export * from './probe/tracer.ts';
 export * from './probe/clock.ts';
 export * from './probe/privileges.ts';
 export * from './probe/tracepoint-program.ts';
+export * from './probe/listeners.ts';

@@ -1,9 +1,10 @@
 // Reads this kernel's offsets at start-up: struct members from BTF, tracepoint record fields
 // from tracefs `format` files. Nothing the programs read is a number typed in by hand.
 import type { Btf, FormatField, TracepointFormat } from '../syscalls/index.ts';
-import type { MemberLayout, SetStateLayout, SocketLayout } from './programs.ts';
+import type { ListenDropLayout, MemberLayout, SetStateLayout, SocketLayout } from './programs.ts';
 
 export const SET_STATE_TRACEPOINT = { group: 'sock', event: 'inet_sock_set_state' } as const;
+export const KFREE_SKB_TRACEPOINT = { group: 'skb', event: 'kfree_skb' } as const;
 export const ACCEPT_TRACEPOINTS = [
   { group: 'syscalls', event: 'sys_exit_accept4' },
   { group: 'syscalls', event: 'sys_exit_accept' },
@@ -91,4 +92,46 @@ export function syscallReturnField(format: TracepointFormat): FormatField {
   const ret = format.field('ret');
   if (ret.size !== 8) throw new Error(`${format.group}:${format.event}: ret is ${ret.size} bytes; expected a long`);
   return ret;
+}
+
+/** The struct members the listen-drop program reads (see SOCKET_LAYOUT_MEMBERS). */
+export const LISTEN_DROP_MEMBERS = {
+  skbHead: ['sk_buff', 'head'],
+  skbNetworkHeader: ['sk_buff', 'network_header'],
+  skbTransportHeader: ['sk_buff', 'transport_header'],
+  skcNum: ['sock', '__sk_common.skc_num'],
+} as const;
+
+/** The enumerator a listen-overflow drop carries (enum skb_drop_reason, Linux 6.15+ in tcp_check_req). */
+export const LISTEN_OVERFLOW_REASON = ['skb_drop_reason', 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW'] as const;
+
+/**
+ * What the listen-drop program needs, or the reason this kernel cannot give it: skb:kfree_skb
+ * with `rx_sk` (Linux 6.11+) and `reason`, and the TCP_LISTEN_OVERFLOW drop reason (6.15+).
+ */
+export function listenDropLayout(btf: Btf, format: TracepointFormat): ListenDropLayout | string {
+  const fields = new Set(format.fields.map((f) => f.name));
+  for (const name of ['skbaddr', 'rx_sk', 'reason']) {
+    if (!fields.has(name)) return `skb:kfree_skb has no ${name} field here (rx_sk arrived in Linux 6.11)`;
+  }
+  let reason: bigint;
+  try {
+    reason = btf.enumValue(...LISTEN_OVERFLOW_REASON);
+  } catch {
+    return 'this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW (tcp_check_req reports listen overflows with it since Linux 6.15)';
+  }
+  const at = (key: keyof typeof LISTEN_DROP_MEMBERS) => {
+    const [struct, path] = LISTEN_DROP_MEMBERS[key];
+    return byteOffset(btf, struct, path);
+  };
+  return {
+    skbaddr: format.field('skbaddr'),
+    rxSk: format.field('rx_sk'),
+    reason: format.field('reason'),
+    listenOverflowReason: Number(reason),
+    skbHead: at('skbHead'),
+    skbNetworkHeader: at('skbNetworkHeader'),
+    skbTransportHeader: at('skbTransportHeader'),
+    skcNum: at('skcNum'),
+  };
 }

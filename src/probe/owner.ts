@@ -123,6 +123,26 @@ export class ListenerOwnerResolver {
     this.ownersByInode = kept;
   }
 
+  /**
+   * The owner of the listening socket with this inode (as sock_diag reports it), if known. A
+   * miss rescans at once; the same inode again only after the interval, as in resolve().
+   */
+  ownerOfInode(inode: number): ListenerOwner | undefined {
+    const cached = this.ownersByInode.get(inode);
+    if (cached !== undefined) return cached;
+    const key = `inode|${inode}`;
+    const now = this.now();
+    if ((this.retryAfter.get(key) ?? Number.NEGATIVE_INFINITY) > now) return undefined;
+    this.rescan();
+    const found = this.ownersByInode.get(inode);
+    if (found !== undefined) this.retryAfter.delete(key);
+    else {
+      if (this.retryAfter.size >= MAX_REMEMBERED_MISSES) this.retryAfter.delete(this.retryAfter.keys().next().value!);
+      this.retryAfter.set(key, now + this.rescanIntervalMs);
+    }
+    return found;
+  }
+
   private lookup(localAddr: string, localPort: number): ListenerOwner | undefined {
     let wildcard: ListenerOwner | undefined;
     for (const listener of this.listeners) {

@@ -7,7 +7,7 @@
 import { copyToStack as copyBytes, fp, parse, sizeName, type Program } from '../asm/index.ts';
 import { BPF_RINGBUF_HDR_SZ } from '../perf/layout.ts';
 import type { FormatField } from '../syscalls/index.ts';
-import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, TCP_ESTABLISHED, TCP_SYN_RECV } from './record.ts';
+import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from './record.ts';
 
 /** Offsets of one kernel struct member, as BTF reports them. */
 export interface MemberLayout {
@@ -50,6 +50,21 @@ export interface SetStateLayout {
   daddr: FormatField;
   saddrV6: FormatField;
   daddrV6: FormatField;
+}
+
+/** What the listen-drop program reads: skb:kfree_skb fields, and struct offsets from BTF. */
+export interface ListenDropLayout {
+  skbaddr: FormatField;
+  rxSk: FormatField;
+  reason: FormatField;
+  /** enum skb_drop_reason's SKB_DROP_REASON_TCP_LISTEN_OVERFLOW on this kernel. */
+  listenOverflowReason: number;
+  /** sk_buff members: the buffer start and the two header offsets from it. */
+  skbHead: number;
+  skbNetworkHeader: number;
+  skbTransportHeader: number;
+  /** sock_common.skc_num of the listener: its local port, host byte order. */
+  skcNum: number;
 }
 
 /** Filters compiled into the programs (validated numbers only; no text from the user). */
@@ -424,6 +439,121 @@ emit:
 call bpf_ktime_get_ns
 *(u64 *)(${fp(rec('timestampNs'))}) = r0
 ${emitRecord(output, REC - 8)}
+out:
+r0 = 0
+exit
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack frame of the listen-drop program:
+//   [REC, REC+80)     the event record
+//   KEY               8 bytes: the ports map key, the lost counter key
+//   SCRATCH           8 bytes: skb->head, then the header offsets
+//   HDR, 32 bytes     the packet's addresses, then its ports
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Program on skb:kfree_skb. It runs for every packet the host frees as dropped, for any reason
+ * (a host under attack drops millions a second), so its first comparison sends everything but a
+ * listen overflow away. What is left is a client's final handshake ACK that `tcp_check_req`
+ * dropped because the listener's accept queue was full (Linux 6.15+): the client believes it is
+ * connected, the server will retransmit its SYN-ACK. The listener is the tracepoint's `rx_sk`
+ * (6.11+); the client's address and port come from the packet's own IP and TCP headers. It runs
+ * in softirq context, so no PID is recorded: user space names the listener's owner.
+ */
+export function listenDropProgramText(layout: ListenDropLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }): string {
+  const KEY = REC - 8;
+  const SCRATCH = KEY - 8;
+  const HDR = SCRATCH - 32;
+  // Every read here has its source address in r3 already.
+  const readInto = (at: number, size: number, what: string) => `r1 = r10
+r1 += ${at}
+r2 = ${size}
+call bpf_probe_read_kernel                    // ${what}
+if r0 != 0 goto out`;
+  // Only the blocks the family filter keeps are emitted: the verifier rejects unreachable code.
+  const dispatch = filters.ipVersion === 4
+    ? 'if r1 != 4 goto out                           // -4: only IPv4 clients'
+    : filters.ipVersion === 6
+      ? 'if r1 != 6 goto out                           // -6: only IPv6 clients'
+      : `if r1 == 4 goto ipv4
+if r1 != 6 goto out`;
+  const ipv6 = `// IPv6: source (the client) at 8, destination (the listener's address) at 24.
+r3 = r7
+r3 += r8
+r3 += 8
+${readInto(HDR, 32, 'ipv6hdr saddr and daddr')}
+${copyBytes('r10', HDR, rec('remoteAddr'), 16, 'remote (client) IPv6 address')}
+${copyBytes('r10', HDR + 16, rec('localAddr'), 16, 'local (listener) IPv6 address')}
+*(u16 *)(${fp(rec('family'))}) = ${AF_INET6}
+${filters.ipVersion === 6 ? '' : 'goto ports'}`;
+  const ipv4 = `${filters.ipVersion === 4 ? '' : 'ipv4:\n'}// IPv4: source (the client) at 12, destination (the listener's address) at 16.
+r3 = r7
+r3 += r8
+r3 += 12
+${readInto(HDR, 8, 'iphdr saddr and daddr')}
+${zeroStack(rec('localAddr'), 32, 'IPv4 uses 4 of the 16 address bytes: clear both')}
+r1 = *(u32 *)(${fp(HDR)})
+*(u32 *)(${fp(rec('remoteAddr'))}) = r1         // remote (client) IPv4 address
+r1 = *(u32 *)(${fp(HDR + 4)})
+*(u32 *)(${fp(rec('localAddr'))}) = r1          // local (listener) IPv4 address
+*(u16 *)(${fp(rec('family'))}) = ${AF_INET}`;
+  return `
+// skb:kfree_skb — a dropped packet. Only a listen overflow goes further than the next line.
+r2 = *(${sizeName(layout.reason.size)} *)(r1 + ${layout.reason.offset})   // reason (enum skb_drop_reason)
+if r2 != ${layout.listenOverflowReason} goto out            // SKB_DROP_REASON_TCP_LISTEN_OVERFLOW, from BTF
+r6 = r1                                       // r6 = tracepoint record
+r9 = *(u64 *)(r6 + ${layout.rxSk.offset})     // rx_sk: the listener whose accept queue was full
+if r9 == 0 goto out
+// The listener's port: skc_num, already in host byte order.
+r3 = r9
+r3 += ${layout.skcNum}
+${readInto(KEY, 2, 'rx_sk->__sk_common.skc_num')}
+r1 = *(u16 *)(${fp(KEY)})
+*(u16 *)(${fp(rec('localPort'))}) = r1
+${filters.portFilter ? `r1 = map[${MAP_NAMES.ports}] ll                 // -P: is the listener's port in the ports map?
+r2 = r10
+r2 += ${KEY}
+call bpf_map_lookup_elem
+if r0 == 0 goto out` : ''}
+// The packet: skb->head plus the network and transport header offsets.
+r7 = *(u64 *)(r6 + ${layout.skbaddr.offset})  // r7 = skbaddr
+r3 = r7
+r3 += ${layout.skbHead}
+${readInto(SCRATCH, 8, 'skb->head: where the packet buffer starts')}
+r8 = *(u64 *)(${fp(SCRATCH)})                 // r8 = head
+r3 = r7
+r3 += ${layout.skbNetworkHeader}
+${readInto(SCRATCH, 2, 'skb->network_header: the IP header, from head')}
+r7 = *(u16 *)(${fp(SCRATCH)})                 // r7 = network header offset (r7 is free again)
+r3 = r7
+r3 += r8
+${readInto(HDR, 1, 'the first byte of the IP header: version << 4 | ihl')}
+r1 = *(u8 *)(${fp(HDR)})
+r1 >>= 4                                      // r1 = IP version
+${dispatch}
+${filters.ipVersion === 4 ? '' : ipv6}
+${filters.ipVersion === 6 ? '' : ipv4}
+ports:
+// The TCP header: source port (the client's) first.
+r3 = *(u64 *)(r6 + ${layout.skbaddr.offset})  // skbaddr again
+r3 += ${layout.skbTransportHeader}
+${readInto(SCRATCH, 2, 'skb->transport_header: the TCP header, from head')}
+r3 = *(u16 *)(${fp(SCRATCH)})
+r3 += r8
+${readInto(HDR, 2, 'tcphdr source: the client\'s port')}
+r1 = *(u16 *)(${fp(HDR)})
+r1 = be16 r1                                  // network to host byte order
+*(u16 *)(${fp(rec('remotePort'))}) = r1
+*(u8 *)(${fp(rec('state'))}) = ${TCP_LISTEN}               // the listener's state
+*(u8 *)(${fp(rec('source'))}) = ${EventSource.ListenDrop}
+*(u64 *)(${fp(rec('queueWaitNs'))}) = 0        // never queued: that is the point
+*(u64 *)(${fp(rec('pid'))}) = 0                 // pid and tid: softirq context, the owner is found in user space
+${zeroStack(rec('comm'), RECORD.comm.size, 'comm: resolved in user space')}
+call bpf_ktime_get_ns
+*(u64 *)(${fp(rec('timestampNs'))}) = r0
+${emitRecord(output, KEY)}
 out:
 r0 = 0
 exit

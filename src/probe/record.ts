@@ -12,7 +12,8 @@
 //  26  u16 local_port       host byte order
 //  28  u16 remote_port      host byte order
 //  30  u8  state            TCP state of the socket at accept (TCP_CLOSE = reset before accept)
-//  31  u8  source           which program wrote it: 1 = accept syscall, 2 = handshake tracepoint
+//  31  u8  source           which program wrote it: 1 = accept syscall, 2 = handshake tracepoint,
+//                           3 = a client the kernel dropped because the accept queue was full
 //  32  u8  local_addr[16]   IPv4 in the first 4 bytes, or IPv6
 //  48  u8  remote_addr[16]
 //  64  char comm[16]        task comm, NUL-padded; empty in --handshake mode
@@ -46,6 +47,8 @@ export const AF_INET6 = 10;
 export enum EventSource {
   AcceptSyscall = 1,
   Handshake = 2,
+  /** skb:kfree_skb with reason TCP_LISTEN_OVERFLOW: a client's ACK dropped, the queue was full. */
+  ListenDrop = 3,
 }
 
 /** TCP states as numbered by the kernel (include/net/tcp_states.h). */
@@ -66,6 +69,7 @@ export const TCP_STATE_NAMES: Readonly<Record<number, string>> = {
 export const TCP_ESTABLISHED = 1;
 export const TCP_SYN_RECV = 3;
 export const TCP_CLOSE = 7;
+export const TCP_LISTEN = 10;
 
 /** One accepted connection, decoded. */
 export interface AcceptEvent {
@@ -84,9 +88,14 @@ export interface AcceptEvent {
   localPort: number;
   remoteAddr: string;
   remotePort: number;
-  /** TCP state name at accept ('ESTABLISHED', or 'CLOSE' when reset before accept, …). */
+  /** TCP state name at accept ('ESTABLISHED', or 'CLOSE' when reset before accept, …); 'LISTEN' for drops. */
   state: string;
-  source: 'accept' | 'handshake';
+  /**
+   * Which program saw it: an accept, a handshake (--handshake mode), or a `drop`: a client
+   * whose handshake-completing ACK the kernel dropped because the listener's accept queue was
+   * full (local address and port are the listener's, PID/COMM its owner's, resolved in user space).
+   */
+  source: 'accept' | 'handshake' | 'drop';
 }
 
 function formatIpv4(bytes: Uint8Array, offset: number): string {
@@ -194,7 +203,9 @@ export function decodeRecord(bytes: Uint8Array): AcceptEvent {
   const view = viewOf(bytes);
   const base = bytes.byteOffset;
   const family = u16(bytes, RECORD.family.offset);
-  const handshake = bytes[RECORD.source.offset] === EventSource.Handshake;
+  const sourceCode = bytes[RECORD.source.offset];
+  // Handshakes and drops happen in softirq context: their PID/COMM come from user space.
+  const handshake = sourceCode === EventSource.Handshake || sourceCode === EventSource.ListenDrop;
   const local = RECORD.localAddr.offset;
   const remote = RECORD.remoteAddr.offset;
   let ipVersion: 4 | 6 = 4;
@@ -223,6 +234,6 @@ export function decodeRecord(bytes: Uint8Array): AcceptEvent {
     remoteAddr,
     remotePort: u16(bytes, RECORD.remotePort.offset),
     state: TCP_STATE_NAMES[state] ?? `STATE_${state}`,
-    source: handshake ? 'handshake' : 'accept',
+    source: sourceCode === EventSource.ListenDrop ? 'drop' : handshake ? 'handshake' : 'accept',
   };
 }

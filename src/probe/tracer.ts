@@ -21,7 +21,7 @@ import {
   KernelError,
   pageSize,
 } from '../syscalls/index.ts';
-import { ACCEPT_TRACEPOINTS, SET_STATE_TRACEPOINT, setStateLayout, socketLayoutFromBtf, syscallReturnField } from './layout.ts';
+import { ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, setStateLayout, socketLayoutFromBtf, syscallReturnField } from './layout.ts';
 import { ListenerOwnerResolver } from './owner.ts';
 import {
   MAP_NAMES,
@@ -29,7 +29,9 @@ import {
   assembleProgram,
   handshakeReportProgramText,
   handshakeTimestampProgramText,
+  listenDropProgramText,
   type EventOutput,
+  type ListenDropLayout,
   type ProgramFilters,
   type SocketLayout,
 } from './programs.ts';
@@ -61,6 +63,12 @@ export interface TcpAcceptFilters {
    * cgroupIdOfPath). Accept mode only.
    */
   cgroupId?: bigint | undefined;
+  /**
+   * Also report clients the kernel dropped because a listener's accept queue was full
+   * (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+). Where the kernel cannot, a
+   * notice says why and the rest runs as asked.
+   */
+  drops?: boolean | undefined;
 }
 
 /** statfs f_type of a cgroup v2 filesystem (CGROUP2_SUPER_MAGIC). */
@@ -158,18 +166,28 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
   };
   let mode: TracerMode = options.handshake ? 'handshake' : 'accept';
   let layout: SocketLayout | undefined;
-  if (mode === 'accept') {
+  let dropLayout: ListenDropLayout | undefined;
+  if (mode === 'accept' || options.drops) {
     let btf: Btf | undefined;
     try {
       btf = Btf.fromFile(options.btfPath ?? KERNEL_BTF_PATH);
     } catch (error) {
-      mode = 'handshake';
-      notices.push(`kernel BTF is not readable (${(error as Error).message.split('\n')[0]}); falling back to --handshake mode: PID/COMM are the listening socket's owner`);
+      const why = (error as Error).message.split('\n')[0];
+      if (mode === 'accept') {
+        mode = 'handshake';
+        notices.push(`kernel BTF is not readable (${why}); falling back to --handshake mode: PID/COMM are the listening socket's owner`);
+      }
+      if (options.drops) notices.push(`no drop events: kernel BTF is not readable (${why})`);
     }
     if (btf !== undefined) {
       // The offsets are all the programs need: the (mapped) blob goes right after.
       try {
-        layout = socketLayoutFromBtf(btf);
+        if (mode === 'accept') layout = socketLayoutFromBtf(btf);
+        if (options.drops) {
+          const found = listenDropLayout(btf, readTracepoint(KFREE_SKB_TRACEPOINT.group, KFREE_SKB_TRACEPOINT.event, root));
+          if (typeof found === 'string') notices.push(`no drop events: ${found}; listener counters (queue length, drops) still work`);
+          else dropLayout = found;
+        }
       } finally {
         btf.close();
       }
@@ -209,6 +227,10 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
   } else {
     const format = readTracepoint(SET_STATE_TRACEPOINT.group, SET_STATE_TRACEPOINT.event, root);
     plan('tcpaccept_hsrep', [format], handshakeReportProgramText(setStateLayout(format), filters, output));
+  }
+  if (dropLayout !== undefined) {
+    const format = readTracepoint(KFREE_SKB_TRACEPOINT.group, KFREE_SKB_TRACEPOINT.event, root);
+    plan('tcpaccept_drop', [format], listenDropProgramText(dropLayout, filters, output));
   }
   const maps = [...new Set(programs.flatMap((p) => p.program.mapNames))];
   return { mode, notices, programs, maps, filters: { ...options }, output, ringBytes };
@@ -351,7 +373,9 @@ export class TcpAcceptTracer {
       }
 
       const counts = { records: 0 };
-      const owners = plan.mode === 'handshake' ? new ListenerOwnerResolver() : undefined;
+      // Handshakes and drops come from softirq context: their owner is found from /proc.
+      const needOwners = plan.mode === 'handshake' || plan.programs.some((p) => p.name === 'tcpaccept_drop');
+      const owners = needOwners ? new ListenerOwnerResolver() : undefined;
       owners?.rescan();
       const onEvent = options.onEvent;
       const pid = options.pid;
@@ -367,7 +391,7 @@ export class TcpAcceptTracer {
       const onRecord = (_cpu: number, bytes: Uint8Array) => {
         counts.records++;
         const event = decodeRecord(bytes);
-        if (owners !== undefined) {
+        if (owners !== undefined && event.source !== 'accept') {
           const owner = owners.resolve(event.localAddr, event.localPort);
           if (pid !== undefined && owner?.pid !== pid) return;
           event.pid = owner?.pid;

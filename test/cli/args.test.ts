@@ -145,3 +145,12 @@ t.test('--self-test takes mode flags only', async (t) => {
     t.throws(() => parseArgs(['--self-test', flag!, ...rest]), UsageError, `${flag} is refused`);
   }
 });
+
+t.test('--drops, --listeners and -i', async (t) => {
+  const o = parseArgs(['--drops', '--listeners', '-i', '0.5']);
+  t.same([o.drops, o.listeners, o.intervalSeconds], [true, true, 0.5]);
+  t.equal(parseArgs(['--listeners', '--interval=2']).intervalSeconds, 2);
+  t.throws(() => parseArgs(['-i', '1']), /needs --listeners/, '-i alone');
+  t.throws(() => parseArgs(['--listeners', '-i', '0']), /out of range/, 'a zero interval');
+  t.throws(() => parseArgs(['--listeners', '-i', 'x']), /positive number of seconds/, 'not a number');
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { TableFormatter, toJson } from '../../cli/format.ts';
+import { TableFormatter, listenerLine, toJson } from '../../cli/format.ts';
 import type { AcceptEvent } from '../../src/index.ts';
 
 const event = (over: Partial<AcceptEvent> = {}): AcceptEvent => ({
@@ -32,11 +32,12 @@ t.test('unknown owner prints "-"; IPv6 addresses fit', async (t) => {
 
 t.test('JSON fields', async (t) => {
   t.same(toJson(event(), ctx), {
-    time: new Date(ctx.wallTimeMs).toISOString(), monotonic_ns: '5000000000', hostname: 'node-1',
+    event: 'accept', time: new Date(ctx.wallTimeMs).toISOString(), monotonic_ns: '5000000000', hostname: 'node-1',
     mode: 'accept', pid: 1234, tid: 1235, comm: 'a-very-long-command-name', ip: 4, family: 'AF_INET',
     raddr: '127.0.0.2', rport: 51000, laddr: '127.0.0.1', lport: 8080, state: 'ESTABLISHED', queue_wait_us: 1234,
   });
   const hs = toJson(event({ pid: undefined, tid: undefined, comm: undefined, queueWaitNs: undefined, family: 10, ipVersion: 6, source: 'handshake' }), ctx);
+  if (hs.event !== 'accept') throw new Error('a handshake is an accept object');
   t.same([hs.pid, hs.tid, hs.comm, hs.queue_wait_us, hs.family, hs.mode], [null, null, null, null, 'AF_INET6', 'handshake']);
 });
 
@@ -50,4 +51,13 @@ t.test('cached clock and ISO text equal what Date prints', async (t) => {
     const two = (n: number) => String(n).padStart(2, '0');
     t.equal(clock(ms), `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`, `clock at +${offset}`);
   }
+});
+
+t.test('a drop row ends in DROP; the listener line', async (t) => {
+  const drop = event({ source: 'drop', tid: undefined, queueWaitNs: undefined, state: 'LISTEN', comm: 'python3' });
+  t.match(new TableFormatter({ clockTime: false, relativeTime: false, queueWait: false }).row(drop, ctx), / DROP$/);
+  t.match(new TableFormatter({ clockTime: false, relativeTime: false, queueWait: true }).row(drop, ctx), / - DROP$/, 'QWAIT - then DROP with -q');
+  const listener = { family: 6 as const, localAddr: '::', localPort: 80, queue: 9, queueMax: 8, drops: 24, inode: 1, uid: 0, cgroupId: undefined, owner: { pid: 5, comm: 'nginx' }, dropsDelta: 12 };
+  t.equal(listenerLine(listener, ctx, { clockTime: false }), 'LISTENER 5 nginx [::]:80 queue 9/8 drops 24 (+12)');
+  t.equal(listenerLine({ ...listener, family: 4, localAddr: '0.0.0.0', owner: undefined, drops: undefined }, ctx, { clockTime: false }), 'LISTENER - - 0.0.0.0:80 queue 9/8 drops -');
 });

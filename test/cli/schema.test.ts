@@ -3,8 +3,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { toJson, type JsonEvent } from '../../cli/format.ts';
-import type { AcceptEvent } from '../../src/index.ts';
+import { listenerJson, toJson, type JsonEvent } from '../../cli/format.ts';
+import type { AcceptEvent, ListenerSnapshot } from '../../src/index.ts';
 
 const schemaPath = new URL('../../schema/event.schema.json', import.meta.url);
 
@@ -20,7 +20,7 @@ const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as obj
 const errors = () => ajv.errorsText(validate.errors);
 
 t.test('every field of toJson is in the schema and required', async (t) => {
-  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { required: string[]; properties: Record<string, unknown> };
+  const schema = (JSON.parse(readFileSync(schemaPath, 'utf8')) as { $defs: { accept: { required: string[]; properties: Record<string, unknown> } } }).$defs.accept;
   const fields = Object.keys(toJson(event(), ctx)).sort();
   t.same([...schema.required].sort(), fields);
   t.same(Object.keys(schema.properties).sort(), fields);
@@ -66,3 +66,45 @@ for (const [name, breakIt] of broken) {
     t.notOk(validate(json), 'rejected');
   });
 }
+
+t.test('accept objects say event: accept; another event value is rejected', async (t) => {
+  const json = JSON.parse(JSON.stringify(toJson(event(), ctx))) as Record<string, unknown>;
+  t.equal(json.event, 'accept');
+  delete json.event;
+  t.notOk(validate(json), 'without event');
+  json.event = 'drop';
+  t.notOk(validate(json), 'an accept object under event: drop');
+});
+
+const drop = (over: Partial<AcceptEvent> = {}) => event({ source: 'drop', pid: 77, tid: undefined, comm: 'python3', queueWaitNs: undefined, state: 'LISTEN', ...over });
+t.test('drop objects: IPv4 and IPv6, owner known or not', async (t) => {
+  for (const e of [drop(), drop({ ipVersion: 6, family: 10, localAddr: '::1', remoteAddr: '::1' }), drop({ pid: undefined, comm: undefined })]) {
+    const json = JSON.parse(JSON.stringify(toJson(e, ctx))) as Record<string, unknown>;
+    t.equal(json.event, 'drop');
+    t.equal(json.reason, 'TCP_LISTEN_OVERFLOW');
+    t.ok(validate(json), errors());
+  }
+  const json = JSON.parse(JSON.stringify(toJson(drop(), ctx))) as Record<string, unknown>;
+  json.queue_wait_us = 5;
+  t.notOk(validate(json), 'a drop has no queue wait');
+  delete json.queue_wait_us;
+  json.family = 'AF_INET6';
+  t.notOk(validate(json), 'an IPv4 drop is AF_INET');
+});
+
+const listener: ListenerSnapshot = {
+  family: 4, localAddr: '0.0.0.0', localPort: 8080, queue: 9, queueMax: 8, drops: 24, inode: 5, uid: 0, cgroupId: undefined,
+  owner: { pid: 10, comm: 'nginx' }, dropsDelta: 12,
+};
+t.test('listener objects', async (t) => {
+  const json = JSON.parse(JSON.stringify(listenerJson(listener, ctx))) as Record<string, unknown>;
+  t.same(json, {
+    event: 'listener', time: '2026-01-02T03:04:05.678Z', hostname: 'node-1', ip: 4, laddr: '0.0.0.0', lport: 8080,
+    pid: 10, comm: 'nginx', queue: 9, queue_max: 8, drops: 24, drops_delta: 12,
+  });
+  t.ok(validate(json), errors());
+  const unknown = JSON.parse(JSON.stringify(listenerJson({ ...listener, owner: undefined, drops: undefined, dropsDelta: undefined }, ctx))) as Record<string, unknown>;
+  t.ok(validate(unknown), `owner and drops unknown: ${errors()}`);
+  json.queue = -1;
+  t.notOk(validate(json), 'a negative queue is rejected');
+});
