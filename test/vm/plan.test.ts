@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareVersions, newestKernelPackage, parseKernelPackage } from './kernels.ts';
 import {
-  DEFAULT_CACHE_DIR, KERNEL_TEST_FILES, formatDuration, guestEnvironment, parseRunnerArgs, parseTapCounts, summaryLine,
+  DEFAULT_CACHE_DIR, EXCLUDED_SUBTESTS, KERNEL_TEST_FILES, countFilteredOut, formatDuration, guestEnvironment, guestJobs, parseRunnerArgs, parseTapCounts, summaryLine,
   tapCommand, verdict, type KernelRun,
 } from './plan.ts';
 
@@ -46,6 +46,24 @@ t.test('tapCommand: tap with the TAP reporter on the listed files; odd paths ref
   t.match(command, /^echo "# kernel \$\(uname -r\)/, 'the log says which kernel it came from');
   t.ok(existsSync(join(repo, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs')), "tap's entry point is where the command says");
   t.throws(() => tapCommand(['test/x.test.ts; rm -rf /']), /characters the guest command cannot take/);
+});
+
+t.test('excluded subtests: an exact-name negative --grep, counted apart from skips', async (t) => {
+  const command = tapCommand(['test/e2e/cli.test.ts'], ['bad input: one clear line', "it's (odd)?"]);
+  const grep = /--grep='(.*)' test\//.exec(command.replace(/'\\''/g, "'"));
+  t.ok(grep, 'the pattern is one quoted word');
+  const pattern = new RegExp(grep![1]!);
+  t.notOk(pattern.test('bad input: one clear line'), 'an excluded name does not match');
+  t.notOk(pattern.test("it's (odd)?"), 'regex characters in a name are literal');
+  t.ok(pattern.test('bad input: one clear line, and more'), 'only the exact name is excluded');
+  t.ok(pattern.test('IPv4 and IPv6: one line per accept'));
+  t.ok(EXCLUDED_SUBTESTS.length > 0 && EXCLUDED_SUBTESTS.every((name) => name.length > 10));
+  const tap = [
+    '    ok 7 - bad input: one clear line # SKIP filter: /^(?!(?:bad input)$)/',
+    '    ok 8 - something # SKIP not root',
+    '    ok 9 - fine',
+  ].join('\n');
+  t.equal(countFilteredOut(tap), 1, 'only filter skips are exclusions');
 });
 
 t.test('guestEnvironment: node first, system PATH, kernel tests required', async (t) => {
@@ -98,10 +116,19 @@ t.test('summaryLine: one line per kernel with counts and wall time', async (t) =
     'kernel 6.1 (6.1.0-57-amd64, tcg): FAIL, 100 passed, 3 failed, 0 skipped, in 7m05s (guest command exited 1; 3 failed)');
   t.equal(summaryLine({ series: '6.12', seconds: 2, kernelFaults: [], error: 'apt knows no package' }, true),
     'kernel 6.12: FAIL, in 0m02s (apt knows no package)');
+  t.equal(summaryLine(run({ excluded: 1 }), true), 'kernel 6.1 (6.1.0-57-amd64, tcg): PASS, 120 passed, 0 failed, 0 skipped (1 excluded), in 7m05s');
   t.equal(formatDuration(59.6), '1m00s');
 });
 
 t.test('parseTapCounts reads count-tap.mjs output and refuses anything else', async (t) => {
   t.same(parseTapCounts('12 3 1\n'), { passed: 12, failed: 3, skipped: 1 });
   t.throws(() => parseTapCounts('12 3'), /unexpected count-tap output/);
+});
+
+t.test('guestJobs: one guest per host CPU, never more than kernels, at least one', async (t) => {
+  t.equal(guestJobs(undefined, 2, 2), 2);
+  t.equal(guestJobs(undefined, 8, 2), 2);
+  t.equal(guestJobs(undefined, 1, 2), 1);
+  t.equal(guestJobs(1, 2, 2), 1);
+  t.equal(guestJobs(4, 2, 1), 1);
 });

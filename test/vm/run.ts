@@ -7,7 +7,7 @@
 // run QEMU with a time limit, stream and keep its output, count the TAP results.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ import { cpioNewc, type CpioEntry } from './cpio.ts';
 import { chooseAccelerator, commandScript, initScript, kernelCommandLine, kernelLogProblems, parseConsole, qemuArgs, type Accelerator } from './guest.ts';
 import { ensureKernel, findOnPath, type Kernel } from './kernels.ts';
 import { elfInterpreter, indexModules, loadOrder, readModuleFile } from './modules.ts';
-import { formatDuration, guestEnvironment, parseRunnerArgs, parseTapCounts, summaryLine, tapCommand, USAGE, verdict, type KernelRun, type RunnerOptions } from './plan.ts';
+import { countFilteredOut, EXCLUDED_SUBTESTS, formatDuration, guestEnvironment, guestJobs, parseRunnerArgs, parseTapCounts, summaryLine, tapCommand, USAGE, verdict, type KernelRun, type RunnerOptions } from './plan.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -135,7 +135,7 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     run.release = kernel.release;
     const accelerator = detectAccelerator(options.accelerator);
     run.accelerator = accelerator;
-    const command = options.command ?? tapCommand(options.files);
+    const command = options.command ?? tapCommand(options.files, EXCLUDED_SUBTESTS);
     const script = commandScript(command, repo, guestEnvironment(process.execPath));
     const initrd = join(dir, 'initramfs.cpio.gz');
     writeFileSync(initrd, buildInitramfs(kernel, tools.busybox, script));
@@ -159,7 +159,11 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     else if (parsed.initFailure) run.error = `guest /init failed: ${parsed.initFailure} (see ${kernelLog})`;
     else if (!parsed.started) run.error = `the guest never started the command (QEMU exit ${result.code}; ${result.stderr.trim().split('\n').pop() || `see ${kernelLog}`})`;
     if (parsed.exitStatus !== undefined) run.exitStatus = parsed.exitStatus;
-    if (!options.command && parsed.started) run.counts = countTap(guestLog);
+    if (!options.command && parsed.started) {
+      const counts = countTap(guestLog);
+      run.excluded = Math.min(countFilteredOut(parsed.output), counts.skipped);
+      run.counts = { ...counts, skipped: counts.skipped - run.excluded };
+    }
     if (!verdict(run, !options.command).ok && kernelText) {
       say(`[${series}] last lines of the kernel log:`);
       for (const line of kernelText.replace(/\r/g, '').trimEnd().split('\n').slice(-15)) say(`[${series}]   ${line}`);
@@ -195,14 +199,25 @@ async function main(): Promise<number> {
   }
   const outDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'ts-tcpaccept-kernels-'));
   mkdirSync(outDir, { recursive: true });
-  const runs: KernelRun[] = [];
-  for (const series of options.series) {
-    say(`== kernel ${series}`);
-    const run = await runKernel(series, options, tools, outDir);
-    say(`[${series}] ${summaryLine(run, !options.command)}`);
-    runs.push(run);
-  }
-  say(`== kernel matrix (logs in ${outDir}), ${formatDuration(runs.reduce((s, r) => s + r.seconds, 0))} in all`);
+  const jobs = guestJobs(options.jobs, availableParallelism(), options.series.length);
+  if (jobs > 1) say(`== ${jobs} guests at once (--jobs 1 to run them one after the other)`);
+  // A small pool: each worker takes the next kernel until none is left; results keep the
+  // order of --kernel.
+  const runs: KernelRun[] = new Array<KernelRun>(options.series.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < options.series.length) {
+      const index = next++;
+      const series = options.series[index]!;
+      say(`== kernel ${series}`);
+      const run = await runKernel(series, options, tools, outDir);
+      say(`[${series}] ${summaryLine(run, !options.command)}`);
+      runs[index] = run;
+    }
+  };
+  const wallStart = Date.now();
+  await Promise.all(Array.from({ length: jobs }, worker));
+  say(`== kernel matrix (logs in ${outDir}): ${formatDuration((Date.now() - wallStart) / 1000)} wall time`);
   for (const run of runs) say(summaryLine(run, !options.command));
   return runs.every((run) => verdict(run, !options.command).ok) ? 0 : 1;
 }
