@@ -212,7 +212,10 @@ export function writeInetDiagRequest(view: DataView, offset: number, family: 4 |
 // addresses cannot grow it without limit.
 const textCacheLimit = 1024;
 const ipv4Texts = new Map<number, string>();
-const ipv6Texts = new Map<string, string>();
+/** [the address as four big-endian u32s, its text], bucketed by a hash of the four. */
+type Ipv6Entry = [number, number, number, number, string];
+const ipv6Texts = new Map<number, Ipv6Entry[]>();
+let ipv6TextCount = 0;
 const zeroIpv6 = '::';
 
 function ipv4Text(bytes: Uint8Array, at: number): string {
@@ -233,13 +236,23 @@ function ipv6Text(view: DataView, bytes: Uint8Array, at: number): string {
   const c = view.getUint32(at + 8);
   const d = view.getUint32(at + 12);
   if ((a | b | c | d) === 0) return zeroIpv6;
-  const key = `${a}.${b}.${c}.${d}`;
-  let text = ipv6Texts.get(key);
-  if (text === undefined) {
-    text = formatIpv6(bytes, at);
-    if (ipv6Texts.size >= textCacheLimit) ipv6Texts.clear();
-    ipv6Texts.set(key, text);
+  // Looked up by number, not by a key string: building one per listener cost more than the rest of the lookup.
+  const hash = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b) ^ Math.imul(c, 0xc2b2ae35) ^ d) >>> 0;
+  let bucket = ipv6Texts.get(hash);
+  if (bucket !== undefined) {
+    for (const entry of bucket) {
+      if (entry[0] === a && entry[1] === b && entry[2] === c && entry[3] === d) return entry[4];
+    }
   }
+  const text = formatIpv6(bytes, at);
+  if (ipv6TextCount >= textCacheLimit) {
+    ipv6Texts.clear();
+    ipv6TextCount = 0;
+    bucket = undefined;
+  }
+  if (bucket === undefined) ipv6Texts.set(hash, (bucket = []));
+  bucket.push([a, b, c, d, text]);
+  ipv6TextCount++;
   return text;
 }
 
@@ -310,6 +323,22 @@ function dumpError(errno: number, operation = 'NETLINK_SOCK_DIAG dump of TCP lis
   return new KernelError(operation, errno, hint === undefined ? {} : { hint });
 }
 
+// Most listeners share a handful of cgroups: reuse the last id's bigint rather than making one per listener.
+let lastCgroupLow = -1;
+let lastCgroupHigh = -1;
+let lastCgroupId = 0n;
+
+function cgroupIdAt(view: DataView, at: number): bigint {
+  const low = view.getUint32(at, true);
+  const high = view.getUint32(at + 4, true);
+  if (low !== lastCgroupLow || high !== lastCgroupHigh) {
+    lastCgroupLow = low;
+    lastCgroupHigh = high;
+    lastCgroupId = (BigInt(high) << 32n) | BigInt(low);
+  }
+  return lastCgroupId;
+}
+
 function parseInetDiagMsg(view: DataView, bytes: Uint8Array, at: number, end: number): TcpListener | undefined {
   const le = true;
   if (end - at < MSG.size) throw new ParseError(SOURCE, `inet_diag_msg truncated: ${end - at} of ${MSG.size} bytes`, at);
@@ -348,7 +377,7 @@ function parseInetDiagMsg(view: DataView, bytes: Uint8Array, at: number, end: nu
       if (dataLength >= dropsAt + 4) listener.drops = view.getUint32(data + dropsAt, le);
     } else if (type === SOCK_DIAG.INET_DIAG_CGROUP_ID) {
       if (dataLength < 8) throw new ParseError(SOURCE, `INET_DIAG_CGROUP_ID of ${dataLength} bytes, expected 8`, attr);
-      listener.cgroupId = view.getBigUint64(data, le);
+      listener.cgroupId = cgroupIdAt(view, data);
     }
     attr = Math.min(end, attr + align4(length));
   }
