@@ -5,7 +5,7 @@
 // The decisions live in pure modules with their own tests (plan.ts, guest.ts, modules.ts,
 // cpio.ts, kernels.ts); this file does the I/O: build, fetch kernels, write the initramfs,
 // run QEMU with a time limit, stream and keep its output, count the TAP results.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +26,22 @@ const GUEST_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
 class UserError extends Error {}
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** QEMU processes running now, and the signal that asked the runner to stop, if one did. */
+const running = new Set<ChildProcess>();
+let stoppedBy: NodeJS.Signals | undefined;
+
+/** Ctrl-C or SIGTERM stops every guest and starts no new one (the summary still prints). */
+function stopOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (stoppedBy) process.exit(1); // a second signal: leave now
+      stoppedBy = signal;
+      say(`== ${signal}: stopping the guests`);
+      for (const child of running) child.kill('SIGTERM');
+    });
+  }
+}
 
 /** Checks the host tools the matrix needs, naming the Debian package of each missing one. */
 function preflight(): { qemu: string; busybox: string } {
@@ -102,15 +118,11 @@ function runQemu(qemu: string, args: string[], timeoutMs: number, prefix: string
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     }, timeoutMs);
-    // Ctrl-C on the runner stops the guest too, rather than leaving QEMU behind.
-    const onSignal = () => child.kill('SIGTERM');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    running.add(child);
     child.on('error', (error) => { clearTimeout(timer); reject(new UserError(`${qemu} could not be started: ${error.message}`)); });
     child.on('close', (code) => {
       clearTimeout(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      running.delete(child);
       echo.flush();
       resolvePromise({ console: consoleText, stderr, timedOut, code });
     });
@@ -155,7 +167,8 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     const problems = kernelLogProblems(kernelText);
     run.kernelFaults = problems.fatal;
     for (const w of problems.warnings) say(`[${series}] kernel warning: ${w}`);
-    if (result.timedOut) run.error = `timed out after ${options.timeoutMinutes} min`;
+    if (stoppedBy) run.error = `stopped by ${stoppedBy}`;
+    else if (result.timedOut) run.error = `timed out after ${options.timeoutMinutes} min`;
     else if (parsed.initFailure) run.error = `guest /init failed: ${parsed.initFailure} (see ${kernelLog})`;
     else if (!parsed.started) run.error = `the guest never started the command (QEMU exit ${result.code}; ${result.stderr.trim().split('\n').pop() || `see ${kernelLog}`})`;
     if (parsed.exitStatus !== undefined) run.exitStatus = parsed.exitStatus;
@@ -189,6 +202,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const tools = preflight();
+  stopOnSignals();
   for (const file of options.command ? [] : options.files) {
     if (!existsSync(join(repo, file))) throw new UserError(`no such test file: ${file} (paths are relative to ${repo})`);
   }
@@ -209,6 +223,10 @@ async function main(): Promise<number> {
     while (next < options.series.length) {
       const index = next++;
       const series = options.series[index]!;
+      if (stoppedBy) {
+        runs[index] = { series, seconds: 0, kernelFaults: [], error: `not started: stopped by ${stoppedBy}` };
+        continue;
+      }
       say(`== kernel ${series}`);
       const run = await runKernel(series, options, tools, outDir);
       say(`[${series}] ${summaryLine(run, !options.command)}`);
