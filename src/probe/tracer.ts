@@ -184,7 +184,13 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
       try {
         if (mode === 'accept') layout = socketLayoutFromBtf(btf);
         if (options.drops) {
-          const found = listenDropLayout(btf, readTracepoint(KFREE_SKB_TRACEPOINT.group, KFREE_SKB_TRACEPOINT.event, root));
+          let found: ListenDropLayout | string;
+          try {
+            found = listenDropLayout(btf, readTracepoint(KFREE_SKB_TRACEPOINT.group, KFREE_SKB_TRACEPOINT.event, root));
+          } catch (error) {
+            // A kernel (or tracefs) without skb:kfree_skb: the rest runs as asked.
+            found = (error as Error).message.split('\n')[0]!;
+          }
           if (typeof found === 'string') notices.push(`no drop events: ${found}; listener counters (queue length, drops) still work`);
           else dropLayout = found;
         }

@@ -12,3 +12,4 @@ export * from './tracefs.ts';
 export * from './btf.ts';
 export * from './sock-diag-messages.ts';
 export * from './sock-diag.ts';
+export * from './process.ts';

@@ -23,6 +23,8 @@ export interface SyscallNumbers {
   readonly setsockopt: number;
   readonly sendto: number;
   readonly recvfrom: number;
+  /** process.ts: PR_SET_PDEATHSIG, so the tool ends with the process that started it. */
+  readonly prctl: number;
 }
 
 const x64: SyscallNumbers = {
@@ -44,6 +46,7 @@ const x64: SyscallNumbers = {
   setsockopt: 54,
   sendto: 44,
   recvfrom: 45,
+  prctl: 157,
 };
 
 const arm64: SyscallNumbers = {
@@ -65,6 +68,7 @@ const arm64: SyscallNumbers = {
   setsockopt: 208,
   sendto: 206,
   recvfrom: 207,
+  prctl: 167,
 };
 
 /** The syscall table of the running architecture; throws on one we have no table for. */
