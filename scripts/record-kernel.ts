@@ -4,7 +4,8 @@
 //   node --import tsx scripts/record-kernel.ts [DIR]     (default test/fixtures/kernel)
 //
 // DIR/btf                 a small BTF blob: only the structs and members the programs read,
-//                         at this kernel's offsets and sizes (read back by the same Btf parser)
+//                         at this kernel's offsets and sizes, and the enumerators they take by
+//                         name (read back by the same Btf parser)
 // DIR/tracing/events/...  the `id` and `format` files of the tracepoints the programs use
 // DIR/kernel.json         release, architecture and possible CPUs (ring sizes depend on them)
 //
@@ -19,11 +20,26 @@ import { Btf, type MemberOffset } from '../src/syscalls/btf.ts';
 import { locateTracefs } from '../src/syscalls/tracefs.ts';
 import { mountTracefs } from '../src/syscalls/mount.ts';
 import { BtfBuilder, type Member } from '../test/helpers/btf-builder.ts';
-import { ACCEPT_TRACEPOINTS, SET_STATE_TRACEPOINT, SOCKET_LAYOUT_MEMBERS } from '../src/probe/layout.ts';
+import {
+  ACCEPT_ENTER_TRACEPOINTS,
+  ACCEPT_TRACEPOINTS,
+  KFREE_SKB_TRACEPOINT,
+  LISTEN_DROP_MEMBERS,
+  LISTEN_OVERFLOW_REASON,
+  LISTENER_LAYOUT_MEMBERS,
+  SET_STATE_TRACEPOINT,
+  SOCKET_LAYOUT_MEMBERS,
+} from '../src/probe/layout.ts';
 
 /** What the programs read: these members from BTF, these tracepoints from tracefs. */
-const RECORDED_MEMBERS = Object.values(SOCKET_LAYOUT_MEMBERS);
-const RECORDED_TRACEPOINTS = [...ACCEPT_TRACEPOINTS, SET_STATE_TRACEPOINT].map((tp) => [tp.group, tp.event] as const);
+const RECORDED_MEMBERS = [
+  ...new Map(
+    [...Object.values(SOCKET_LAYOUT_MEMBERS), ...Object.values(LISTENER_LAYOUT_MEMBERS), ...Object.values(LISTEN_DROP_MEMBERS)].map((m) => [m.join('.'), m]),
+  ).values(),
+];
+const RECORDED_TRACEPOINTS = [...ACCEPT_TRACEPOINTS, ...ACCEPT_ENTER_TRACEPOINTS, SET_STATE_TRACEPOINT, KFREE_SKB_TRACEPOINT].map((tp) => [tp.group, tp.event] as const);
+/** Enumerators the programs take by name: (enum, value name). */
+const RECORDED_ENUMERATORS: ReadonlyArray<readonly [string, string]> = [LISTEN_OVERFLOW_REASON];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -89,6 +105,12 @@ function recordBtf(btf: Btf): Uint8Array {
     return id;
   };
   for (const [name, struct] of structs) writeStruct(b, ints, name, struct);
+  // Each enum with only the enumerators asked for, at the kernel's values.
+  const enums = new Map<string, Array<[string, number]>>();
+  for (const [enumName, valueName] of RECORDED_ENUMERATORS) {
+    enums.set(enumName, [...(enums.get(enumName) ?? []), [valueName, Number(btf.enumValue(enumName, valueName))]]);
+  }
+  for (const [enumName, values] of enums) b.enumeration(enumName, 4, values);
   return b.build();
 }
 
@@ -104,6 +126,9 @@ function main(argv: string[]): void {
     const a = recorded.offsetOf(struct, path);
     const k = kernel.offsetOf(struct, path);
     if (JSON.stringify(a) !== JSON.stringify(k)) throw new Error(`recorded ${struct}.${path} ${JSON.stringify(a)} differs from the kernel's ${JSON.stringify(k)}`);
+  }
+  for (const [enumName, valueName] of RECORDED_ENUMERATORS) {
+    if (recorded.enumValue(enumName, valueName) !== kernel.enumValue(enumName, valueName)) throw new Error(`recorded ${enumName}.${valueName} differs from the kernel's`);
   }
   const tracefs = locateTracefs({ mount: mountTracefs });
   for (const [group, event] of RECORDED_TRACEPOINTS) {

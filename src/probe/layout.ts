@@ -1,13 +1,18 @@
 // Reads this kernel's offsets at start-up: struct members from BTF, tracepoint record fields
 // from tracefs `format` files. Nothing the programs read is a number typed in by hand.
 import type { Btf, FormatField, TracepointFormat } from '../syscalls/index.ts';
-import type { ListenDropLayout, MemberLayout, SetStateLayout, SocketLayout } from './programs.ts';
+import type { ListenDropLayout, ListenerLayout, MemberLayout, SetStateLayout, SocketLayout } from './programs.ts';
 
 export const SET_STATE_TRACEPOINT = { group: 'sock', event: 'inet_sock_set_state' } as const;
 export const KFREE_SKB_TRACEPOINT = { group: 'skb', event: 'kfree_skb' } as const;
 export const ACCEPT_TRACEPOINTS = [
   { group: 'syscalls', event: 'sys_exit_accept4' },
   { group: 'syscalls', event: 'sys_exit_accept' },
+] as const;
+/** Where -c learns the listening fd of each accept (see listenFdProgramText). */
+export const ACCEPT_ENTER_TRACEPOINTS = [
+  { group: 'syscalls', event: 'sys_enter_accept4' },
+  { group: 'syscalls', event: 'sys_enter_accept' },
 ] as const;
 
 function member(btf: Btf, struct: string, path: string): MemberLayout {
@@ -134,4 +139,24 @@ export function listenDropLayout(btf: Btf, format: TracepointFormat): ListenDrop
     skbTransportHeader: at('skbTransportHeader'),
     skcNum: at('skcNum'),
   };
+}
+
+/** What -c reads of the listening socket (recorded with SOCKET_LAYOUT_MEMBERS for the docs). */
+export const LISTENER_LAYOUT_MEMBERS = {
+  skReuseportCb: ['sock', 'sk_reuseport_cb'],
+  reuseportNumSocks: ['sock_reuseport', 'num_socks'],
+} as const satisfies Record<keyof ListenerLayout, readonly [string, string]>;
+
+export function listenerLayoutFromBtf(btf: Btf): ListenerLayout {
+  return {
+    skReuseportCb: byteOffset(btf, ...LISTENER_LAYOUT_MEMBERS.skReuseportCb),
+    reuseportNumSocks: byteOffset(btf, ...LISTENER_LAYOUT_MEMBERS.reuseportNumSocks),
+  };
+}
+
+/** The `fd` argument of a sys_enter_accept{,4} record (syscall arguments are stored as longs). */
+export function syscallFdField(format: TracepointFormat): FormatField {
+  const fd = format.field('fd');
+  if (fd.size !== 8) throw new Error(`${format.group}:${format.event}: fd is ${fd.size} bytes; expected a long`);
+  return fd;
 }

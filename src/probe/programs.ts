@@ -8,6 +8,7 @@ import { copyToStack as copyBytes, fp, parse, sizeName, type Program } from '../
 import { BPF_RINGBUF_HDR_SZ } from '../perf/layout.ts';
 import type { FormatField } from '../syscalls/index.ts';
 import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from './record.ts';
+import { COUNT_KEY, COUNT_KEY_SIZE, COUNT_VALUE, COUNT_VALUE_SIZE, HIST_KEY, HIST_KEY_SIZE } from './summary.ts';
 
 /** Offsets of one kernel struct member, as BTF reports them. */
 export interface MemberLayout {
@@ -35,6 +36,24 @@ export interface SocketLayout {
   skcV6RcvSaddr: number;
   skProtocol: MemberLayout;
   inetSport: number;
+}
+
+/** What -c reads of the listening socket, from BTF. */
+export interface ListenerLayout {
+  /** sock.sk_reuseport_cb: the struct sock_reuseport * of the listener's SO_REUSEPORT group, or NULL. */
+  skReuseportCb: number;
+  /** sock_reuseport.num_socks (u16): listening sockets in that group. */
+  reuseportNumSocks: number;
+}
+
+/**
+ * The summaries the accept program counts in the kernel instead of emitting a record:
+ * `count` (-c) per thread, listener and local address:port, with the layout it reads the
+ * listener with; `hist` (-H) log2 buckets of the accept-queue wait per local port.
+ */
+export interface SummaryOutput {
+  count?: ListenerLayout | undefined;
+  hist?: boolean | undefined;
 }
 
 /** Offsets of the fields we read from sock:inet_sock_set_state records. */
@@ -89,7 +108,10 @@ const BPF_ANY = 0;
 const POINTER_SIZE = 8;
 
 /** Maps the programs use, by the names they are referenced with (`map[events]`). */
-export const MAP_NAMES = { events: 'events', handshakes: 'handshakes', ports: 'ports', lost: 'lost' } as const;
+export const MAP_NAMES = {
+  events: 'events', handshakes: 'handshakes', ports: 'ports', lost: 'lost',
+  counts: 'counts', hist: 'hist', listenfds: 'listenfds',
+} as const;
 
 /**
  * How records leave the kernel.
@@ -226,11 +248,17 @@ if r0 != r1 goto out                          // a task of another cgroup`;
  * task, so the PID, TID and COMM it records are the server's, and since it needs nothing from
  * sys_enter, an accept() that was already blocked when tracing started is reported too.
  */
-export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }): string {
+export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }, summary?: SummaryOutput): string {
   const skc = sockCommonWindow(layout);
   const SKC = REC - skc.length;
   const SCRATCH = SKC - 8;
   const KEY = SCRATCH - 8;
+  // -c and -H only: the fd array, the counts key and value, the hist key and value.
+  const FDS = KEY - 8;
+  const CK = FDS - COUNT_KEY_SIZE;
+  const CV = CK - COUNT_VALUE_SIZE;
+  const HK = CV - HIST_KEY_SIZE;
+  const HV = HK - 8;
   const skcField = (offset: number) => fp(SKC + offset - skc.start);
   const readPointer = (offset: number, what: string) => `
 r3 += ${offset}                               // &${what}
@@ -247,69 +275,155 @@ r1 >>= ${protocol.bitOffset! - protocol.byteOffset * 8}
 r1 &= ${(1 << protocol.bitSize) - 1}                               // sk->sk_protocol`;
   const protocolReadSize = protocol.bitSize === undefined ? protocol.size : 8;
 
-  return `
-// syscalls:sys_exit_accept4 / sys_exit_accept — runs in the task that called accept().
-r6 = r1                                       // r6 = tracepoint record; survives helper calls
-r7 = *(u64 *)(r6 + ${ret.offset})              // r7 = accept's return value: the new fd, or -errno
-if r7 s< 0 goto out                           // the accept failed: nothing was accepted
-call bpf_get_current_pid_tgid
-r8 = r0                                       // r8 = tgid << 32 | tid of the accepting task
-${filters.pid === undefined ? '' : `r1 = r8
-r1 >>= 32                                     // r1 = tgid: what users call the PID
-if r1 != ${filters.pid} goto out               // -p: another process`}
-${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}
-// Walk current->files->fdt->fd[ret]->private_data->sk to the accepted socket.
-call bpf_get_current_task
-r3 = r0                                       // r3 = current (struct task_struct *)
-${readPointer(layout.taskFiles, 'current->files')}
-${readPointer(layout.filesFdt, 'files->fdt')}
-${readPointer(layout.fdtableFd, 'fdt->fd: the array of open files')}
-r7 <<= 3                                      // the fd indexes an array of 8-byte pointers
-r3 += r7                                      // &fdt->fd[ret]
-r1 = r10
-r1 += ${SCRATCH}
-r2 = ${POINTER_SIZE}
-call bpf_probe_read_kernel                    // fd[ret]: the struct file
-r3 = *(u64 *)(${fp(SCRATCH)})
-${readPointer(layout.filePrivateData, 'file->private_data: the struct socket')}
-${readPointer(layout.socketSk, 'socket->sk: the struct sock')}
-r9 = r3                                       // r9 = sk; survives helper calls
-// One read for every sock_common field we report: family, state, ports, addresses.
-r1 = r10
-r1 += ${SKC}
-r2 = ${skc.length}
-${skc.start === 0 ? "" : `r3 += ${skc.start}`}
-call bpf_probe_read_kernel
-if r0 != 0 goto out                           // no readable socket behind this fd
-r7 = *(u16 *)(${skcField(layout.skcFamily)})  // r7 = sk->sk_family
-${familyFilter(filters.ipVersion, SKC + layout.skcV6Daddr - skc.start)}
-// TCP only: accept() also returns SCTP and MPTCP stream sockets of these families.
-r1 = r10
-r1 += ${KEY}
-r2 = ${protocolReadSize}
-r3 = r9
-r3 += ${protocol.byteOffset}
-call bpf_probe_read_kernel
-${protocolLoad}
-if r1 != ${IPPROTO_TCP} goto out
-// Local port from inet_sk(sk)->inet_sport: skc_num is already 0 when the client reset the
-// connection before accept(), but inet_sport survives. It lands in the record directly.
-r1 = r10
-r1 += ${rec('localPort')}
-r2 = 2
-r3 = r9
-r3 += ${layout.inetSport}
-call bpf_probe_read_kernel
-r1 = *(u16 *)(${fp(rec('localPort'))})
-r1 = be16 r1                                  // network to host byte order
-*(u16 *)(${fp(rec('localPort'))}) = r1
-${filters.portFilter ? `*(u16 *)(${fp(KEY)}) = r1                   // -P: is the local port in the ports map?
-r1 = map[${MAP_NAMES.ports}] ll
+  const ck = (field: keyof typeof COUNT_KEY) => CK + COUNT_KEY[field].offset;
+  const cv = (field: keyof typeof COUNT_VALUE) => CV + COUNT_VALUE[field].offset;
+  const hk = (field: keyof typeof HIST_KEY) => HK + HIST_KEY[field].offset;
+  // A summary map refused a new key (it is full): count it where ring losses are counted.
+  const countLost = (done: string) => `*(u32 *)(${fp(KEY)}) = 0                      // the map is full: count the loss (key 0 of lost)
+r1 = map[${MAP_NAMES.lost}] ll
 r2 = r10
 r2 += ${KEY}
 call bpf_map_lookup_elem
-if r0 == 0 goto out                           // a port nobody asked for` : ''}
-// It is ours: fill in the record.
+if r0 == 0 goto ${done}
+r1 = *(u64 *)(r0 + 0)                         // per-CPU slot: no other CPU writes it, no atomics needed
+r1 += 1
+*(u64 *)(r0 + 0) = r1`;
+  const countBlock = (listener: ListenerLayout) => `
+// -c: count this accept in the kernel; no record leaves. First, which listener: the fd this
+// thread passed to accept(), which the sys_enter program remembered by pid_tgid.
+*(u64 *)(${fp(ck('listener'))}) = 0           // listener unknown until found
+*(u64 *)(${fp(cv('group'))}) = 0              // no SO_REUSEPORT group until found
+*(u64 *)(${fp(cv('groupSize'))}) = 0
+*(u64 *)(${fp(KEY)}) = r8                       // key: pid_tgid, as the sys_enter program stored it
+r1 = map[${MAP_NAMES.listenfds}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_lookup_elem
+if r0 == 0 goto listener_done                 // accept() was entered before tracing started
+r3 = *(u32 *)(r0 + 0)                         // r3 = the listening fd
+r3 <<= 3                                      // an index into the array of 8-byte pointers
+r1 = *(u64 *)(${fp(FDS)})
+r3 += r1                                      // &fdt->fd[listening fd]
+r1 = r10
+r1 += ${SCRATCH}
+r2 = ${POINTER_SIZE}
+call bpf_probe_read_kernel                    // the listening struct file
+r3 = *(u64 *)(${fp(SCRATCH)})
+${readPointer(layout.filePrivateData, 'file->private_data: the listening struct socket')}
+${readPointer(layout.socketSk, 'socket->sk: the listening struct sock')}
+*(u64 *)(${fp(ck('listener'))}) = r3           // the listener, an opaque id for user space
+if r3 == 0 goto listener_done
+r3 += ${listener.skReuseportCb}
+r1 = r10
+r1 += ${cv('group')}
+r2 = ${POINTER_SIZE}
+call bpf_probe_read_kernel                    // sk->sk_reuseport_cb: its SO_REUSEPORT group, NULL when none
+r3 = *(u64 *)(${fp(cv('group'))})
+if r3 == 0 goto listener_done
+r3 += ${listener.reuseportNumSocks}
+r1 = r10
+r1 += ${cv('groupSize')}
+r2 = 2
+call bpf_probe_read_kernel                    // reuse->num_socks (u16; the slot's upper bytes stay 0)
+listener_done:
+// The key: thread, listener, local address and port, family, command name.
+*(u64 *)(${fp(ck('pidTgid'))}) = r8
+r7 = *(u16 *)(${skcField(layout.skcFamily)})  // r7 = sk->sk_family
+*(u16 *)(${fp(ck('family'))}) = r7
+r1 = *(u16 *)(${fp(rec('localPort'))})          // the local port, host order, read above
+*(u16 *)(${fp(ck('localPort'))}) = r1
+*(u32 *)(${fp(ck('zero'))}) = 0                 // padding: hash keys compare every byte
+if r7 == ${AF_INET6} goto count_ipv6
+${zeroStack(ck('localAddr'), 16, 'IPv4 uses 4 of the 16 address bytes')}
+r1 = *(u32 *)(${skcField(layout.skcRcvSaddr)})
+*(u32 *)(${fp(ck('localAddr'))}) = r1           // local IPv4 address
+goto count_comm
+count_ipv6:
+${copyBytes('r10', SKC + layout.skcV6RcvSaddr - skc.start, ck('localAddr'), 16, 'local IPv6 address')}
+count_comm:
+r1 = r10
+r1 += ${ck('comm')}
+r2 = ${COUNT_KEY.comm.size}
+call bpf_get_current_comm                     // the server's command name, NUL-padded
+r1 = map[${MAP_NAMES.counts}] ll
+r2 = r10
+r2 += ${CK}
+call bpf_map_lookup_elem
+if r0 == 0 goto count_new                     // this thread's first accept on this listener
+r1 = *(u64 *)(r0 + ${COUNT_VALUE.count.offset})
+r1 += 1                                       // per-CPU value: only this CPU writes it, no atomics
+*(u64 *)(r0 + ${COUNT_VALUE.count.offset}) = r1
+r1 = *(u64 *)(${fp(cv('group'))})
+*(u64 *)(r0 + ${COUNT_VALUE.group.offset}) = r1                // the group as last seen
+r1 = *(u64 *)(${fp(cv('groupSize'))})
+*(u64 *)(r0 + ${COUNT_VALUE.groupSize.offset}) = r1            // and its size (sockets join and leave)
+goto count_done
+count_new:
+*(u64 *)(${fp(cv('count'))}) = 1
+r1 = map[${MAP_NAMES.counts}] ll
+r2 = r10
+r2 += ${CK}
+r3 = r10
+r3 += ${CV}
+r4 = ${BPF_ANY}                                        // exact: it sets this CPU's copy only, others stay
+call bpf_map_update_elem
+if r0 == 0 goto count_done
+${countLost('count_done')}
+count_done:`;
+  const log2Step = (shift: number) => `r3 = r1
+r3 >>= ${shift}
+if r3 == 0 goto log2_${shift}                 // nothing at or above bit ${shift}
+r2 += ${shift}
+r1 = r3
+log2_${shift}:`;
+  const histBlock = () => `
+// -H: the accept-queue wait, in microseconds, into its log2 bucket for this local port.
+call bpf_ktime_get_ns
+r7 = r0                                       // r7 = now
+*(u64 *)(${fp(KEY)}) = r9                       // key: the sock pointer, as the handshake program stored it
+r1 = map[${MAP_NAMES.handshakes}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_lookup_elem
+if r0 == 0 goto hist_done                     // handshake before tracing started, or evicted: no wait known
+r1 = *(u64 *)(r0 + 0)                         // r1 = when the handshake completed
+r7 -= r1                                      // r7 = nanoseconds in the accept queue
+r1 = map[${MAP_NAMES.handshakes}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_delete_elem                      // accepted: the entry has served
+r7 /= 1000                                    // microseconds, bcc's usecs
+// slot = floor(log2(us)) + 1, as bcc's bpf_log2l: binary search for the highest set bit.
+r1 = r7
+r2 = 0
+${[32, 16, 8, 4, 2, 1].map(log2Step).join('\n')}
+r2 += 1                                       // 0 and 1 us both land in slot 1 ("0 -> 1")
+*(u32 *)(${fp(hk('slot'))}) = r2
+r1 = *(u16 *)(${fp(rec('localPort'))})          // the local port, host order
+*(u16 *)(${fp(hk('localPort'))}) = r1
+*(u16 *)(${fp(hk('zero'))}) = 0                 // padding: hash keys compare every byte
+r1 = map[${MAP_NAMES.hist}] ll
+r2 = r10
+r2 += ${HK}
+call bpf_map_lookup_elem
+if r0 == 0 goto hist_new                      // first wait of this size on this port
+r1 = *(u64 *)(r0 + 0)
+r1 += 1                                       // per-CPU value: only this CPU writes it
+*(u64 *)(r0 + 0) = r1
+goto hist_done
+hist_new:
+*(u64 *)(${fp(HV)}) = 1
+r1 = map[${MAP_NAMES.hist}] ll
+r2 = r10
+r2 += ${HK}
+r3 = r10
+r3 += ${HV}
+r4 = ${BPF_ANY}                                        // exact: it sets this CPU's copy only
+call bpf_map_update_elem
+if r0 == 0 goto hist_done
+${countLost('hist_done')}
+hist_done:`;
+  const fillRecord = () => `// It is ours: fill in the record.
 call bpf_ktime_get_ns
 *(u64 *)(${fp(rec('timestampNs'))}) = r0       // CLOCK_MONOTONIC, as process.hrtime reads it
 ${filters.queueWait ? `r7 = r0                                       // r7 = now, for the queue wait
@@ -355,6 +469,104 @@ r1 += ${rec('comm')}
 r2 = ${RECORD.comm.size}
 call bpf_get_current_comm                     // the server's command name, NUL-padded
 ${emitRecord(output, KEY)}
+`;
+  const summaryBlocks = (want: SummaryOutput) => `${want.count === undefined ? '' : countBlock(want.count)}
+${want.hist ? histBlock() : ''}`;
+  return `
+// syscalls:sys_exit_accept4 / sys_exit_accept — runs in the task that called accept().
+r6 = r1                                       // r6 = tracepoint record; survives helper calls
+r7 = *(u64 *)(r6 + ${ret.offset})              // r7 = accept's return value: the new fd, or -errno
+if r7 s< 0 goto out                           // the accept failed: nothing was accepted
+call bpf_get_current_pid_tgid
+r8 = r0                                       // r8 = tgid << 32 | tid of the accepting task
+${filters.pid === undefined ? '' : `r1 = r8
+r1 >>= 32                                     // r1 = tgid: what users call the PID
+if r1 != ${filters.pid} goto out               // -p: another process`}
+${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}
+// Walk current->files->fdt->fd[ret]->private_data->sk to the accepted socket.
+call bpf_get_current_task
+r3 = r0                                       // r3 = current (struct task_struct *)
+${readPointer(layout.taskFiles, 'current->files')}
+${readPointer(layout.filesFdt, 'files->fdt')}
+${readPointer(layout.fdtableFd, 'fdt->fd: the array of open files')}
+${summary?.count === undefined ? '' : `*(u64 *)(${fp(FDS)}) = r3                  // -c: keep the array, for the listening fd's file`}
+r7 <<= 3                                      // the fd indexes an array of 8-byte pointers
+r3 += r7                                      // &fdt->fd[ret]
+r1 = r10
+r1 += ${SCRATCH}
+r2 = ${POINTER_SIZE}
+call bpf_probe_read_kernel                    // fd[ret]: the struct file
+r3 = *(u64 *)(${fp(SCRATCH)})
+${readPointer(layout.filePrivateData, 'file->private_data: the struct socket')}
+${readPointer(layout.socketSk, 'socket->sk: the struct sock')}
+r9 = r3                                       // r9 = sk; survives helper calls
+// One read for every sock_common field we report: family, state, ports, addresses.
+r1 = r10
+r1 += ${SKC}
+r2 = ${skc.length}
+${skc.start === 0 ? "" : `r3 += ${skc.start}`}
+call bpf_probe_read_kernel
+if r0 != 0 goto out                           // no readable socket behind this fd
+r7 = *(u16 *)(${skcField(layout.skcFamily)})  // r7 = sk->sk_family
+${familyFilter(filters.ipVersion, SKC + layout.skcV6Daddr - skc.start)}
+// TCP only: accept() also returns SCTP and MPTCP stream sockets of these families.
+r1 = r10
+r1 += ${KEY}
+r2 = ${protocolReadSize}
+r3 = r9
+r3 += ${protocol.byteOffset}
+call bpf_probe_read_kernel
+${protocolLoad}
+if r1 != ${IPPROTO_TCP} goto out
+// Local port from inet_sk(sk)->inet_sport: skc_num is already 0 when the client reset the
+// connection before accept(), but inet_sport survives. It lands in the record directly.
+r1 = r10
+r1 += ${rec('localPort')}
+r2 = 2
+r3 = r9
+r3 += ${layout.inetSport}
+call bpf_probe_read_kernel
+r1 = *(u16 *)(${fp(rec('localPort'))})
+r1 = be16 r1                                  // network to host byte order
+*(u16 *)(${fp(rec('localPort'))}) = r1
+${filters.portFilter ? `*(u16 *)(${fp(KEY)}) = r1                   // -P: is the local port in the ports map?
+r1 = map[${MAP_NAMES.ports}] ll
+r2 = r10
+r2 += ${KEY}
+call bpf_map_lookup_elem
+if r0 == 0 goto out                           // a port nobody asked for` : ''}
+${summary === undefined ? fillRecord() : summaryBlocks(summary)}
+out:
+r0 = 0
+exit
+`;
+}
+
+/**
+ * Program on syscalls:sys_enter_accept4 and sys_enter_accept, for -c: remembers which
+ * listening fd each thread is accepting on, so that the exit program can name the listener
+ * (and its SO_REUSEPORT group) of the connection it counts. The accepted socket itself does not
+ * know its listener: the kernel clears the clone's sk_reuseport_cb, and the request sock that
+ * pointed to the listener is freed by the time accept() returns.
+ */
+export function listenFdProgramText(fd: FormatField, filters: ProgramFilters): string {
+  return `
+// syscalls:sys_enter_accept4 / sys_enter_accept — remember the listening fd, by thread.
+r6 = r1                                       // r6 = tracepoint record
+call bpf_get_current_pid_tgid
+*(u64 *)(r10 - 8) = r0                        // key: tgid << 32 | tid, what the exit program looks up
+${filters.pid === undefined ? '' : `r0 >>= 32                                     // r0 = tgid
+if r0 != ${filters.pid} goto out               // -p: another process`}
+${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}
+r1 = *(u64 *)(r6 + ${fd.offset})               // fd: the listening socket's descriptor
+*(u32 *)(r10 - 16) = r1                       // value: the fd (an int)
+r1 = map[${MAP_NAMES.listenfds}] ll
+r2 = r10
+r2 += -8
+r3 = r10
+r3 += -16
+r4 = ${BPF_ANY}
+call bpf_map_update_elem                      // LRU: threads that exit age out
 out:
 r0 = 0
 exit

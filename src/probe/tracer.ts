@@ -21,7 +21,7 @@ import {
   KernelError,
   pageSize,
 } from '../syscalls/index.ts';
-import { ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, setStateLayout, socketLayoutFromBtf, syscallReturnField } from './layout.ts';
+import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
 import { ListenerOwnerResolver } from './owner.ts';
 import {
   MAP_NAMES,
@@ -30,12 +30,27 @@ import {
   handshakeReportProgramText,
   handshakeTimestampProgramText,
   listenDropProgramText,
+  listenFdProgramText,
   type EventOutput,
+  type ListenerLayout,
   type ListenDropLayout,
   type ProgramFilters,
   type SocketLayout,
 } from './programs.ts';
 import { decodeRecord, type AcceptEvent } from './record.ts';
+import {
+  COUNT_KEY_SIZE,
+  COUNT_MAP_ENTRIES,
+  COUNT_VALUE_SIZE,
+  HIST_KEY_SIZE,
+  HIST_MAP_ENTRIES,
+  decodeCountEntry,
+  decodeHistEntry,
+  type CountEntry,
+  type HistEntry,
+} from './summary.ts';
+
+export * from './summary.ts';
 
 export type TracerMode = 'accept' | 'handshake';
 
@@ -69,6 +84,13 @@ export interface TcpAcceptFilters {
    * notice says why and the rest runs as asked.
    */
   drops?: boolean | undefined;
+  /**
+   * -c: count accepts in the kernel per thread, command, listener and local address:port
+   * (readCounts) instead of reporting each one. Accept mode only; no events are delivered.
+   */
+  count?: boolean | undefined;
+  /** -H: log2 histograms of the accept-queue wait per local port in the kernel (readHistogram). */
+  hist?: boolean | undefined;
 }
 
 /** statfs f_type of a cgroup v2 filesystem (CGROUP2_SUPER_MAGIC). */
@@ -165,7 +187,11 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     cgroupId: options.cgroupId,
   };
   let mode: TracerMode = options.handshake ? 'handshake' : 'accept';
+  const summary = options.count === true || options.hist === true;
+  if (summary && options.handshake) throw new Error('-c and -H count in the accept program: they need accept mode, not --handshake');
+  if (summary && options.drops) throw new Error('-c and -H report no events: drop events cannot be combined with them');
   let layout: SocketLayout | undefined;
+  let listenerLayout: ListenerLayout | undefined;
   let dropLayout: ListenDropLayout | undefined;
   if (mode === 'accept' || options.drops) {
     let btf: Btf | undefined;
@@ -183,6 +209,7 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
       // The offsets are all the programs need: the (mapped) blob goes right after.
       try {
         if (mode === 'accept') layout = socketLayoutFromBtf(btf);
+        if (mode === 'accept' && options.count) listenerLayout = listenerLayoutFromBtf(btf);
         if (options.drops) {
           let found: ListenDropLayout | string;
           try {
@@ -198,6 +225,9 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
         btf.close();
       }
     }
+  }
+  if (mode === 'handshake' && summary) {
+    throw new Error(`-c and -H count in the accept program, which needs kernel BTF: ${notices[0]!.split(';')[0]}`);
   }
   if (mode === 'handshake' && options.cgroupId !== undefined) {
     // Handshakes complete in softirq context: the current task's cgroup says nothing about the server.
@@ -221,12 +251,25 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     const byText = new Map<string, TracepointName[]>();
     for (const name of ACCEPT_TRACEPOINTS) {
       const format = readTracepoint(name.group, name.event, root);
-      const text = acceptProgramText(syscallReturnField(format), layout!, { ...filters, queueWait: options.queueWait === true }, output);
+      const text = acceptProgramText(syscallReturnField(format), layout!, { ...filters, queueWait: options.queueWait === true }, output,
+        summary ? { count: listenerLayout, hist: options.hist } : undefined);
       byText.set(text, [...(byText.get(text) ?? []), format]);
     }
     let index = 0;
     for (const [text, attachTo] of byText) plan(index++ === 0 ? 'tcpaccept_exit' : `tcpaccept_exit${index}`, attachTo, text);
-    if (options.queueWait) {
+    if (options.count) {
+      // The listener of each accept: its fd, remembered at sys_enter. Measured against the
+      // alternatives in docs/how-it-works.md ("Summaries in the kernel").
+      const byFdText = new Map<string, TracepointName[]>();
+      for (const name of ACCEPT_ENTER_TRACEPOINTS) {
+        const format = readTracepoint(name.group, name.event, root);
+        const text = listenFdProgramText(syscallFdField(format), filters);
+        byFdText.set(text, [...(byFdText.get(text) ?? []), format]);
+      }
+      let fdIndex = 0;
+      for (const [text, attachTo] of byFdText) plan(fdIndex++ === 0 ? 'tcpaccept_enter' : `tcpaccept_enter${fdIndex}`, attachTo, text);
+    }
+    if (options.queueWait || options.hist) {
       const format = readTracepoint(SET_STATE_TRACEPOINT.group, SET_STATE_TRACEPOINT.event, root);
       plan('tcpaccept_hshk', [format], handshakeTimestampProgramText(setStateLayout(format)));
     }
@@ -264,7 +307,10 @@ const MAP_DESCRIPTIONS: Record<string, string> = {
   [MAP_NAMES.events]: 'events (PERF_EVENT_ARRAY, one ring per CPU)',
   [MAP_NAMES.handshakes]: `handshakes (LRU_HASH sock pointer -> handshake time, ${HANDSHAKE_MAP_ENTRIES} entries)`,
   [MAP_NAMES.ports]: 'ports (HASH u16 local port -> u8, the -P list)',
-  [MAP_NAMES.lost]: 'lost (PERCPU_ARRAY, 1 u64: records the full ring buffer refused)',
+  [MAP_NAMES.lost]: 'lost (PERCPU_ARRAY, 1 u64: records the full ring buffer, or keys a full summary map, refused)',
+  [MAP_NAMES.counts]: `counts (PERCPU_HASH ${COUNT_KEY_SIZE}-byte key thread/listener/address/port/comm -> count, group, group size; ${COUNT_MAP_ENTRIES} entries)`,
+  [MAP_NAMES.hist]: `hist (PERCPU_HASH u16 port + u32 log2 slot -> u64 count, ${HIST_MAP_ENTRIES} entries)`,
+  [MAP_NAMES.listenfds]: `listenfds (LRU_HASH pid_tgid -> listening fd, ${HANDSHAKE_MAP_ENTRIES} entries)`,
 };
 
 export interface TcpAcceptTracerOptions extends PlanOptions {
@@ -292,7 +338,8 @@ export class TcpAcceptTracer {
   readonly notices: readonly string[];
   private readonly owned: Closeable[];
   private readonly programs: BpfProgram[];
-  private readonly reader: RecordReader;
+  private readonly reader: RecordReader | undefined;
+  private readonly summaryMaps: { counts?: BpfMap; hist?: BpfMap };
   /** The ring buffer's lost counter (per-CPU array), when records go through a ring buffer. */
   private readonly lostCounter: LostCounter | undefined;
   private closed = false;
@@ -303,10 +350,12 @@ export class TcpAcceptTracer {
     plan: TracerPlan,
     owned: Closeable[],
     programs: BpfProgram[],
-    reader: RecordReader,
+    reader: RecordReader | undefined,
     lostCounter: LostCounter | undefined,
     counts: { readonly records: number },
+    summaryMaps: { counts?: BpfMap; hist?: BpfMap },
   ) {
+    this.summaryMaps = summaryMaps;
     this.mode = plan.mode;
     this.counts = counts;
     this.plan = plan;
@@ -338,7 +387,9 @@ export class TcpAcceptTracer {
     try {
       const maps = new Map<string, BpfMap>();
       let events: BpfMap | undefined;
-      if (plan.output.kind === 'ringbuf') {
+      // -c and -H send nothing through a ring: their programs reference no events map.
+      const wantsEvents = plan.maps.includes(MAP_NAMES.events);
+      if (wantsEvents && plan.output.kind === 'ringbuf') {
         try {
           events = createMap({ type: MapType.RingBuf, name: 'tcpaccept_evts', keySize: 0, valueSize: 0, maxEntries: plan.ringBytes });
         } catch (error) {
@@ -348,12 +399,32 @@ export class TcpAcceptTracer {
           plan.notices.push(`this kernel has no BPF ring buffer (${error.code}); using per-CPU perf rings`);
         }
       }
-      if (events === undefined) {
+      if (wantsEvents && events === undefined) {
         const cpuSlots = Math.max(...possibleCpus()) + 1;
         events = createMap({ type: MapType.PerfEventArray, name: 'tcpaccept_evts', keySize: 4, valueSize: 4, maxEntries: cpuSlots });
       }
-      owned.push(events);
-      maps.set(MAP_NAMES.events, events);
+      if (events !== undefined) {
+        owned.push(events);
+        maps.set(MAP_NAMES.events, events);
+      }
+      const summaryMaps: { counts?: BpfMap; hist?: BpfMap } = {};
+      if (plan.maps.includes(MAP_NAMES.counts)) {
+        const counts = createMap({ type: MapType.PercpuHash, name: 'tcpaccept_cnt', keySize: COUNT_KEY_SIZE, valueSize: COUNT_VALUE_SIZE, maxEntries: COUNT_MAP_ENTRIES });
+        owned.push(counts);
+        maps.set(MAP_NAMES.counts, counts);
+        summaryMaps.counts = counts;
+      }
+      if (plan.maps.includes(MAP_NAMES.hist)) {
+        const hist = createMap({ type: MapType.PercpuHash, name: 'tcpaccept_hist', keySize: HIST_KEY_SIZE, valueSize: 8, maxEntries: HIST_MAP_ENTRIES });
+        owned.push(hist);
+        maps.set(MAP_NAMES.hist, hist);
+        summaryMaps.hist = hist;
+      }
+      if (plan.maps.includes(MAP_NAMES.listenfds)) {
+        const listenfds = createMap({ type: MapType.LruHash, name: 'tcpaccept_lfd', keySize: 8, valueSize: 4, maxEntries: HANDSHAKE_MAP_ENTRIES });
+        owned.push(listenfds);
+        maps.set(MAP_NAMES.listenfds, listenfds);
+      }
       let lostCounter: LostCounter | undefined;
       if (plan.maps.includes(MAP_NAMES.lost)) {
         const lost = createMap({ type: MapType.PercpuArray, name: 'tcpaccept_lost', keySize: 4, valueSize: 8, maxEntries: 1 });
@@ -418,14 +489,14 @@ export class TcpAcceptTracer {
           else throw error;
         },
       };
-      const reader = plan.output.kind === 'ringbuf'
+      const reader = events === undefined ? undefined : plan.output.kind === 'ringbuf'
         ? new RingBufferReader(events, readerOptions)
         : new PerfEventArrayReader(events, {
           ...readerOptions,
           dataPages: options.ring?.dataPages ?? DEFAULT_RING_PAGES,
           ...(options.ring?.wakeup === undefined ? {} : { wakeup: options.ring.wakeup }),
         });
-      owned.push(reader);
+      if (reader !== undefined) owned.push(reader);
       if (lostCounter !== undefined) {
         const counter = lostCounter;
         const report = options.onLost;
@@ -448,7 +519,7 @@ export class TcpAcceptTracer {
           owned.push(link);
         }
       }
-      tracer = new TcpAcceptTracer(plan, owned, programs, reader, lostCounter, counts);
+      tracer = new TcpAcceptTracer(plan, owned, programs, reader, lostCounter, counts, summaryMaps);
       return tracer;
     } catch (error) {
       closeAll(owned);
@@ -458,7 +529,35 @@ export class TcpAcceptTracer {
 
   /** Events dropped because a ring was full, so far (as last read from the kernel). */
   get lost(): number {
-    return this.reader.lost + (this.lostCounter?.total ?? 0);
+    return (this.reader?.lost ?? 0) + (this.lostCounter?.total ?? 0);
+  }
+
+  /**
+   * -c: every entry of the in-kernel counts, summed over the CPUs: totals since tracing started
+   * (IntervalDiff turns them into per-interval counts). One map walk; its cost grows with the
+   * number of keys, not with the accept rate.
+   */
+  readCounts(): CountEntry[] {
+    const map = this.summaryMaps.counts;
+    if (map === undefined || this.closed) return [];
+    const entries: CountEntry[] = [];
+    for (const key of map.keys()) {
+      const values = map.lookup(key);
+      if (values !== undefined) entries.push(decodeCountEntry(key, values));
+    }
+    return entries;
+  }
+
+  /** -H: every (port, log2 slot) bucket of the in-kernel histograms, summed over the CPUs. */
+  readHistogram(): HistEntry[] {
+    const map = this.summaryMaps.hist;
+    if (map === undefined || this.closed) return [];
+    const entries: HistEntry[] = [];
+    for (const key of map.keys()) {
+      const values = map.lookup(key);
+      if (values !== undefined) entries.push(decodeHistEntry(key, values));
+    }
+    return entries;
   }
 
   /**
