@@ -10,6 +10,7 @@
 //
 //   kernel                   which recorded kernel the listings were made from
 //   ts-tcpaccept ARGS...     what `ts-tcpaccept ARGS` prints (--ebpf ...), planned for the recorded kernel
+//   program NAME: ts-tcpaccept ARGS...   only program NAME of that listing
 //   tcpstates ARGS...        the output of examples/tcpstates.ts ARGS, on the recorded tracepoints
 //   record-layout            the event record table, from RECORD in src/probe/record.ts
 //
@@ -91,6 +92,16 @@ function recordTable(): string {
   return ['| offset | size | field | meaning |', '|---:|---:|---|---|', ...rows, '', `${RECORD_SIZE} bytes in all.`].join('\n');
 }
 
+/** The lines of `listing` from `// program NAME` up to the next program (or the end). */
+function programSection(listing: string, name: string, source: string): string {
+  const lines = listing.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`// program ${name} `));
+  if (start < 0) throw new Error(`generated source "${source}": the listing has no program ${name}`);
+  let end = lines.findIndex((line, i) => i > start && line.startsWith('// program '));
+  if (end < 0) end = lines.length;
+  return lines.slice(start, end).join('\n');
+}
+
 /** The text of one generated part. */
 export function generate(source: string): string {
   const [kind, ...args] = source.split(/\s+/);
@@ -99,6 +110,12 @@ export function generate(source: string): string {
       return `Listings planned for a recorded Linux ${recorded.release} (${recorded.arch}, possible CPUs ${recorded.possibleCpus}): test/fixtures/kernel.`;
     case 'ts-tcpaccept':
       return fenced(toolListing(args));
+    case 'program': {
+      // "program NAME: ts-tcpaccept ARGS": one program's section of the listing.
+      const name = (args[0] ?? '').replace(/:$/, '');
+      if (args[1] !== 'ts-tcpaccept') throw new Error(`generated source "${source}": expected "program NAME: ts-tcpaccept ARGS"`);
+      return fenced(programSection(toolListing(args.slice(2)), name, source));
+    }
     case 'tcpstates':
       return fenced(run(['examples/tcpstates.ts'], args));
     case 'record-layout':
