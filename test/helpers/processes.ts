@@ -11,6 +11,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(root, 'dist', 'cli', 'main.js');
 /** The bundled command (package.json's bin, scripts/bundle.mjs): what `npx ts-tcpaccept` runs. */
 export const binPath = join(root, 'dist', 'bin', 'ts-tcpaccept.cjs');
+/**
+ * How much longer than on real hardware a child may take to start: TS_TCPACCEPT_TEST_TIME_SCALE
+ * (test/vm sets it in its emulated guests, ~20x slower than native). Start-up time is no claim
+ * the tests make, so only the waits for a ready signal use it.
+ */
+export const startTimeScale = Math.max(1, Number(process.env.TS_TCPACCEPT_TEST_TIME_SCALE) || 1);
 const serverScript = join(root, 'test', 'helpers', 'tcp_server.py');
 
 /** Lines of a child's stream, awaitable one predicate at a time. */
@@ -80,8 +86,8 @@ export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}, script 
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
   const ready = Promise.race([
-    stdout.waitFor((line) => /PID\s+COMM/.test(line), 20_000, 'the header'),
-    stderr.waitFor((line) => line.startsWith('Tracing TCP accepts'), 20_000, 'the ready line'),
+    stdout.waitFor((line) => /PID\s+COMM/.test(line), 20_000 * startTimeScale, 'the header'),
+    stderr.waitFor((line) => line.startsWith('Tracing TCP accepts'), 20_000 * startTimeScale, 'the ready line'),
     exited.then((code) => { throw new Error(`tracer exited (${code}) before its header; stderr:\n${stderr.lines.join('\n')}`); }),
   ]);
   ready.catch(() => {});
@@ -142,7 +148,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Server> 
   const child = spawn('python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const stdout = new LineCollector(child.stdout!);
   const exited = new Promise<number | string>((resolve) => child.on('exit', (c, s) => resolve(c ?? s ?? 'unknown')));
-  const listen = await stdout.waitFor((l) => l.startsWith('LISTEN '), 10_000, 'LISTEN from tcp_server.py');
+  const listen = await stdout.waitFor((l) => l.startsWith('LISTEN '), 10_000 * startTimeScale, 'LISTEN from tcp_server.py');
   return {
     child,
     pid: child.pid!,

@@ -134,3 +134,43 @@ export function findOnPath(command: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The packages whose files make /lib/modules/<release>/build for BCC: linux-headers-<release>
+ * and, from its Depends, the -common headers and the kbuild scripts its symlinks point at.
+ * `dependsText` is `apt-cache depends linux-headers-<release>`'s output.
+ */
+export function headerPackages(release: string, dependsText: string): string[] {
+  const names = [`linux-headers-${release}`];
+  for (const line of dependsText.split('\n')) {
+    const m = /^\s*\|?Depends:\s*(\S+)\s*$/.exec(line);
+    if (m && /^linux-(headers|kbuild)-/.test(m[1]!) && !names.includes(m[1]!)) names.push(m[1]!);
+  }
+  return names;
+}
+
+/**
+ * The kernel's headers, unpacked (all of headerPackages into one tree, so their relative
+ * symlinks resolve) under `<cacheDir>/headers-<release>`; downloaded when missing.
+ */
+export function ensureHeaders(kernel: Kernel, cacheDir: string, log: (line: string) => void = () => {}): string {
+  const root = join(cacheDir, `headers-${kernel.release}`);
+  if (existsSync(join(root, COMPLETE))) return root;
+  const main = `linux-headers-${kernel.release}`;
+  const packages = headerPackages(kernel.release, run('apt-cache', ['depends', main], `apt-cache depends ${main} failed (apt-get update?)`));
+  log(`downloading ${packages.join(', ')} into ${cacheDir}`);
+  const work = join(cacheDir, `.download-${main}-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    run('apt-get', ['download', '-q', ...packages], `downloading Debian packages ${packages.join(' ')} failed`, work);
+    const tree = join(work, 'tree');
+    for (const deb of readdirSync(work).filter((f) => f.endsWith('.deb'))) run('dpkg', ['-x', join(work, deb), tree], `unpacking ${deb} failed`);
+    rmSync(root, { recursive: true, force: true });
+    renameSync(tree, root);
+    writeFileSync(join(root, COMPLETE), `${packages.join('\n')}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return root;
+}

@@ -12,8 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { cpioNewc, type CpioEntry } from './cpio.ts';
-import { chooseAccelerator, commandScript, initScript, kernelCommandLine, kernelLogProblems, parseConsole, qemuArgs, type Accelerator } from './guest.ts';
-import { ensureKernel, findOnPath, type Kernel } from './kernels.ts';
+import { chooseAccelerator, commandScript, shellQuote, initScript, kernelCommandLine, kernelLogProblems, parseConsole, qemuArgs, type Accelerator } from './guest.ts';
+import { ensureHeaders, ensureKernel, findOnPath, type Kernel } from './kernels.ts';
 import { elfInterpreter, indexModules, loadOrder, readModuleFile } from './modules.ts';
 import { countFilteredOut, EXCLUDED_SUBTESTS, formatDuration, guestEnvironment, guestJobs, parseRunnerArgs, parseTapCounts, summaryLine, tapCommand, USAGE, verdict, type KernelRun, type RunnerOptions } from './plan.ts';
 
@@ -147,7 +147,11 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     run.release = kernel.release;
     const accelerator = detectAccelerator(options.accelerator);
     run.accelerator = accelerator;
-    const command = options.command ?? tapCommand(options.files, EXCLUDED_SUBTESTS);
+    let command = options.command ?? tapCommand(options.files, EXCLUDED_SUBTESTS);
+    if (options.sideBySide) {
+      const headers = ensureHeaders(kernel, options.cacheDir, (l) => say(`[${series}] ${l}`));
+      command = `exec node --import tsx test/vm/side-by-side.ts --headers ${shellQuote(headers)}`;
+    }
     const script = commandScript(command, repo, guestEnvironment(process.execPath));
     const initrd = join(dir, 'initramfs.cpio.gz');
     writeFileSync(initrd, buildInitramfs(kernel, tools.busybox, script));
@@ -172,12 +176,12 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     else if (parsed.initFailure) run.error = `guest /init failed: ${parsed.initFailure} (see ${kernelLog})`;
     else if (!parsed.started) run.error = `the guest never started the command (QEMU exit ${result.code}; ${result.stderr.trim().split('\n').pop() || `see ${kernelLog}`})`;
     if (parsed.exitStatus !== undefined) run.exitStatus = parsed.exitStatus;
-    if (!options.command && parsed.started) {
+    if (!(options.command || options.sideBySide) && parsed.started) {
       const counts = countTap(guestLog);
       run.excluded = Math.min(countFilteredOut(parsed.output), counts.skipped);
       run.counts = { ...counts, skipped: counts.skipped - run.excluded };
     }
-    if (!verdict(run, !options.command).ok && kernelText) {
+    if (!verdict(run, !(options.command || options.sideBySide)).ok && kernelText) {
       say(`[${series}] last lines of the kernel log:`);
       for (const line of kernelText.replace(/\r/g, '').trimEnd().split('\n').slice(-15)) say(`[${series}]   ${line}`);
     }
@@ -229,15 +233,15 @@ async function main(): Promise<number> {
       }
       say(`== kernel ${series}`);
       const run = await runKernel(series, options, tools, outDir);
-      say(`[${series}] ${summaryLine(run, !options.command)}`);
+      say(`[${series}] ${summaryLine(run, !(options.command || options.sideBySide))}`);
       runs[index] = run;
     }
   };
   const wallStart = Date.now();
   await Promise.all(Array.from({ length: jobs }, worker));
   say(`== kernel matrix (logs in ${outDir}): ${formatDuration((Date.now() - wallStart) / 1000)} wall time`);
-  for (const run of runs) say(summaryLine(run, !options.command));
-  return runs.every((run) => verdict(run, !options.command).ok) ? 0 : 1;
+  for (const run of runs) say(summaryLine(run, !(options.command || options.sideBySide)));
+  return runs.every((run) => verdict(run, !(options.command || options.sideBySide)).ok) ? 0 : 1;
 }
 
 main().then(
