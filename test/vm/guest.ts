@@ -49,7 +49,8 @@ const GUEST_MOUNTS: ReadonlyArray<readonly [type: string, target: string, option
   ['devtmpfs', '/dev'],
   ['devpts', '/dev/pts', 'gid=5,mode=620,ptmxmode=666'],
   ['tmpfs', '/dev/shm', 'mode=1777'],
-  ['tmpfs', '/tmp', 'mode=1777'],
+  // Not /tmp: a CI clone may live there, and the overlay already makes the host's /tmp
+  // writable without touching it. /run holds the host's pid files and sockets: a fresh one.
   ['tmpfs', '/run', 'mode=755'],
   ['tracefs', '/sys/kernel/tracing'],
   ['debugfs', '/sys/kernel/debug'],

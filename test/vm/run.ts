@@ -206,6 +206,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const tools = preflight();
+  if (/^\/(run|dev|proc|sys)(\/|$)/.test(repo)) {
+    throw new UserError(`the repository is at ${repo}, which the guest covers with its own mounts: clone it elsewhere`);
+  }
   stopOnSignals();
   for (const file of options.command ? [] : options.files) {
     if (!existsSync(join(repo, file))) throw new UserError(`no such test file: ${file} (paths are relative to ${repo})`);
