@@ -47,8 +47,14 @@ export interface Options {
   drops: boolean;
   /** --listeners: snapshot every TCP listener's accept queue each interval (sock_diag). */
   listeners: boolean;
-  /** -i: seconds between --listeners snapshots (default 1). */
+  /** -i: seconds between --listeners snapshots and -c/-H summaries (default 1). */
   intervalSeconds: number | undefined;
+  /** -c: per interval, accepted connections per thread and listener, counted in the kernel. */
+  count: boolean;
+  /** -H: per interval, log2 histograms of the accept-queue wait per local port. */
+  hist: boolean;
+  /** --metrics-per-process: add a pid label to tcpaccept_accepted_connections_total (needs -c). */
+  metricsPerProcess: boolean;
 }
 
 /** An address to listen on: a host name, an IPv4 address or an IPv6 address (without brackets). */
@@ -61,7 +67,8 @@ export interface ListenAddress {
 export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-q] [--json]
                     [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]
                     [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]
-                    [--drops] [--listeners] [-i SECONDS] [--self-test]`;
+                    [--drops] [--listeners] [-c] [-H] [-i SECONDS]
+                    [--metrics-per-process] [--self-test]`;
 
 export const HELP = `${USAGE}
 
@@ -113,7 +120,19 @@ options:
                         ADDR:PORT queue N/MAX drops D (+new)", read through sock_diag
                         (as ss -tlnm shows them; this network namespace only). With
                         --json, an object for every matching listener
-  -i, --interval SECONDS  seconds between --listeners snapshots (default 1)
+  -c, --count           instead of a line per connection, every interval and at exit a
+                        table of that interval's accepted connections per PID, TID, COMM
+                        and local address:port, counted in the kernel, with each row's
+                        share of its listener (an SO_REUSEPORT group counts as one
+                        listener) and the group's sockets. With --json, one "count" object
+                        per row per interval
+  -H, --hist            every interval and at exit, a log2 histogram of the accept-queue
+                        wait (microseconds) per local port, counted in the kernel, in bcc's
+                        layout. With --json, one "histogram" object per port per interval.
+                        Combines with -c
+  -i, --interval SECONDS  seconds between --listeners snapshots and -c/-H tables (default 1)
+  --metrics-per-process with -c and --metrics: label tcpaccept_accepted_connections_total
+                        with pid too (one series per worker process: more series)
   --self-test           check this kernel end to end: load and attach as usual, make one
                         loopback connection to a server of its own, and say per stage what
                         worked (programs loaded and attached, programs ran, record reached
@@ -166,6 +185,9 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   drops: { takesValue: false },
   listeners: { takesValue: false },
   interval: { takesValue: true },
+  count: { takesValue: false },
+  hist: { takesValue: false },
+  'metrics-per-process': { takesValue: false },
 };
 
 const SHORT: Readonly<Record<string, string>> = {
@@ -178,6 +200,8 @@ const SHORT: Readonly<Record<string, string>> = {
   '6': 'ipv6',
   q: 'queue-wait',
   i: 'interval',
+  c: 'count',
+  H: 'hist',
 };
 
 function parseWholeNumber(flag: string, text: string, min: number, max: number): number {
@@ -277,6 +301,9 @@ export function defaultOptions(): Options {
     drops: false,
     listeners: false,
     intervalSeconds: undefined,
+    count: false,
+    hist: false,
+    metricsPerProcess: false,
   };
 }
 
@@ -327,6 +354,9 @@ export function parseArgs(argv: readonly string[]): Options {
       case 'drops': options.drops = true; break;
       case 'listeners': options.listeners = true; break;
       case 'interval': options.intervalSeconds = parseDuration(shown, value!); break;
+      case 'count': options.count = true; break;
+      case 'hist': options.hist = true; break;
+      case 'metrics-per-process': options.metricsPerProcess = true; break;
       default:
         throw new UsageError(`unknown option ${shown}`);
     }
@@ -371,16 +401,33 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.selfTest) {
     // The self-test makes its own connection to its own port in its own process: filters that
     // would hide it, and outputs other than one row, make no sense with it.
-    const clash = (['pid', 'port', 'cgroup', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval'] as const).find((flag) => seen.has(flag));
+    const clash = (['pid', 'port', 'cgroup', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval', 'count', 'hist'] as const).find((flag) => seen.has(flag));
     if (clash !== undefined) {
       throw new UsageError(`--self-test traces a connection of its own and cannot be combined with --${clash} ` +
         '(it takes -q, --handshake, -4/-6, -T, -t, --ffi and --ring-pages)');
     }
   }
-  if (options.intervalSeconds !== undefined && !options.listeners) {
-    throw new UsageError('-i/--interval sets how often --listeners takes its snapshots: it needs --listeners');
+  if (options.intervalSeconds !== undefined && !options.listeners && !options.count && !options.hist) {
+    throw new UsageError('-i/--interval sets how often --listeners takes its snapshots and -c/-H print their tables: it needs one of them');
   }
-  if (options.json) options.queueWait = true;
+  const summary = options.count || options.hist;
+  if (summary) {
+    const what = options.count && options.hist ? '-c and -H' : options.count ? '-c' : '-H';
+    // Summaries replace the per-connection rows: the flags that shape those rows do not apply.
+    const clash = (['handshake', 'timestamp', 'queue-wait', 'drops', 'listeners'] as const).find((flag) => seen.has(flag));
+    if (clash !== undefined) {
+      const why = clash === 'handshake' ? 'they count in the accept program, which --handshake replaces'
+        : clash === 'timestamp' ? 'there are no per-connection rows to time; -T prints a time line per interval'
+        : clash === 'queue-wait' ? 'there is no QWAIT column; -H is the queue-wait summary'
+        : clash === 'drops' ? 'drop events are rows; see --listeners or --metrics for drops'
+        : 'both print on the interval; run --listeners separately';
+      throw new UsageError(`${what} cannot be combined with --${clash}: ${why}`);
+    }
+  }
+  if (options.metricsPerProcess && !(options.count && options.metrics !== undefined)) {
+    throw new UsageError('--metrics-per-process adds a pid label to the counts of -c: it needs -c and --metrics ADDR:PORT');
+  }
+  if (options.json && !summary) options.queueWait = true;
   if (options.ebpf && options.durationSeconds !== undefined) {
     throw new UsageError('--ebpf prints the programs and exits; it cannot be combined with --duration');
   }

@@ -15,6 +15,7 @@ import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { ebpfListing, tracerFiltersOf } from './plan.ts';
 import { TableFormatter, listenerJson, listenerLine, toJson } from './format.ts';
 import { OutputBuffer } from './output.ts';
+import { CountIntervals, HistIntervals, countJson, countTable, histJson, histText, timeLine } from './summary.ts';
 // cli/metrics.ts pulls in prom-client (~31 ms and ~5 MB at start-up, measured in bench/): it is
 // imported only when --metrics asks for it.
 import type { AcceptMetrics, MetricsServer } from './metrics.ts';
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
   if (options.metrics !== undefined) {
     const { AcceptMetrics, serveMetrics, packageVersion: version } = await import('./metrics.ts');
     packageVersion = version;
-    metrics = new AcceptMetrics({ processMetrics: true });
+    metrics = new AcceptMetrics({ processMetrics: true, perProcess: options.metricsPerProcess });
     try {
       metricsServer = await serveMetrics(metrics, options.metrics);
     } catch (error) {
@@ -125,6 +126,35 @@ async function main(): Promise<void> {
   let monitor: ListenerMonitor | undefined;
   let monitorTimer: NodeJS.Timeout | undefined;
   let closing = false;
+  // -c / -H: the tables of the in-kernel summaries, per interval and once more at exit.
+  const summary = options.count || options.hist;
+  const countIntervals = new CountIntervals();
+  const histIntervals = new HistIntervals();
+  let intervalStartMs = Date.now();
+  let summaryTimer: NodeJS.Timeout | undefined;
+  const reportSummary = () => {
+    if (!summary || tracer === undefined) return;
+    const nowMs = Date.now();
+    const context = { wallTimeMs: nowMs, intervalSeconds: (nowMs - intervalStartMs) / 1000, hostname: host };
+    intervalStartMs = nowMs;
+    // Our own metrics scrapes are accepts too: leave them out, as the row mode does.
+    const rows = options.count
+      ? countIntervals.take(tracer.readCounts().filter((e) => metricsServer === undefined || e.pid !== process.pid))
+      : [];
+    const hists = options.hist ? histIntervals.take(tracer.readHistogram()) : [];
+    for (const row of rows) metrics?.recordCount(row.entry, row.count);
+    if (options.quiet) return;
+    if (options.json) {
+      for (const row of rows) pending.text(`${JSON.stringify(countJson(row, context))}\n`);
+      for (const hist of hists) pending.text(`${JSON.stringify(histJson(hist, context))}\n`);
+    } else {
+      if (options.clockTime) pending.text(`\n${timeLine(context)}`);
+      if (options.count) pending.text(rows.length === 0 ? '(no connections accepted)\n' : countTable(rows));
+      if (options.hist) pending.text(hists.length === 0 ? '\n(no queue waits measured)\n' : histText(hists));
+      if (!options.clockTime) pending.text('\n');
+    }
+    flush();
+  };
 
   // Lines from one drain of the rings go out in one write; stdout to a pipe or file is
   // synchronous on Linux, so each batch is on its way before the next drain starts.
@@ -143,6 +173,13 @@ async function main(): Promise<void> {
   const shutdown = (code: number) => {
     if (closing) return;
     closing = true;
+    try {
+      clearInterval(summaryTimer);
+      // The last interval ends now: its counts go out before the maps are closed.
+      if (code === 0) reportSummary();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') process.stderr.write(`${PROGRAM}: ${errorText(error)}\n`);
+    }
     try {
       flush();
     } catch {
@@ -226,7 +263,13 @@ async function main(): Promise<void> {
     process.stderr.write(`${PROGRAM}: serving Prometheus metrics at ${metricsServer.url}\n`);
   }
   // The header is the ready signal: the probes are attached once it is out.
-  if (options.quiet) process.stderr.write('Tracing TCP accepts: metrics only (--quiet). Ctrl-C to end.\n');
+  if (summary) {
+    const what = [options.count ? 'counts per thread and listener (-c)' : '', options.hist ? 'queue-wait histograms per port (-H)' : ''].filter(Boolean).join(' and ');
+    const every = options.intervalSeconds ?? 1;
+    process.stderr.write(`Tracing TCP accepts: ${what}${options.quiet ? ' for --metrics only' : ''}, every ${every} s and at exit. Ctrl-C to end.\n`);
+    intervalStartMs = Date.now();
+    summaryTimer = setInterval(reportSummary, every * 1000);
+  } else if (options.quiet) process.stderr.write('Tracing TCP accepts: metrics only (--quiet). Ctrl-C to end.\n');
   else if (options.json) process.stderr.write('Tracing TCP accepts: one JSON object per line. Ctrl-C to end.\n');
   else process.stdout.write(`${formatter.header()}\n`);
   // --metrics carries the listener gauges, so it takes snapshots too; only --listeners prints them.

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AcceptEvent, ListenerSnapshot } from '../src/index.ts';
+import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../src/index.ts';
 import type { ListenAddress } from './args.ts';
 
 /**
@@ -94,13 +94,19 @@ export interface BuildInfo {
 export interface AcceptMetricsOptions {
   /** Also export prom-client's process_* and nodejs_* metrics (the agent's own cost). */
   processMetrics?: boolean;
+  /**
+   * --metrics-per-process: label the accepted counter with the accepting pid as well. Off by
+   * default: a pid per worker (and a new one per restart) multiplies the series.
+   */
+  perProcess?: boolean;
   nowMs?: () => number;
 }
 
 /** The metrics of one tracer run. */
 export class AcceptMetrics {
   readonly registry = new Registry();
-  private readonly accepted: Counter<'local_port' | 'family' | 'comm'>;
+  private readonly accepted: Counter<'local_port' | 'family' | 'comm' | 'pid'>;
+  private readonly perProcess: boolean;
   private readonly queueWait: Histogram<'local_port'>;
   private readonly lost: Counter;
   private readonly buildInfo: Gauge<'version' | 'node_version' | 'ffi_backend' | 'mode'>;
@@ -113,10 +119,11 @@ export class AcceptMetrics {
   constructor(options: AcceptMetricsOptions = {}) {
     const registers = [this.registry];
     this.rate = new EventRateWindow(RATE_WINDOW_SECONDS, options.nowMs);
+    this.perProcess = options.perProcess === true;
     this.accepted = new Counter({
       name: METRIC_NAMES.accepted,
-      help: 'TCP connections accepted, by local port, peer IP version (ipv4 includes IPv4-mapped IPv6 peers) and accepting process comm.',
-      labelNames: ['local_port', 'family', 'comm'] as const,
+      help: `TCP connections accepted, by local port, peer IP version (ipv4 includes IPv4-mapped IPv6 peers)${this.perProcess ? ', accepting process comm and pid (--metrics-per-process).' : ' and accepting process comm.'}`,
+      labelNames: this.perProcess ? ['local_port', 'family', 'comm', 'pid'] as const : ['local_port', 'family', 'comm'] as const,
       registers,
     });
     this.queueWait = new Histogram({
@@ -206,6 +213,13 @@ export class AcceptMetrics {
     this.accepted.inc({ local_port: localPort, family: event.ipVersion === 6 ? 'ipv6' : 'ipv4', comm });
     if (event.queueWaitNs !== undefined) this.queueWait.observe({ local_port: localPort }, Number(event.queueWaitNs) / 1e9);
     this.rate.add();
+  }
+
+  /** -c: one row of an interval, `count` connections (the kernel counted them, not us). */
+  recordCount(entry: CountEntry, count: number): void {
+    const labels = { local_port: String(entry.localPort), family: entry.ipVersion === 6 ? 'ipv6' : 'ipv4', comm: entry.comm === '' ? '-' : entry.comm };
+    this.accepted.inc(this.perProcess ? { ...labels, pid: String(entry.pid) } : labels, count);
+    this.rate.add(count);
   }
 
   recordLost(count: number): void {

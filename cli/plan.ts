@@ -5,6 +5,10 @@ import type { Options } from './args.ts';
 
 /** The tracer filters these options ask for; `cgroupId` is the --cgroup directory's id. */
 export function tracerFiltersOf(options: Options, cgroupId: bigint | undefined): TcpAcceptFilters {
+  // -c and -H count in the kernel and send no events: no per-event queue wait, no drop events.
+  if (options.count || options.hist) {
+    return { pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId, count: options.count, hist: options.hist };
+  }
   return {
     pid: options.pid,
     ports: options.ports,

@@ -150,7 +150,25 @@ t.test('--drops, --listeners and -i', async (t) => {
   const o = parseArgs(['--drops', '--listeners', '-i', '0.5']);
   t.same([o.drops, o.listeners, o.intervalSeconds], [true, true, 0.5]);
   t.equal(parseArgs(['--listeners', '--interval=2']).intervalSeconds, 2);
-  t.throws(() => parseArgs(['-i', '1']), /needs --listeners/, '-i alone');
+  t.throws(() => parseArgs(['-i', '1']), /it needs one of them/, '-i alone');
   t.throws(() => parseArgs(['--listeners', '-i', '0']), /out of range/, 'a zero interval');
   t.throws(() => parseArgs(['--listeners', '-i', 'x']), /positive number of seconds/, 'not a number');
+});
+
+t.test('-c, -H, -i and --metrics-per-process', async (t) => {
+  const o = parseArgs(['-c', '-H', '-i', '2', '-T', '-p', '5', '-P', '80', '-4', '--cgroup', '/x', '--duration', '3']);
+  t.same([o.count, o.hist, o.intervalSeconds, o.clockTime], [true, true, 2, true]);
+  t.same([parseArgs(['--count']).count, parseArgs(['--hist']).hist, parseArgs(['-cH']).hist], [true, true, true]);
+  t.equal(parseArgs(['-c', '--interval=0.5']).intervalSeconds, 0.5, '-i goes with -c');
+  t.equal(parseArgs(['-H', '-i', '3']).intervalSeconds, 3, '-i goes with -H');
+  t.equal(parseArgs(['-c', '--json']).queueWait, false, '--json does not ask for the per-event queue wait in summaries');
+  t.equal(parseArgs(['-c', '--metrics', '127.0.0.1:0', '--metrics-per-process']).metricsPerProcess, true);
+  t.equal(parseArgs(['-c', '--metrics', '127.0.0.1:0', '--quiet']).quiet, true);
+  t.throws(() => parseArgs(['--metrics', '127.0.0.1:0', '--metrics-per-process']), /needs -c and --metrics/);
+  t.throws(() => parseArgs(['-c', '--metrics-per-process']), /needs -c and --metrics/);
+  for (const flag of ['--handshake', '-t', '-q', '--drops', '--listeners']) {
+    t.throws(() => parseArgs(['-c', flag]), new RegExp(`-c cannot be combined with --`), `-c ${flag}`);
+    t.throws(() => parseArgs(['-H', flag]), new RegExp(`-H cannot be combined with --`), `-H ${flag}`);
+  }
+  t.throws(() => parseArgs(['--self-test', '-c']), /--self-test/);
 });

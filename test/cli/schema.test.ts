@@ -4,7 +4,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { listenerJson, toJson, type JsonEvent } from '../../cli/format.ts';
-import type { AcceptEvent, ListenerSnapshot } from '../../src/index.ts';
+import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../../src/index.ts';
+import { countJson, histJson } from '../../cli/summary.ts';
 
 const schemaPath = new URL('../../schema/event.schema.json', import.meta.url);
 
@@ -107,4 +108,49 @@ t.test('listener objects', async (t) => {
   t.ok(validate(unknown), `owner and drops unknown: ${errors()}`);
   json.queue = -1;
   t.notOk(validate(json), 'a negative queue is rejected');
+});
+
+// -c and -H objects (cli/summary.ts).
+const countEntry: CountEntry = {
+  pid: 4321, tid: 4322, comm: 'nginx', listener: 0xffff888012345678n, ipVersion: 4, localAddr: '127.0.0.1', localPort: 8080,
+  group: 0xffff888087654321n, groupSize: 4, count: 10n,
+};
+const intervalCtx = { wallTimeMs: ctx.wallTimeMs, intervalSeconds: 1.0004, hostname: 'node-1' };
+t.test('count objects: every field in the schema and required; in a group or not', async (t) => {
+  const schema = (JSON.parse(readFileSync(schemaPath, 'utf8')) as { $defs: { count: { required: string[]; properties: Record<string, unknown> } } }).$defs.count;
+  const row = { entry: countEntry, count: 7, share: 0.25, groupId: 1 };
+  const json = JSON.parse(JSON.stringify(countJson(row, intervalCtx))) as Record<string, unknown>;
+  t.same(Object.keys(json).sort(), [...schema.required].sort());
+  t.same(Object.keys(schema.properties).sort(), [...schema.required].sort());
+  t.same(json, {
+    event: 'count', time: '2026-01-02T03:04:05.678Z', hostname: 'node-1', interval_s: 1, pid: 4321, tid: 4322, comm: 'nginx',
+    ip: 4, laddr: '127.0.0.1', lport: 8080, count: 7, share: 0.25, reuseport_group: 1, reuseport_sockets: 4,
+  });
+  t.ok(validate(json), errors());
+  const plain = JSON.parse(JSON.stringify(countJson({ entry: { ...countEntry, group: 0n, groupSize: 0 }, count: 3, share: 1, groupId: undefined }, intervalCtx))) as Record<string, unknown>;
+  t.equal(plain.reuseport_group, null);
+  t.ok(validate(plain), errors());
+  for (const [name, breakIt] of [
+    ['count 0', (j: Record<string, unknown>) => { j.count = 0; }],
+    ['share above 1', (j: Record<string, unknown>) => { j.share = 1.5; }],
+    ['extra field', (j: Record<string, unknown>) => { j.raddr = '1.2.3.4'; }],
+    ['no interval', (j: Record<string, unknown>) => { delete j.interval_s; }],
+  ] as const) {
+    const broken = { ...json };
+    breakIt(broken);
+    t.notOk(validate(broken), `rejected: ${name}`);
+  }
+});
+
+t.test('histogram objects', async (t) => {
+  const schema = (JSON.parse(readFileSync(schemaPath, 'utf8')) as { $defs: { histogram: { required: string[]; properties: Record<string, unknown> } } }).$defs.histogram;
+  const json = JSON.parse(JSON.stringify(histJson({ localPort: 8080, slots: [0, 0, 1, 0, 3], total: 4 }, intervalCtx))) as Record<string, unknown>;
+  t.same(Object.keys(json).sort(), [...schema.required].sort());
+  t.same(Object.keys(schema.properties).sort(), [...schema.required].sort());
+  t.same(json.buckets, [{ low: 0, high: 1, count: 0 }, { low: 2, high: 3, count: 1 }, { low: 4, high: 7, count: 0 }, { low: 8, high: 15, count: 3 }]);
+  t.equal(json.unit, 'us');
+  t.ok(validate(json), errors());
+  t.notOk(validate({ ...json, unit: 'ms' }), 'another unit is rejected');
+  t.notOk(validate({ ...json, buckets: [] }), 'no buckets is rejected');
+  t.notOk(validate({ ...json, event: 'count' }), 'a histogram under event: count is rejected');
 });
