@@ -252,6 +252,8 @@ main().then(
   (error: unknown) => {
     if (error instanceof UserError) process.stderr.write(`test:kernels: ${error.message}\n`);
     else process.stderr.write(`test:kernels: ${error instanceof Error ? error.stack : String(error)}\n`);
+    // Still end on a verdict line, as a run that booted something would.
+    say(`kernel matrix: FAIL (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
     process.exitCode = 1;
   },
 );
