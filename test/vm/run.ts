@@ -129,6 +129,9 @@ function runQemu(qemu: string, args: string[], timeoutMs: number, prefix: string
   });
 }
 
+/** Whether the guest runs the tap suites (and so must report TAP results), not a --command. */
+const expectsTap = (options: RunnerOptions) => options.command === undefined && !options.sideBySide;
+
 /** Leaf TAP counts of a log, by the same script .ci/run uses. */
 function countTap(logFile: string) {
   const result = spawnSync(process.execPath, [join(repo, '.ci', 'count-tap.mjs'), logFile], { encoding: 'utf8' });
@@ -176,12 +179,12 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     else if (parsed.initFailure) run.error = `guest /init failed: ${parsed.initFailure} (see ${kernelLog})`;
     else if (!parsed.started) run.error = `the guest never started the command (QEMU exit ${result.code}; ${result.stderr.trim().split('\n').pop() || `see ${kernelLog}`})`;
     if (parsed.exitStatus !== undefined) run.exitStatus = parsed.exitStatus;
-    if (!(options.command || options.sideBySide) && parsed.started) {
+    if (expectsTap(options) && parsed.started) {
       const counts = countTap(guestLog);
       run.excluded = Math.min(countFilteredOut(parsed.output), counts.skipped);
       run.counts = { ...counts, skipped: counts.skipped - run.excluded };
     }
-    if (!verdict(run, !(options.command || options.sideBySide)).ok && kernelText) {
+    if (!verdict(run, expectsTap(options)).ok && kernelText) {
       say(`[${series}] last lines of the kernel log:`);
       for (const line of kernelText.replace(/\r/g, '').trimEnd().split('\n').slice(-15)) say(`[${series}]   ${line}`);
     }
@@ -236,15 +239,15 @@ async function main(): Promise<number> {
       }
       say(`== kernel ${series}`);
       const run = await runKernel(series, options, tools, outDir);
-      say(`[${series}] ${summaryLine(run, !(options.command || options.sideBySide))}`);
+      say(`[${series}] ${summaryLine(run, expectsTap(options))}`);
       runs[index] = run;
     }
   };
   const wallStart = Date.now();
   await Promise.all(Array.from({ length: jobs }, worker));
   say(`== kernel matrix (logs in ${outDir}): ${formatDuration((Date.now() - wallStart) / 1000)} wall time`);
-  for (const run of runs) say(summaryLine(run, !(options.command || options.sideBySide)));
-  return runs.every((run) => verdict(run, !(options.command || options.sideBySide)).ok) ? 0 : 1;
+  for (const run of runs) say(summaryLine(run, expectsTap(options)));
+  return runs.every((run) => verdict(run, expectsTap(options)).ok) ? 0 : 1;
 }
 
 main().then(
