@@ -18,6 +18,8 @@ function quoted(text: string): string {
 
 export interface Options {
   help: boolean;
+  /** --version: print the package version and exit. */
+  version: boolean;
   /** -T: prefix HH:MM:SS wall-clock time. */
   clockTime: boolean;
   /** -t: prefix seconds since the first event. */
@@ -79,6 +81,7 @@ is readable by root only).
 
 options:
   -h, --help            show this help and exit
+  --version             print the version and exit
   -T, --time            prefix each line with the wall-clock time (HH:MM:SS)
   -t, --timestamp       prefix each line with seconds since the first event
   -p, --pid PID         only accepts made by this process (TGID)
@@ -165,6 +168,7 @@ interface FlagSpec {
 
 const LONG: Readonly<Record<string, FlagSpec>> = {
   help: { takesValue: false },
+  version: { takesValue: false },
   time: { takesValue: false },
   timestamp: { takesValue: false },
   pid: { takesValue: true },
@@ -282,6 +286,7 @@ export function parseListenAddress(flag: string, text: string): ListenAddress {
 export function defaultOptions(): Options {
   return {
     help: false,
+    version: false,
     clockTime: false,
     relativeTime: false,
     pid: undefined,
@@ -315,12 +320,17 @@ export function parseArgs(argv: readonly string[]): Options {
   const apply = (longName: string, shown: string, value: string | undefined): void => {
     const seenKey = longName === 'ipv4' || longName === 'ipv6' ? 'ip' : longName;
     if (seen.has(seenKey)) {
-      if (seenKey === 'ip') throw new UsageError('-4 and -6 cannot be combined (give at most one of them)');
+      if (seenKey === 'ip') {
+        throw new UsageError(options.ipVersion === (longName === 'ipv4' ? 4 : 6)
+          ? `${shown} was given more than once`
+          : '-4 and -6 cannot be combined (give at most one of them)');
+      }
       throw new UsageError(`${shown} was given more than once`);
     }
     seen.add(seenKey);
     switch (longName) {
       case 'help': options.help = true; break;
+      case 'version': options.version = true; break;
       case 'time': options.clockTime = true; break;
       case 'timestamp': options.relativeTime = true; break;
       case 'pid': options.pid = parseWholeNumber(shown, value!, 1, 4194304); break;
@@ -431,10 +441,10 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.ebpf && options.durationSeconds !== undefined) {
     throw new UsageError('--ebpf prints the programs and exits; it cannot be combined with --duration');
   }
+  if (options.quiet && options.json) throw new UsageError('--quiet and --json cannot be combined: --quiet turns the per-event output off, --json is a per-event output');
   if (options.quiet && options.metrics === undefined) {
     throw new UsageError('--quiet leaves the metrics as the only output: it needs --metrics ADDR:PORT');
   }
-  if (options.quiet && options.json) throw new UsageError('--quiet turns the per-event output off: it cannot be combined with --json');
   if (options.cgroupPath !== undefined && options.handshake) {
     throw new UsageError('--cgroup cannot be combined with --handshake: handshakes complete in softirq ' +
       "context, where the current task (and so its cgroup) is whatever ran on that CPU, not the server; " +

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // ts-tcpaccept: the command line. Thin: parse, open the tracer, print, close on every way out.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   ListenerMonitor,
@@ -9,6 +10,8 @@ import {
   cgroupIdOfPath,
   monotonicToWallClockMs,
   missingPrivilegesReason,
+  exitWithParent,
+  watchProcessExit,
   type AcceptEvent,
 } from '../src/index.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
@@ -21,6 +24,29 @@ import { CountIntervals, HistIntervals, countJson, countTable, histJson, histTex
 import type { AcceptMetrics, MetricsServer } from './metrics.ts';
 
 const PROGRAM = 'ts-tcpaccept';
+/** The parent when we started: PR_SET_PDEATHSIG cannot tell a parent that died before the call. */
+const parentAtStart = process.ppid;
+
+/**
+ * The npm process that `npx`/`npm exec` started us from: the nearest ancestor (at most four
+ * levels up) whose title npm set to "npm exec ..." / "npm-cli ..."; undefined when none is.
+ */
+function npmAncestor(): number | undefined {
+  let pid = process.ppid;
+  for (let level = 0; level < 4 && pid > 1; level++) {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (title[0] === 'npm' || /^npm( |$)/.test(title[0] ?? '') || /npm-cli\.js$/.test(title[1] ?? '')) return pid;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+/** signal(7) */
+const SIGTERM = 15;
 
 /**
  * Longest a record may sit in a perf ring before it is read (the reader's flush timer; the
@@ -64,6 +90,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
+  if (options.version) {
+    const { packageVersion } = await import('./version.ts');
+    process.stdout.write(`ts-tcpaccept ${packageVersion()}\n`);
+    return;
+  }
   if (options.ffi !== undefined) process.env.TS_TCPACCEPT_FFI = options.ffi;
 
   let cgroupId: bigint | undefined;
@@ -88,6 +119,12 @@ async function main(): Promise<void> {
 
   const privilegeProblem = missingPrivilegesReason();
   if (privilegeProblem !== undefined) fail(privilegeProblem, 1);
+  // Started by npx (npm exec), the tool is npm's grandchild, and npm passes no signal on: when
+  // whoever started us goes away, end as on SIGTERM, closing everything.
+  if (!exitWithParent(SIGTERM, parentAtStart)) fail('the process that started ts-tcpaccept has already exited', 1);
+  // npx/npm exec runs us through a shell that outlives a SIGKILLed npm: watch npm itself too.
+  const npm = process.env.npm_command === 'exec' ? npmAncestor() : undefined;
+  let npmWatch: { close(): void } | undefined;
 
   if (options.selfTest) {
     const { runSelfTest } = await import('./self-test.ts');
@@ -191,6 +228,7 @@ async function main(): Promise<void> {
       if (late > 0) process.stderr.write(`Possibly lost ${late} samples\n`);
       metricsServer?.close();
       clearInterval(monitorTimer);
+      npmWatch?.close();
       monitor?.close();
       tracer?.close();
     } finally {
@@ -198,6 +236,13 @@ async function main(): Promise<void> {
     }
   };
 
+  if (npm !== undefined) {
+    try {
+      npmWatch = watchProcessExit(npm, () => shutdown(0));
+    } catch {
+      // No pidfd (Linux < 5.3): PR_SET_PDEATHSIG still covers a SIGTERMed npx.
+    }
+  }
   // A bug in the event path must end like any other failure: one line, everything closed.
   process.on('uncaughtException', (error) => {
     process.stderr.write(`${PROGRAM}: internal error: ${errorText(error)}\n`);

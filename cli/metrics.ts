@@ -4,10 +4,7 @@
 // Label cardinality is bounded on purpose: local port, family and server comm are a handful of
 // values per host; remote addresses and ports are not labels (one series per client would
 // grow without bound) — they are in the --json event stream.
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../src/index.ts';
 import type { ListenAddress } from './args.ts';
@@ -232,20 +229,7 @@ export class AcceptMetrics {
   }
 }
 
-/** The version in our package.json (found upwards from here: cli/ in the source, dist/cli/ when built). */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let level = 0; level < 4; level++) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'ts-tcpaccept' && typeof manifest.version === 'string') return manifest.version;
-    } catch {
-      // No package.json at this level: keep climbing.
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
+export { packageVersion } from './version.ts';
 
 export interface MetricsServer {
   /** The URL of the metrics page, with the port the kernel actually bound. */

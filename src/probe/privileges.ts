@@ -19,5 +19,6 @@ export function missingPrivilegesReason(capabilities: bigint = effectiveCapabili
   // tracefs reader says so precisely if it is missing.
   return 'permission denied: tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON ' +
     '(plus CAP_DAC_READ_SEARCH where tracefs is readable by root only), e.g. sudo ts-tcpaccept, ' +
-    'or setcap cap_bpf,cap_perfmon,cap_dac_read_search+ep on the node binary';
+    'or a dedicated service with AmbientCapabilities=CAP_BPF CAP_PERFMON CAP_DAC_READ_SEARCH (docs/fleet.md has a ' +
+    'systemd unit; setcap on the node binary would hand those capabilities to every Node script on the machine)';
 }

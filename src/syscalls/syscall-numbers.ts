@@ -25,6 +25,8 @@ export interface SyscallNumbers {
   readonly recvfrom: number;
   /** process.ts: PR_SET_PDEATHSIG, so the tool ends with the process that started it. */
   readonly prctl: number;
+  /** process.ts: a pidfd, readable when the process it names exits (Linux 5.3+). */
+  readonly pidfd_open: number;
 }
 
 const x64: SyscallNumbers = {
@@ -47,6 +49,7 @@ const x64: SyscallNumbers = {
   sendto: 44,
   recvfrom: 45,
   prctl: 157,
+  pidfd_open: 434,
 };
 
 const arm64: SyscallNumbers = {
@@ -69,6 +72,7 @@ const arm64: SyscallNumbers = {
   sendto: 206,
   recvfrom: 207,
   prctl: 167,
+  pidfd_open: 434,
 };
 
 /** The syscall table of the running architecture; throws on one we have no table for. */

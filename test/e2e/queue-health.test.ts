@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelTest } from '../helpers/kernel.ts';
+import { bpfRequired, kernelTest } from '../helpers/kernel.ts';
 import { LineCollector, cliPath, sleep } from '../helpers/processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -80,6 +80,7 @@ const skipReason = (() => {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
+      if (bpfRequired) throw new Error(`TS_TCPACCEPT_REQUIRE_BPF=1 but ${tool} is not installed (.ci/run installs nftables, iproute2 and python3)`);
       return { skip: `${tool} is not installed (.ci/run installs nftables, iproute2 and python3)` };
     }
   }

@@ -12,7 +12,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { kernelTest } from '../helpers/kernel.ts';
+import { bpfRequired, kernelTest } from '../helpers/kernel.ts';
 import { LineCollector, sleep, startTracer } from '../helpers/processes.ts';
 import { loadedMapIds, loadedProgramIds } from '../../src/syscalls/index.ts';
 
@@ -147,7 +147,13 @@ function leakCheck(before: { progs: Set<number>; maps: Set<number> }): { progs: 
   };
 }
 
-const nginxSkip = !have('nginx') || !have('ab') ? { skip: 'needs nginx and ab (apt-get install nginx apache2-utils)' } : {};
+// .ci/run installs both; under TS_TCPACCEPT_REQUIRE_BPF=1 a missing one fails instead of skipping.
+const nginxSkip = !have('nginx') || !have('ab')
+  ? (() => {
+    if (bpfRequired) throw new Error('TS_TCPACCEPT_REQUIRE_BPF=1 but nginx or ab is missing (apt-get install nginx-light apache2-utils)');
+    return { skip: 'needs nginx and ab (apt-get install nginx-light apache2-utils)' };
+  })()
+  : {};
 
 for (const reuseport of [false, true]) {
   t.test(`nginx, 4 workers${reuseport ? ', reuseport (4 sockets)' : ', one listener'}: -c rows sum to stub_status accepts`, { ...kernelTest(), ...nginxSkip }, async (t) => {
