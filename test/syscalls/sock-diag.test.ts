@@ -14,8 +14,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 t.test('every offset matches the kernel BTF', existsSync(KERNEL_BTF_PATH) ? {} : { skip: 'no /sys/kernel/btf/vmlinux' }, async (t) => {
   const btf = Btf.kernel();
+  t.teardown(() => btf.close());
   for (const [struct, fields] of Object.entries(SOCK_DIAG_LAYOUT)) {
-    t.equal(btf.sizeOf(`struct ${struct}`), fields.size, `sizeof(struct ${struct})`);
+    let size: number;
+    try {
+      size = btf.sizeOf(`struct ${struct}`);
+    } catch (error) {
+      // Kernels that build inet_diag as a module (Debian's 6.1 and 6.12) keep its uapi structs
+      // in the module's split BTF (/sys/kernel/btf/inet_diag), which Btf does not read: there
+      // the layout is checked by the dumps below against ss, not here.
+      if (existsSync('/sys/kernel/btf/inet_diag') && /has no type named/.test((error as Error).message)) {
+        t.comment(`struct ${struct} is in the inet_diag module's BTF, not vmlinux's: not compared here`);
+        continue;
+      }
+      throw error;
+    }
+    t.equal(size, fields.size, `sizeof(struct ${struct})`);
     for (const [member, offset] of Object.entries(fields)) {
       if (member === 'size') continue;
       t.equal(btf.offsetOf(struct, member).byteOffset, offset, `${struct}.${member}`);

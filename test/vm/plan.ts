@@ -31,6 +31,10 @@ export const KERNEL_TEST_FILES: readonly string[] = [
   'test/syscalls/perf-event.test.ts',
   'test/syscalls/tracefs.test.ts',
   'test/syscalls/btf.test.ts',
+  // --self-test in every mode: what a user on an untested kernel runs first.
+  'test/e2e/self-test.test.ts',
+  // sock_diag's listener figures against ss -tlnm (the --listeners snapshots stand on them).
+  'test/syscalls/sock-diag.test.ts',
 ];
 
 /**

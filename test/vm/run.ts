@@ -20,7 +20,10 @@ import { countFilteredOut, EXCLUDED_SUBTESTS, formatDuration, guestEnvironment, 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Modules the guest needs for its root: virtio PCI transport, 9p over virtio, overlayfs. */
-const GUEST_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
+// tcp_diag (with inet_diag): sock_diag's TCP listener dumps, which --listeners reads. A real
+// Debian host loads it on the first request (request_module); the guest's /lib/modules is the
+// host's, so it is loaded here.
+const GUEST_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay', 'tcp_diag'];
 
 /** A problem a person can fix, reported as one line without a stack trace. */
 class UserError extends Error {}
