@@ -83,6 +83,15 @@ build_ffi_napi() {
     [ "$entry" = node_modules/@2060.io ] || ln -s "$root/$entry" "$scratch/$entry"
   done
   cp -r node_modules/@2060.io "$scratch/node_modules/" || return 1
+  # Node 24 compiles addons as C++20, which node-addon-api 3 (what ffi-napi asks for) is not
+  # (nodejs/node-addon-api#1007); 4.3+ is. Users on Node 24 add the override the README gives,
+  # "overrides": {"node-addon-api": "^8"}: the build here does the same.
+  if [ "$("$node" -p 'process.versions.node.split(".")[0]')" -ge 24 ]; then
+    rm -f "$scratch/node_modules/node-addon-api"
+    npm install --prefix "$scratch/naa" --no-save --no-package-lock --no-audit --no-fund node-addon-api@^8 >/dev/null 2>&1 \
+      && cp -r "$scratch/naa/node_modules/node-addon-api" "$scratch/node_modules/" \
+      || { echo "could not install node-addon-api@^8 for the Node 24 build"; return 1; }
+  fi
   for addon in ref-napi ffi-napi; do
     rm -rf "$scratch/node_modules/@2060.io/$addon/build"
     (cd "$scratch/node_modules/@2060.io/$addon" && PATH="$pkg/bin:$PATH" "$node" "$node_gyp" rebuild --nodedir="$pkg" -j "$(nproc)") \

@@ -16,7 +16,8 @@ for (const args of [[], ['-q'], ['--handshake'], ['-6', '-q', '-T']]) {
     for (const stage of STAGES) t.match(stdout, new RegExp(`^  ok    ${stage}`, 'm'), stage);
     t.notMatch(stdout, /FAIL/, 'no stage failed');
     t.match(stdout, new RegExp(`^        ${args.includes('-T') ? 'TIME     ' : ''}PID     COMM`, 'm'), 'the header of the chosen format');
-    t.match(stdout, new RegExp(`^        ${args.includes('-T') ? '\\d\\d:\\d\\d:\\d\\d ' : ''}\\d+ +node +${args.includes('-6') ? '6  ::1' : '4  127\\.0\\.0\\.1'}`, 'm'), 'the row of our own connection');
+    // COMM is the tool's own main thread: "node", or "MainThread" from Node 24 on.
+    t.match(stdout, new RegExp(`^        ${args.includes('-T') ? '\\d\\d:\\d\\d:\\d\\d ' : ''}\\d+ +\\S+ +${args.includes('-6') ? '6  ::1' : '4  127\\.0\\.0\\.1'}`, 'm'), 'the row of our own connection');
     if (args.includes('-q')) t.match(stdout, /^  ok    queue wait measured: \d+ us/m, 'the queue wait was measured');
     t.match(stdout, /^self-test passed$/m);
     const left = await leftovers(before);
