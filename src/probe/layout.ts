@@ -105,6 +105,12 @@ export const LISTEN_DROP_MEMBERS = {
   skbNetworkHeader: ['sk_buff', 'network_header'],
   skbTransportHeader: ['sk_buff', 'transport_header'],
   skcNum: ['sock', '__sk_common.skc_num'],
+  // The packet's own headers (uapi structs, in vmlinux BTF): where the client's address and port are.
+  iphdrSaddr: ['iphdr', 'saddr'],
+  iphdrDaddr: ['iphdr', 'daddr'],
+  ipv6hdrSaddr: ['ipv6hdr', 'saddr'],
+  ipv6hdrDaddr: ['ipv6hdr', 'daddr'],
+  tcphdrSource: ['tcphdr', 'source'],
 } as const;
 
 /** The enumerator a listen-overflow drop carries (enum skb_drop_reason, Linux 6.15+ in tcp_check_req). */
@@ -138,6 +144,11 @@ export function listenDropLayout(btf: Btf, format: TracepointFormat): ListenDrop
     skbNetworkHeader: at('skbNetworkHeader'),
     skbTransportHeader: at('skbTransportHeader'),
     skcNum: at('skcNum'),
+    iphdrSaddr: at('iphdrSaddr'),
+    iphdrDaddr: at('iphdrDaddr'),
+    ipv6hdrSaddr: at('ipv6hdrSaddr'),
+    ipv6hdrDaddr: at('ipv6hdrDaddr'),
+    tcphdrSource: at('tcphdrSource'),
   };
 }
 

@@ -84,6 +84,12 @@ export interface ListenDropLayout {
   skbTransportHeader: number;
   /** sock_common.skc_num of the listener: its local port, host byte order. */
   skcNum: number;
+  /** Offsets in the packet's headers: source (the client) and destination addresses, TCP source port. */
+  iphdrSaddr: number;
+  iphdrDaddr: number;
+  ipv6hdrSaddr: number;
+  ipv6hdrDaddr: number;
+  tcphdrSource: number;
 }
 
 /** Filters compiled into the programs (validated numbers only; no text from the user). */
@@ -691,24 +697,30 @@ if r0 != 0 goto out`;
       ? 'if r1 != 6 goto out                           // -6: only IPv6 clients'
       : `if r1 == 4 goto ipv4
 if r1 != 6 goto out`;
-  const ipv6 = `// IPv6: source (the client) at 8, destination (the listener's address) at 24.
+  // One read from the first address to the end of the second (they are adjacent in both headers).
+  const v6Span = Math.max(layout.ipv6hdrSaddr, layout.ipv6hdrDaddr) + 16 - Math.min(layout.ipv6hdrSaddr, layout.ipv6hdrDaddr);
+  const v6Start = Math.min(layout.ipv6hdrSaddr, layout.ipv6hdrDaddr);
+  const v4Span = Math.max(layout.iphdrSaddr, layout.iphdrDaddr) + 4 - Math.min(layout.iphdrSaddr, layout.iphdrDaddr);
+  const v4Start = Math.min(layout.iphdrSaddr, layout.iphdrDaddr);
+  if (v6Span > 32 || v4Span > 8) throw new Error('BTF: the source and destination addresses of iphdr/ipv6hdr are not adjacent; the drop program reads them in one go');
+  const ipv6 = `// IPv6: source (the client) and destination (the listener's address), offsets from BTF.
 r3 = r7
 r3 += r8
-r3 += 8
-${readInto(HDR, 32, 'ipv6hdr saddr and daddr')}
-${copyBytes('r10', HDR, rec('remoteAddr'), 16, 'remote (client) IPv6 address')}
-${copyBytes('r10', HDR + 16, rec('localAddr'), 16, 'local (listener) IPv6 address')}
+r3 += ${v6Start}
+${readInto(HDR, v6Span, 'ipv6hdr saddr and daddr')}
+${copyBytes('r10', HDR + layout.ipv6hdrSaddr - v6Start, rec('remoteAddr'), 16, 'remote (client) IPv6 address')}
+${copyBytes('r10', HDR + layout.ipv6hdrDaddr - v6Start, rec('localAddr'), 16, 'local (listener) IPv6 address')}
 *(u16 *)(${fp(rec('family'))}) = ${AF_INET6}
 ${filters.ipVersion === 6 ? '' : 'goto ports'}`;
-  const ipv4 = `${filters.ipVersion === 4 ? '' : 'ipv4:\n'}// IPv4: source (the client) at 12, destination (the listener's address) at 16.
+  const ipv4 = `${filters.ipVersion === 4 ? '' : 'ipv4:\n'}// IPv4: source (the client) and destination (the listener's address), offsets from BTF.
 r3 = r7
 r3 += r8
-r3 += 12
-${readInto(HDR, 8, 'iphdr saddr and daddr')}
+r3 += ${v4Start}
+${readInto(HDR, v4Span, 'iphdr saddr and daddr')}
 ${zeroStack(rec('localAddr'), 32, 'IPv4 uses 4 of the 16 address bytes: clear both')}
-r1 = *(u32 *)(${fp(HDR)})
+r1 = *(u32 *)(${fp(HDR + layout.iphdrSaddr - v4Start)})
 *(u32 *)(${fp(rec('remoteAddr'))}) = r1         // remote (client) IPv4 address
-r1 = *(u32 *)(${fp(HDR + 4)})
+r1 = *(u32 *)(${fp(HDR + layout.iphdrDaddr - v4Start)})
 *(u32 *)(${fp(rec('localAddr'))}) = r1          // local (listener) IPv4 address
 *(u16 *)(${fp(rec('family'))}) = ${AF_INET}`;
   return `
@@ -754,7 +766,8 @@ r3 += ${layout.skbTransportHeader}
 ${readInto(SCRATCH, 2, 'skb->transport_header: the TCP header, from head')}
 r3 = *(u16 *)(${fp(SCRATCH)})
 r3 += r8
-${readInto(HDR, 2, 'tcphdr source: the client\'s port')}
+${layout.tcphdrSource === 0 ? '' : `r3 += ${layout.tcphdrSource}
+`}${readInto(HDR, 2, 'tcphdr source: the client\'s port')}
 r1 = *(u16 *)(${fp(HDR)})
 r1 = be16 r1                                  // network to host byte order
 *(u16 *)(${fp(rec('remotePort'))}) = r1
