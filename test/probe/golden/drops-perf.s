@@ -1,0 +1,241 @@
+// golden: ts-tcpaccept --ebpf --drops (plan: {"output":"perf"}), on test/fixtures/kernel
+// ts-tcpaccept programs, accept mode; maps: events (PERF_EVENT_ARRAY, one ring per CPU)
+
+// program tcpaccept_exit (BPF_PROG_TYPE_TRACEPOINT, 117 instructions)
+// attached to: tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept
+	r6 = r1                              // r6 = tracepoint record; survives helper calls
+	r7 = *(u64 *)(r6 + 16)               // r7 = accept's return value: the new fd, or -errno
+	if r7 s< 0 goto out                  // the accept failed: nothing was accepted
+	call bpf_get_current_pid_tgid
+	r8 = r0                              // r8 = tgid << 32 | tid of the accepting task
+	call bpf_get_current_task
+	r3 = r0                              // r3 = current (struct task_struct *)
+	r3 += 1824                           // &current->files
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // current->files (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 32                             // &files->fdt
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // files->fdt (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 8                              // &fdt->fd: the array of open files
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // fdt->fd: the array of open files (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r7 <<= 3                             // the fd indexes an array of 8-byte pointers
+	r3 += r7                             // &fdt->fd[ret]
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // fd[ret]: the struct file
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 24                             // &file->private_data: the struct socket
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // file->private_data: the struct socket (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 24                             // &socket->sk: the struct sock
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // socket->sk: the struct sock (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r9 = r3                              // r9 = sk; survives helper calls
+	r1 = r10
+	r1 += -168
+	r2 = 88
+	call bpf_probe_read_kernel
+	if r0 != 0 goto out                  // no readable socket behind this fd
+	r7 = *(u16 *)(r10 - 152)             // r7 = sk->sk_family
+	if r7 == 2 goto family_ok            // IPv4
+	if r7 != 10 goto out                 // neither IPv4 nor IPv6 (AF_UNIX accepts come here too)
+family_ok:
+	r1 = r10
+	r1 += -184
+	r2 = 2
+	r3 = r9
+	r3 += 532
+	call bpf_probe_read_kernel
+	r1 = *(u16 *)(r10 - 184)             // sk->sk_protocol
+	if r1 != 6 goto out
+	r1 = r10
+	r1 += -54
+	r2 = 2
+	r3 = r9
+	r3 += 814
+	call bpf_probe_read_kernel
+	r1 = *(u16 *)(r10 - 54)
+	r1 = be16 r1                         // network to host byte order
+	*(u16 *)(r10 - 54) = r1
+	call bpf_ktime_get_ns
+	*(u64 *)(r10 - 80) = r0              // CLOCK_MONOTONIC, as process.hrtime reads it
+	*(u64 *)(r10 - 72) = 0               // queue wait not measured (no -q)
+	*(u32 *)(r10 - 60) = r8              // low half of pid_tgid: the thread
+	r8 >>= 32
+	*(u32 *)(r10 - 64) = r8              // high half: the process (TGID)
+	r7 = *(u16 *)(r10 - 152)
+	*(u16 *)(r10 - 56) = r7
+	r1 = *(u16 *)(r10 - 156)
+	r1 = be16 r1                         // remote port, network to host byte order
+	*(u16 *)(r10 - 52) = r1
+	r1 = *(u8 *)(r10 - 150)
+	*(u8 *)(r10 - 50) = r1               // TCP_CLOSE here means reset before accept()
+	*(u8 *)(r10 - 49) = 1
+	if r7 == 10 goto ipv6
+	*(u64 *)(r10 - 48) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	*(u64 *)(r10 - 40) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	*(u64 *)(r10 - 32) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	*(u64 *)(r10 - 24) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	r1 = *(u32 *)(r10 - 164)
+	*(u32 *)(r10 - 48) = r1              // local IPv4 address
+	r1 = *(u32 *)(r10 - 168)
+	*(u32 *)(r10 - 32) = r1              // remote IPv4 address
+	goto comm
+ipv6:
+	r1 = *(u64 *)(r10 - 96)              // local IPv6 address, bytes 0..7
+	*(u64 *)(r10 - 48) = r1
+	r1 = *(u64 *)(r10 - 88)              // local IPv6 address, bytes 8..15
+	*(u64 *)(r10 - 40) = r1
+	r1 = *(u64 *)(r10 - 112)             // remote IPv6 address, bytes 0..7
+	*(u64 *)(r10 - 32) = r1
+	r1 = *(u64 *)(r10 - 104)             // remote IPv6 address, bytes 8..15
+	*(u64 *)(r10 - 24) = r1
+comm:
+	r1 = r10
+	r1 += -16
+	r2 = 16
+	call bpf_get_current_comm            // the server's command name, NUL-padded
+	r1 = r6                              // ctx
+	r2 = map[events] ll
+	r3 = 4294967295 ll                   // BPF_F_CURRENT_CPU: this CPU's ring
+	r4 = r10
+	r4 += -80
+	r5 = 80
+	call bpf_perf_event_output
+out:
+	r0 = 0
+	exit
+
+// program tcpaccept_drop (BPF_PROG_TYPE_TRACEPOINT, 113 instructions)
+// attached to: tracepoint:skb:kfree_skb
+	r2 = *(u32 *)(r1 + 36)               // reason (enum skb_drop_reason)
+	if r2 != 40 goto out                 // SKB_DROP_REASON_TCP_LISTEN_OVERFLOW, from BTF
+	r6 = r1                              // r6 = tracepoint record
+	r9 = *(u64 *)(r6 + 24)               // rx_sk: the listener whose accept queue was full
+	if r9 == 0 goto out
+	r3 = r9
+	r3 += 14
+	r1 = r10
+	r1 += -88
+	r2 = 2
+	call bpf_probe_read_kernel           // rx_sk->__sk_common.skc_num
+	if r0 != 0 goto out
+	r1 = *(u16 *)(r10 - 88)
+	*(u16 *)(r10 - 54) = r1
+	r7 = *(u64 *)(r6 + 8)                // r7 = skbaddr
+	r3 = r7
+	r3 += 192
+	r1 = r10
+	r1 += -96
+	r2 = 8
+	call bpf_probe_read_kernel           // skb->head: where the packet buffer starts
+	if r0 != 0 goto out
+	r8 = *(u64 *)(r10 - 96)              // r8 = head
+	r3 = r7
+	r3 += 180
+	r1 = r10
+	r1 += -96
+	r2 = 2
+	call bpf_probe_read_kernel           // skb->network_header: the IP header, from head
+	if r0 != 0 goto out
+	r7 = *(u16 *)(r10 - 96)              // r7 = network header offset (r7 is free again)
+	r3 = r7
+	r3 += r8
+	r1 = r10
+	r1 += -128
+	r2 = 1
+	call bpf_probe_read_kernel           // the first byte of the IP header: version << 4 | ihl
+	if r0 != 0 goto out
+	r1 = *(u8 *)(r10 - 128)
+	r1 >>= 4                             // r1 = IP version
+	if r1 == 4 goto ipv4
+	if r1 != 6 goto out
+	r3 = r7
+	r3 += r8
+	r3 += 8
+	r1 = r10
+	r1 += -128
+	r2 = 32
+	call bpf_probe_read_kernel           // ipv6hdr saddr and daddr
+	if r0 != 0 goto out
+	r1 = *(u64 *)(r10 - 128)             // remote (client) IPv6 address, bytes 0..7
+	*(u64 *)(r10 - 32) = r1
+	r1 = *(u64 *)(r10 - 120)             // remote (client) IPv6 address, bytes 8..15
+	*(u64 *)(r10 - 24) = r1
+	r1 = *(u64 *)(r10 - 112)             // local (listener) IPv6 address, bytes 0..7
+	*(u64 *)(r10 - 48) = r1
+	r1 = *(u64 *)(r10 - 104)             // local (listener) IPv6 address, bytes 8..15
+	*(u64 *)(r10 - 40) = r1
+	*(u16 *)(r10 - 56) = 10
+	goto ports
+ipv4:
+	r3 = r7
+	r3 += r8
+	r3 += 12
+	r1 = r10
+	r1 += -128
+	r2 = 8
+	call bpf_probe_read_kernel           // iphdr saddr and daddr
+	if r0 != 0 goto out
+	*(u64 *)(r10 - 48) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	*(u64 *)(r10 - 40) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	*(u64 *)(r10 - 32) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	*(u64 *)(r10 - 24) = 0               // IPv4 uses 4 of the 16 address bytes: clear both
+	r1 = *(u32 *)(r10 - 128)
+	*(u32 *)(r10 - 32) = r1              // remote (client) IPv4 address
+	r1 = *(u32 *)(r10 - 124)
+	*(u32 *)(r10 - 48) = r1              // local (listener) IPv4 address
+	*(u16 *)(r10 - 56) = 2
+ports:
+	r3 = *(u64 *)(r6 + 8)                // skbaddr again
+	r3 += 178
+	r1 = r10
+	r1 += -96
+	r2 = 2
+	call bpf_probe_read_kernel           // skb->transport_header: the TCP header, from head
+	if r0 != 0 goto out
+	r3 = *(u16 *)(r10 - 96)
+	r3 += r8
+	r1 = r10
+	r1 += -128
+	r2 = 2
+	call bpf_probe_read_kernel           // tcphdr source: the client's port
+	if r0 != 0 goto out
+	r1 = *(u16 *)(r10 - 128)
+	r1 = be16 r1                         // network to host byte order
+	*(u16 *)(r10 - 52) = r1
+	*(u8 *)(r10 - 50) = 10               // the listener's state
+	*(u8 *)(r10 - 49) = 3
+	*(u64 *)(r10 - 72) = 0               // never queued: that is the point
+	*(u64 *)(r10 - 64) = 0               // pid and tid: softirq context, the owner is found in user space
+	*(u64 *)(r10 - 16) = 0               // comm: resolved in user space
+	*(u64 *)(r10 - 8) = 0                // comm: resolved in user space
+	call bpf_ktime_get_ns
+	*(u64 *)(r10 - 80) = r0
+	r1 = r6                              // ctx
+	r2 = map[events] ll
+	r3 = 4294967295 ll                   // BPF_F_CURRENT_CPU: this CPU's ring
+	r4 = r10
+	r4 += -80
+	r5 = 80
+	call bpf_perf_event_output
+out:
+	r0 = 0
+	exit
