@@ -43,6 +43,8 @@ export interface Options {
   quiet: boolean;
   /** --cgroup: a cgroup v2 directory; only accepts by tasks in exactly that cgroup. */
   cgroupPath: string | undefined;
+  /** --netns: `self` or a network namespace file; only sockets of that namespace. */
+  netns: string | undefined;
   /** --self-test: trace one loopback connection of our own and say what worked, stage by stage. */
   selfTest: boolean;
   /** --drops: report clients the kernel dropped because a listener's accept queue was full. */
@@ -70,7 +72,7 @@ export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4
                     [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]
                     [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]
                     [--drops] [--listeners] [-c] [-H] [-i SECONDS]
-                    [--metrics-per-process] [--self-test]`;
+                    [--metrics-per-process] [--netns self|PATH] [--self-test]`;
 
 export const HELP = `${USAGE}
 
@@ -136,6 +138,13 @@ options:
   -i, --interval SECONDS  seconds between --listeners snapshots and -c/-H tables (default 1)
   --metrics-per-process with -c and --metrics: label tcpaccept_accepted_connections_total
                         with pid too (one series per worker process: more series)
+  --netns self|PATH     only sockets of this network namespace: self (the one ts-tcpaccept
+                        runs in, e.g. a pod's) or a namespace file such as /proc/PID/ns/net
+                        or /run/netns/NAME; checked in the kernel (the socket's
+                        skc_net->ns.inum against the file's inode). Tracepoints are
+                        host-wide: without it an agent in a namespace counts every
+                        namespace's accepts. --listeners and --handshake owners still come
+                        from ts-tcpaccept's own namespace
   --self-test           check this kernel end to end: load and attach as usual, make one
                         loopback connection to a server of its own, and say per stage what
                         worked (programs loaded and attached, programs ran, record reached
@@ -185,6 +194,7 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   metrics: { takesValue: true },
   quiet: { takesValue: false },
   cgroup: { takesValue: true },
+  netns: { takesValue: true },
   'self-test': { takesValue: false },
   drops: { takesValue: false },
   listeners: { takesValue: false },
@@ -302,6 +312,7 @@ export function defaultOptions(): Options {
     metrics: undefined,
     quiet: false,
     cgroupPath: undefined,
+    netns: undefined,
     selfTest: false,
     drops: false,
     listeners: false,
@@ -360,6 +371,10 @@ export function parseArgs(argv: readonly string[]): Options {
         if (value === '') throw new UsageError(`${shown}: expected a cgroup v2 directory, got an empty value`);
         options.cgroupPath = value;
         break;
+      case 'netns':
+        if (value === '') throw new UsageError(`${shown}: expected self or a network namespace file such as /proc/PID/ns/net, got an empty value`);
+        options.netns = value;
+        break;
       case 'self-test': options.selfTest = true; break;
       case 'drops': options.drops = true; break;
       case 'listeners': options.listeners = true; break;
@@ -411,7 +426,7 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.selfTest) {
     // The self-test makes its own connection to its own port in its own process: filters that
     // would hide it, and outputs other than one row, make no sense with it.
-    const clash = (['pid', 'port', 'cgroup', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval', 'count', 'hist'] as const).find((flag) => seen.has(flag));
+    const clash = (['pid', 'port', 'cgroup', 'netns', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval', 'count', 'hist'] as const).find((flag) => seen.has(flag));
     if (clash !== undefined) {
       throw new UsageError(`--self-test traces a connection of its own and cannot be combined with --${clash} ` +
         '(it takes -q, --handshake, -4/-6, -T, -t, --ffi and --ring-pages)');

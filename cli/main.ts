@@ -8,6 +8,7 @@ import {
   backendNameFromEnv,
   listenerNeedsAttention,
   cgroupIdOfPath,
+  netnsInodeOfPath,
   monotonicToWallClockMs,
   missingPrivilegesReason,
   exitWithParent,
@@ -106,7 +107,16 @@ async function main(): Promise<void> {
       fail(`error: --cgroup: ${errorText(error)}`, 2);
     }
   }
-  const tracerFilters = tracerFiltersOf(options, cgroupId);
+  let netnsInode: number | undefined;
+  if (options.netns !== undefined) {
+    try {
+      netnsInode = netnsInodeOfPath(options.netns);
+    } catch (error) {
+      process.stderr.write(`${USAGE}\n`);
+      fail(`error: --netns: ${errorText(error)}`, 2);
+    }
+  }
+  const tracerFilters = tracerFiltersOf(options, cgroupId, netnsInode);
 
   if (options.ebpf) {
     try {

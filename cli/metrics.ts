@@ -99,6 +99,9 @@ export interface AcceptMetricsOptions {
   nowMs?: () => number;
 }
 
+/** prom-client default gauges whose names end in _total; see AcceptMetrics' constructor. */
+export const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+
 /** The metrics of one tracer run. */
 export class AcceptMetrics {
   readonly registry = new Registry();
@@ -174,7 +177,14 @@ export class AcceptMetrics {
       labelNames: ['local_port'] as const,
       registers,
     });
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
+      // counters, which `promtool check metrics` rejects (a _total suffix promises a counter to
+      // rate()). They are only the sums of the per-type gauges of the same name without the
+      // suffix (nodejs_active_handles{type=…}), so nothing is lost: sum() those instead.
+      for (const name of NON_COUNTER_TOTALS) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** One listener snapshot: the queue gauges per port, and the drop counters' growth. */

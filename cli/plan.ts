@@ -4,10 +4,10 @@ import { describePlan, planPrograms, type PlanOptions, type TcpAcceptFilters } f
 import type { Options } from './args.ts';
 
 /** The tracer filters these options ask for; `cgroupId` is the --cgroup directory's id. */
-export function tracerFiltersOf(options: Options, cgroupId: bigint | undefined): TcpAcceptFilters {
+export function tracerFiltersOf(options: Options, cgroupId: bigint | undefined, netnsInode?: number): TcpAcceptFilters {
   // -c and -H count in the kernel and send no events: no per-event queue wait, no drop events.
   if (options.count || options.hist) {
-    return { pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId, count: options.count, hist: options.hist };
+    return { pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId, netnsInode, count: options.count, hist: options.hist };
   }
   return {
     pid: options.pid,
@@ -18,6 +18,7 @@ export function tracerFiltersOf(options: Options, cgroupId: bigint | undefined):
     queueWait: options.queueWait || options.metrics !== undefined,
     handshake: options.handshake,
     cgroupId,
+    netnsInode,
     // --json and --metrics carry drop events too, where the kernel has them.
     drops: options.drops || options.json || options.metrics !== undefined,
   };

@@ -27,6 +27,7 @@ import {
   LISTEN_DROP_MEMBERS,
   LISTEN_OVERFLOW_REASON,
   LISTENER_LAYOUT_MEMBERS,
+  NETNS_LAYOUT_MEMBERS,
   SET_STATE_TRACEPOINT,
   SOCKET_LAYOUT_MEMBERS,
 } from '../src/probe/layout.ts';
@@ -34,7 +35,7 @@ import {
 /** What the programs read: these members from BTF, these tracepoints from tracefs. */
 const RECORDED_MEMBERS = [
   ...new Map(
-    [...Object.values(SOCKET_LAYOUT_MEMBERS), ...Object.values(LISTENER_LAYOUT_MEMBERS), ...Object.values(LISTEN_DROP_MEMBERS)].map((m) => [m.join('.'), m]),
+    [...Object.values(SOCKET_LAYOUT_MEMBERS), ...Object.values(LISTENER_LAYOUT_MEMBERS), ...Object.values(LISTEN_DROP_MEMBERS), ...Object.values(NETNS_LAYOUT_MEMBERS)].map((m) => [m.join('.'), m]),
   ).values(),
 ];
 const RECORDED_TRACEPOINTS = [...ACCEPT_TRACEPOINTS, ...ACCEPT_ENTER_TRACEPOINTS, SET_STATE_TRACEPOINT, KFREE_SKB_TRACEPOINT].map((tp) => [tp.group, tp.event] as const);

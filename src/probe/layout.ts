@@ -1,7 +1,7 @@
 // Reads this kernel's offsets at start-up: struct members from BTF, tracepoint record fields
 // from tracefs `format` files. Nothing the programs read is a number typed in by hand.
 import type { Btf, FormatField, TracepointFormat } from '../syscalls/index.ts';
-import type { ListenDropLayout, ListenerLayout, MemberLayout, SetStateLayout, SocketLayout } from './programs.ts';
+import type { ListenDropLayout, ListenerLayout, MemberLayout, NetnsFilter, SetStateLayout, SocketLayout } from './programs.ts';
 
 export const SET_STATE_TRACEPOINT = { group: 'sock', event: 'inet_sock_set_state' } as const;
 export const KFREE_SKB_TRACEPOINT = { group: 'skb', event: 'kfree_skb' } as const;
@@ -170,4 +170,27 @@ export function syscallFdField(format: TracepointFormat): FormatField {
   const fd = format.field('fd');
   if (fd.size !== 8) throw new Error(`${format.group}:${format.event}: fd is ${fd.size} bytes; expected a long`);
   return fd;
+}
+
+/**
+ * What --netns reads: a socket's network namespace and that namespace's inode number
+ * (recorded with SOCKET_LAYOUT_MEMBERS for the docs). skc_net is a possible_net_t, whose only
+ * member `net` exists when the kernel has CONFIG_NET_NS.
+ */
+export const NETNS_LAYOUT_MEMBERS = {
+  skcNet: ['sock', '__sk_common.skc_net.net'],
+  nsInum: ['net', 'ns.inum'],
+} as const satisfies Record<Exclude<keyof NetnsFilter, 'inum'>, readonly [string, string]>;
+
+/** The --netns filter for the namespace with inode `inum`, with this kernel's offsets. */
+export function netnsFilterFromBtf(btf: Btf, inum: number): NetnsFilter {
+  let skcNet: number;
+  let nsInum: number;
+  try {
+    skcNet = byteOffset(btf, ...NETNS_LAYOUT_MEMBERS.skcNet);
+    nsInum = byteOffset(btf, ...NETNS_LAYOUT_MEMBERS.nsInum);
+  } catch (error) {
+    throw new Error(`--netns needs sock.__sk_common.skc_net.net and net.ns.inum in kernel BTF (a kernel with CONFIG_NET_NS): ${(error as Error).message.split('\n')[0]}`);
+  }
+  return { inum, skcNet, nsInum };
 }

@@ -102,6 +102,50 @@ export interface ProgramFilters {
   queueWait?: boolean;
   /** Only tasks in this cgroup v2 (its id: the directory's inode number). Accept program only. */
   cgroupId?: bigint | undefined;
+  /** --netns: only sockets of this network namespace (accept, handshake report and drop programs). */
+  netns?: NetnsFilter | undefined;
+}
+
+/**
+ * --netns: the namespace inode to keep (stat(2) st_ino of /proc/PID/ns/net, as `ls -L -i`
+ * shows it) and the BTF offsets that lead from a socket to it: sk->__sk_common.skc_net.net is
+ * the struct net *, and net->ns.inum that namespace's inode number.
+ */
+export interface NetnsFilter {
+  inum: number;
+  /** sock.__sk_common.skc_net.net (possible_net_t.net: a struct net *). */
+  skcNet: number;
+  /** net.ns.inum (u32). */
+  nsInum: number;
+}
+
+/**
+ * The netns check, with the struct net * of the socket in r3: reads net->ns.inum into the
+ * 8-byte stack slot `slot` and leaves for `out` unless it is the namespace asked for. The
+ * comparison is on 32 bits (w1): inode numbers pass 2^31, and a 64-bit compare would
+ * sign-extend the immediate.
+ */
+function netnsCheck(netns: NetnsFilter, slot: number): string {
+  if (!Number.isInteger(netns.inum) || netns.inum <= 0 || netns.inum > 0xffffffff) throw new RangeError(`netns inode ${netns.inum} is not a u32`);
+  return `r3 += ${netns.nsInum}                              // &net->ns.inum
+r1 = r10
+r1 += ${slot}
+r2 = 4
+call bpf_probe_read_kernel                    // net->ns.inum: the namespace's inode (0 if unreadable)
+r1 = *(u32 *)(${fp(slot)})
+if w1 != ${netns.inum} goto out                // --netns net:[${netns.inum}] (a u32, listed signed): a socket of another namespace`;
+}
+
+/** The netns check from a struct sock * in r3 (the tracepoint's skaddr or rx_sk). */
+function netnsFilterOfSock(netns: NetnsFilter, slot: number): string {
+  return `// --netns: this socket's network namespace, sk->__sk_common.skc_net.net->ns.inum (BTF offsets).
+r3 += ${netns.skcNet}                              // &sk->__sk_common.skc_net.net
+r1 = r10
+r1 += ${slot}
+r2 = 8
+call bpf_probe_read_kernel                    // the socket's struct net *
+r3 = *(u64 *)(${fp(slot)})
+${netnsCheck(netns, slot)}`;
 }
 
 /** The largest cgroup id a 64-bit immediate can carry. */
@@ -202,11 +246,13 @@ const REC = -RECORD_SIZE;
 const rec = (field: keyof typeof RECORD) => REC + RECORD[field].offset;
 
 /** The part of struct sock copied in one probe read: from the first field we need to the last. */
-function sockCommonWindow(layout: SocketLayout): { start: number; length: number } {
+function sockCommonWindow(layout: SocketLayout, netns?: NetnsFilter): { start: number; length: number } {
   const fields: Array<[number, number]> = [
     [layout.skcDaddr, 4], [layout.skcRcvSaddr, 4], [layout.skcDport, 2], [layout.skcFamily, 2],
     [layout.skcState, 1], [layout.skcV6Daddr, 16], [layout.skcV6RcvSaddr, 16],
   ];
+  // --netns: skc_net sits inside sock_common too, so the same read brings it.
+  if (netns !== undefined) fields.push([netns.skcNet, POINTER_SIZE]);
   const start = Math.min(...fields.map(([offset]) => offset)) & ~7;
   const end = Math.max(...fields.map(([offset, size]) => offset + size));
   return { start, length: (end - start + 7) & ~7 };
@@ -255,7 +301,7 @@ if r0 != r1 goto out                          // a task of another cgroup`;
  * sys_enter, an accept() that was already blocked when tracing started is reported too.
  */
 export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }, summary?: SummaryOutput): string {
-  const skc = sockCommonWindow(layout);
+  const skc = sockCommonWindow(layout, filters.netns);
   const SKC = REC - skc.length;
   const SCRATCH = SKC - 8;
   const KEY = SCRATCH - 8;
@@ -513,6 +559,8 @@ r2 = ${skc.length}
 ${skc.start === 0 ? "" : `r3 += ${skc.start}`}
 call bpf_probe_read_kernel
 if r0 != 0 goto out                           // no readable socket behind this fd
+${filters.netns === undefined ? '' : `r3 = *(u64 *)(${skcField(filters.netns.skcNet)})  // --netns: sk->__sk_common.skc_net.net, from the copy
+${netnsCheck(filters.netns, SCRATCH)}`}
 r7 = *(u16 *)(${skcField(layout.skcFamily)})  // r7 = sk->sk_family
 ${familyFilter(filters.ipVersion, SKC + layout.skcV6Daddr - skc.start)}
 // TCP only: accept() also returns SCTP and MPTCP stream sockets of these families.
@@ -627,6 +675,8 @@ export function handshakeReportProgramText(tp: SetStateLayout, filters: ProgramF
 // sock:inet_sock_set_state — report each completed passive open (--handshake mode).
 ${handshakeFilter(tp)}
 r6 = r1                                       // r6 = tracepoint record
+${filters.netns === undefined ? '' : `r3 = *(u64 *)(r6 + ${tp.skaddr.offset})        // skaddr: the new socket
+${netnsFilterOfSock(filters.netns, REC - 16)}`}
 r7 = *(${sizeName(tp.family.size)} *)(r6 + ${tp.family.offset})  // r7 = family
 ${copyBytes('r6', tp.daddrV6.offset, REC + RECORD.remoteAddr.offset, 16, 'daddr_v6')}
 ${familyFilter(filters.ipVersion, rec('remoteAddr'))}
@@ -730,6 +780,8 @@ if r2 != ${layout.listenOverflowReason} goto out            // SKB_DROP_REASON_T
 r6 = r1                                       // r6 = tracepoint record
 r9 = *(u64 *)(r6 + ${layout.rxSk.offset})     // rx_sk: the listener whose accept queue was full
 if r9 == 0 goto out
+${filters.netns === undefined ? '' : `r3 = r9
+${netnsFilterOfSock(filters.netns, SCRATCH)}`}
 // The listener's port: skc_num, already in host byte order.
 r3 = r9
 r3 += ${layout.skcNum}

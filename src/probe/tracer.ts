@@ -1,6 +1,6 @@
 // TcpAcceptTracer: plans the programs for the options, loads and attaches them, reads events
 // from the perf rings, and closes every kernel object it made, exactly once.
-import { statSync, statfsSync } from 'node:fs';
+import { readlinkSync, statSync, statfsSync } from 'node:fs';
 import type { Program } from '../asm/index.ts';
 import { PerfEventArrayReader, RingBufferReader, type PerfEventArrayOptions, type RecordReader, type RecordReaderOptions } from '../perf/index.ts';
 import {
@@ -21,7 +21,7 @@ import {
   KernelError,
   pageSize,
 } from '../syscalls/index.ts';
-import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
+import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, netnsFilterFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
 import { ListenerOwnerResolver } from './owner.ts';
 import {
   MAP_NAMES,
@@ -91,6 +91,45 @@ export interface TcpAcceptFilters {
   count?: boolean | undefined;
   /** -H: log2 histograms of the accept-queue wait per local port in the kernel (readHistogram). */
   hist?: boolean | undefined;
+  /**
+   * Only sockets of the network namespace with this inode number (see netnsInodeOfPath),
+   * checked in the kernel by every program that reports a socket: tracepoints are host-wide, so
+   * an agent inside a namespace otherwise counts every namespace's accepts.
+   */
+  netnsInode?: number | undefined;
+}
+
+/** statfs f_type of nsfs, where /proc/PID/ns/* and `ip netns` bind mounts live (NSFS_MAGIC). */
+const NSFS_MAGIC = 0x6e736673;
+
+/**
+ * The inode number of a network namespace file: `self` for this process's own
+ * (/proc/self/ns/net), or a path such as /proc/PID/ns/net or /run/netns/NAME. That number is
+ * the kernel's net->ns.inum, which the programs compare.
+ */
+export function netnsInodeOfPath(path: string): number {
+  const file = path === 'self' ? '/proc/self/ns/net' : path;
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied (another process\'s namespace needs root or CAP_SYS_PTRACE)' : (error as Error).message}`);
+  }
+  if (statfsSync(file).type !== NSFS_MAGIC) {
+    throw new Error(`${file} is not a namespace file: give self, /proc/PID/ns/net or an ip-netns file such as /run/netns/NAME`);
+  }
+  const link = path === 'self' || file.startsWith('/proc/') ? readlinkOrUndefined(file) : undefined;
+  if (link !== undefined && !link.startsWith('net:')) throw new Error(`${file} is a ${link.split(':')[0]} namespace, not a network namespace`);
+  return stats.ino;
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** statfs f_type of a cgroup v2 filesystem (CGROUP2_SUPER_MAGIC). */
@@ -193,7 +232,8 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
   let layout: SocketLayout | undefined;
   let listenerLayout: ListenerLayout | undefined;
   let dropLayout: ListenDropLayout | undefined;
-  if (mode === 'accept' || options.drops) {
+  const wantsNetns = options.netnsInode !== undefined;
+  if (mode === 'accept' || options.drops || wantsNetns) {
     let btf: Btf | undefined;
     try {
       btf = Btf.fromFile(options.btfPath ?? KERNEL_BTF_PATH);
@@ -204,10 +244,13 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
         notices.push(`kernel BTF is not readable (${why}); falling back to --handshake mode: PID/COMM are the listening socket's owner`);
       }
       if (options.drops) notices.push(`no drop events: kernel BTF is not readable (${why})`);
+      // Without offsets the namespace cannot be checked: counting every namespace would be a lie.
+      if (wantsNetns) throw new Error(`--netns reads the socket's namespace with offsets from kernel BTF, which is not readable (${why})`);
     }
     if (btf !== undefined) {
       // The offsets are all the programs need: the (mapped) blob goes right after.
       try {
+        if (wantsNetns) filters.netns = netnsFilterFromBtf(btf, options.netnsInode!);
         if (mode === 'accept') layout = socketLayoutFromBtf(btf);
         if (mode === 'accept' && options.count) listenerLayout = listenerLayoutFromBtf(btf);
         if (options.drops) {
