@@ -1,6 +1,6 @@
 // What both FFI backends share: the calls that are plain syscalls, expressed once over the
 // backend's raw syscall().
-import type { BackendName, FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi.ts';
+import type { BackendName, FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi-backend.ts';
 import { syscallNumbers, type SyscallNumbers } from './syscall-numbers.ts';
 
 /** Base of the FFI backends: ioctl, mmap, munmap and close as plain syscalls over `syscall()`. */

@@ -2,7 +2,7 @@
 // needed at install time. Pointers are bigints in koffi 3.
 import { createRequire } from 'node:module';
 import type * as KoffiModule from 'koffi';
-import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi.ts';
+import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi-backend.ts';
 import { FfiUnavailableError, OwnedNativeMemory, SyscallBackend, toSyscallResult } from './ffi-common.ts';
 import { EPOLL, epollEventLayout } from './syscall-numbers.ts';
 import { kernelError } from './kernel-call.ts';

@@ -1,7 +1,7 @@
 // ffi-napi backend (@2060.io forks of ffi-napi/ref-napi, optionalDependencies): the binding the
 // project's design first named. Slower per call than koffi; select with TS_TCPACCEPT_FFI=ffi-napi.
 import { createRequire } from 'node:module';
-import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi.ts';
+import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi-backend.ts';
 import { FfiUnavailableError, OwnedNativeMemory, SyscallBackend, toSyscallResult } from './ffi-common.ts';
 import { EPOLL, epollEventLayout } from './syscall-numbers.ts';
 import { kernelError } from './kernel-call.ts';
