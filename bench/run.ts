@@ -5,10 +5,13 @@
 //
 //   node --import tsx bench/run.ts [--connections N] [--repeats N] [--quick] [--clients N]
 //                                  [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes LIST]
+//                                  [--save FILE]
+// --save writes the medians as JSON (format: bench/results.ts); the README's performance table
+// is generated from the committed bench/results/storm.json by scripts/gen-docs.ts.
 // --modes: default, q, handshake (the default set), default-256, handshake-256 (bigger rings).
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
 import { enableStats, loadFfiBackend } from '../src/syscalls/index.ts';
 import { kernelUnavailableReason } from '../test/helpers/kernel.ts';
 import { syntheticDrains, iteratorDrain } from './ring.ts';
@@ -25,6 +28,7 @@ import {
   type StormOptions,
   type Tool,
 } from './scenario.ts';
+import { RESULT_FORMAT, type ResultCell, type StormResultFile } from './results.ts';
 import { formatNumber, formatSpread, median, printTable } from './stats.ts';
 import { getppidNs, syscallTracepointAttachments } from './syscall-cost.ts';
 
@@ -37,6 +41,8 @@ export interface BenchOptions {
   build: boolean;
   /** ts-tcpaccept modes to measure: default, q (-q), handshake (--handshake). */
   modes: string[];
+  /** Where to write the medians as JSON (bench/results.ts), e.g. bench/results/storm.json. */
+  save?: string;
 }
 
 const MODES: Record<string, { label: string; args: string[] }> = {
@@ -49,7 +55,7 @@ const MODES: Record<string, { label: string; args: string[] }> = {
 };
 
 function usage(message: string): never {
-  process.stderr.write(`bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,q,handshake,default-256,handshake-256]\n`);
+  process.stderr.write(`bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,q,handshake,default-256,handshake-256] [--save FILE]\n`);
   process.exit(2);
 }
 
@@ -73,6 +79,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case '--no-bpftrace': options.bpftrace = false; break;
       case '--no-ffi-napi': options.ffiNapi = false; break;
       case '--no-build': options.build = false; break;
+      case '--save': {
+        const file = argv[++i];
+        if (file === undefined || file.startsWith('--')) usage('--save needs a file name');
+        options.save = file;
+        break;
+      }
       case '--modes': {
         const modes = (argv[++i] ?? '').split(',').filter(Boolean);
         const unknown = modes.filter((m) => !(m in MODES));
@@ -114,6 +126,8 @@ interface Column {
 
 /** One table row: a label, how to get a number from a run, digits, and the target (default mode). */
 interface RowSpec {
+  /** Stable name of the row in a --save file (bench/results.ts). */
+  key: string;
   label: string;
   value: (run: RunResult, untraced: Baseline) => number | undefined;
   digits: number;
@@ -132,49 +146,55 @@ const stormCpuUs = (run: RunResult) => ((run.storm.userSeconds + run.storm.syste
 
 const ROWS: RowSpec[] = [
   {
+    key: 'kernel-ns',
     label: '1a in-kernel ns/conn (run_time_ns)',
     value: (r) => (r.tool ? r.tool.runTimeNs / perConnection(r) : undefined),
     digits: 0,
     target: { text: '<= 1000', met: (v) => v <= 1000 },
   },
-  { label: '   program runs/conn', value: (r) => (r.tool ? r.tool.runCnt / perConnection(r) : undefined), digits: 2 },
-  { label: '1b storm CPU us/conn', value: (r) => stormCpuUs(r), digits: 2, untraced: true },
-  { label: '   added vs untraced, us/conn', value: (r, b) => (r.tool ? stormCpuUs(r) - b.cpuPerConnectionUs : undefined), digits: 2 },
-  { label: '2  storm rate, conn/s', value: (r) => r.storm.rate, digits: 0, untraced: true },
+  { key: 'runs-per-conn', label: '   program runs/conn', value: (r) => (r.tool ? r.tool.runCnt / perConnection(r) : undefined), digits: 2 },
+  { key: 'storm-cpu-us', label: '1b storm CPU us/conn', value: (r) => stormCpuUs(r), digits: 2, untraced: true },
+  { key: 'storm-cpu-added-us', label: '   added vs untraced, us/conn', value: (r, b) => (r.tool ? stormCpuUs(r) - b.cpuPerConnectionUs : undefined), digits: 2 },
+  { key: 'rate', label: '2  storm rate, conn/s', value: (r) => r.storm.rate, digits: 0, untraced: true },
   {
+    key: 'rate-ratio',
     label: '   rate / untraced',
     value: (r, b) => (r.tool ? r.storm.rate / b.rate : undefined),
     digits: 3,
     target: { text: '>= 0.95', met: (v) => v >= 0.95 },
   },
   {
+    key: 'tracer-cpu-us',
     label: '3  tracer CPU us/event',
     value: (r) => (r.tool && r.tool.printed > 0 ? (r.tool.cpuSeconds / r.tool.printed) * 1e6 : undefined),
     digits: 2,
     target: { text: '<= 0.5x bpftrace', met: (v, bt) => bt !== undefined && v <= 0.5 * bt },
   },
   {
+    key: 'lost',
     label: '4  lost (expected - printed)',
     value: (r) => (r.tool ? r.storm.connections - r.tool.printed : undefined),
     digits: 0,
     target: { text: '0', met: (v) => v === 0 },
   },
   {
+    key: 'first-event-s',
     label: '5  spawn to first traced event, s',
     value: (r) => r.tool?.firstEventSeconds,
     digits: 3,
     target: { text: '<= 0.10', met: (v) => v <= 0.1 },
   },
-  { label: '   spawn to first line out, s', value: (r) => r.tool?.firstLineSeconds, digits: 3 },
+  { key: 'first-line-s', label: '   spawn to first line out, s', value: (r) => r.tool?.firstLineSeconds, digits: 3 },
   {
+    key: 'peak-rss-mb',
     label: '6  peak RSS, MB',
     value: (r) => (r.tool ? r.tool.peakRssBytes / 1e6 : undefined),
     digits: 1,
     target: { text: '<= 55', met: (v) => v <= 55 },
   },
-  { label: '   anonymous RSS after, MB', value: (r) => (r.tool ? r.tool.anonymousRssBytes / 1e6 : undefined), digits: 1 },
-  { label: '7  getppid ns (attached, idle)', value: (r) => r.getppidNs, digits: 0, untraced: true },
-  { label: '   added vs untraced, ns', value: (r, b) => (r.tool ? r.getppidNs - b.getppidNs : undefined), digits: 0 },
+  { key: 'anon-rss-mb', label: '   anonymous RSS after, MB', value: (r) => (r.tool ? r.tool.anonymousRssBytes / 1e6 : undefined), digits: 1 },
+  { key: 'getppid-ns', label: '7  getppid ns (attached, idle)', value: (r) => r.getppidNs, digits: 0, untraced: true },
+  { key: 'getppid-added-ns', label: '   added vs untraced, ns', value: (r, b) => (r.tool ? r.getppidNs - b.getppidNs : undefined), digits: 0 },
 ];
 
 function baselineOf(untraced: Column): Baseline {
@@ -216,7 +236,33 @@ export function printMainTable(columns: Column[], options: BenchOptions): void {
   );
 }
 
-function printNotes(columns: Column[]): void {
+/** The run as a result file: every row's median and range per column. */
+export function resultOf(columns: Column[], options: BenchOptions, machine: StormResultFile['machine'], notes: string[]): StormResultFile {
+  const baseline = baselineOf(columns[0]!);
+  const rows: StormResultFile['rows'] = {};
+  for (const row of ROWS) {
+    const cells: Record<string, ResultCell> = {};
+    for (const column of columns) {
+      const values = valuesOf(column, row, baseline);
+      if (values.length === 0) continue;
+      cells[column.tool?.key ?? 'untraced'] = { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+    }
+    rows[row.key] = { label: row.label.trim(), cells };
+  }
+  return {
+    format: RESULT_FORMAT,
+    date: new Date().toISOString(),
+    machine,
+    storm: { connections: options.connections, repeats: options.repeats, clientsPerFamily: options.clientsPerFamily },
+    columns: columns.map((c) => ({ key: c.tool?.key ?? 'untraced', label: c.label })),
+    rows,
+    notes,
+  };
+}
+
+/** What a reader of the numbers should know about each column's runs, as "label: note; note". */
+function notesOf(columns: Column[]): string[] {
+  const out: string[] = [];
   for (const column of columns) {
     const notes = new Set<string>();
     const foreign = column.runs.filter((r) => (r.foreignSyscallTracepoints ?? 0) > 0).length;
@@ -227,8 +273,9 @@ function printNotes(columns: Column[]): void {
         if (/lost/i.test(line)) notes.add(line.trim());
       }
     }
-    if (notes.size > 0) console.log(`  ${column.label}: ${[...notes].slice(0, 3).join('; ')}`);
+    if (notes.size > 0) out.push(`${column.label}: ${[...notes].slice(0, 3).join('; ')}`);
   }
+  return out;
 }
 
 function printFfiTable(): void {
@@ -264,10 +311,11 @@ export async function main(argv: string[]): Promise<void> {
   else if (!existsSync(binPath)) usage(`--no-build, but ${binPath} is missing: run npm run build`);
 
   const version = options.bpftrace ? bpftraceVersion() : undefined;
+  const loadBefore = loadAverage();
   if (options.bpftrace && version === undefined) {
     console.log('note: bpftrace is not installed: the comparison column is skipped (apt-get install bpftrace to include it)');
   }
-  console.log(`ts-tcpaccept bench: ${cpus().length} CPUs, Node ${process.version}${version ? `, ${version}` : ''}; load average before: ${loadAverage()}`);
+  console.log(`ts-tcpaccept bench: ${cpus().length} CPUs, Node ${process.version}${version ? `, ${version}` : ''}; load average before: ${loadBefore}`);
   const foreign = syscallTracepointAttachments();
   if (foreign !== undefined && foreign.length > 0) {
     console.log(`warning: other syscall tracepoints are attached (${foreign.map((f) => `${f.tracepoint} by pid ${f.pid}`).join(', ')}): the untraced getppid baseline is not untraced`);
@@ -294,10 +342,17 @@ export async function main(argv: string[]): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   printMainTable(columns, options);
-  printNotes(columns);
+  const notes = notesOf(columns);
+  for (const note of notes) console.log(`  ${note}`);
   printFfiTable();
   await printDrainTable();
-  console.log(`\nload average after: ${loadAverage()}`);
+  const loadAfter = loadAverage();
+  console.log(`\nload average after: ${loadAfter}`);
+  if (options.save !== undefined) {
+    const machine = { cpus: cpus().length, kernel: release(), node: process.version, ...(version ? { bpftrace: version } : {}), loadBefore, loadAfter };
+    writeFileSync(options.save, `${JSON.stringify(resultOf(columns, options, machine, notes), null, 2)}\n`);
+    console.log(`medians written to ${options.save} (regenerate the README table: node --import tsx scripts/gen-docs.ts)`);
+  }
 }
 
 await main(process.argv.slice(2));

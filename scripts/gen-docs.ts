@@ -1,9 +1,9 @@
 // Rewrites the generated parts of docs/how-it-works.md from the real code, so the walkthrough
 // cannot drift from the programs the tool loads:
 //
-//   node --import tsx scripts/gen-docs.ts            rewrite the file in place
-//   node --import tsx scripts/gen-docs.ts --check    exit 1 if it is out of date (test/docs runs this)
-//   ... --file other.md                              another file with the same markers
+//   node --import tsx scripts/gen-docs.ts            rewrite docs/how-it-works.md and README.md in place
+//   node --import tsx scripts/gen-docs.ts --check    exit 1 if either is out of date (test/docs runs this)
+//   ... --file other.md                              only that file, with the same markers
 //
 // A generated part sits between `<!-- generated: SOURCE -->` and `<!-- end generated -->`;
 // everything outside the markers is prose and left alone. Sources:
@@ -13,6 +13,8 @@
 //   program NAME: ts-tcpaccept ARGS...   only program NAME of that listing
 //   tcpstates ARGS...        the output of examples/tcpstates.ts ARGS, on the recorded tracepoints
 //   record-layout            the event record table, from RECORD in src/probe/record.ts
+//   bench-table FILE         the README's performance table, from a committed `npm run bench --
+//                            --save FILE` result (bench/results.ts): numbers come from one run
 //
 // Listings are made from a recorded kernel (test/fixtures/kernel: a small BTF blob, the
 // tracepoint format files and the possible CPUs, written by scripts/record-kernel.ts), never
@@ -26,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { RECORD, RECORD_SIZE, parseCpuList } from '../src/index.ts';
 import { parseArgs } from '../cli/args.ts';
 import { ebpfListing, tracerFiltersOf } from '../cli/plan.ts';
+import { parseStormResult, readmePerformanceTable } from '../bench/results.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BEGIN = /^<!-- generated: (.+?) -->$/;
@@ -120,6 +123,11 @@ export function generate(source: string): string {
       return fenced(run(['examples/tcpstates.ts'], args));
     case 'record-layout':
       return recordTable();
+    case 'bench-table': {
+      const file = args[0];
+      if (file === undefined) throw new Error(`generated source "${source}": expected "bench-table FILE"`);
+      return readmePerformanceTable(parseStormResult(readFileSync(join(root, file), 'utf8'), file), file);
+    }
     default:
       throw new Error(`unknown generated source "${source}"`);
   }
@@ -168,10 +176,8 @@ function firstDifference(a: string, b: string): string {
   return 'no difference';
 }
 
-function main(argv: string[]): number {
-  const check = argv.includes('--check');
-  const fileIndex = argv.indexOf('--file');
-  const file = fileIndex >= 0 && argv[fileIndex + 1] !== undefined ? argv[fileIndex + 1]! : join(root, 'docs', 'how-it-works.md');
+/** Regenerates one file, or with `check` reports whether it is up to date; returns the exit status. */
+function processFile(file: string, check: boolean): number {
   const name = relative(process.cwd(), file) || file;
   const current = readFileSync(file, 'utf8');
   const fresh = regenerate(current, name);
@@ -182,11 +188,21 @@ function main(argv: string[]): number {
   }
   if (fresh === current) return 0;
   process.stderr.write(
-    `${name} is out of date: the programs or the record changed without the walkthrough.\n` +
+    `${name} is out of date: the programs, the record or a committed result changed without the document.\n` +
       `First difference, ${firstDifference(current, fresh)}\n` +
-      'Run `node --import tsx scripts/gen-docs.ts` and read the new listings before committing them.\n',
+      'Run `node --import tsx scripts/gen-docs.ts` and read the new parts before committing them.\n',
   );
   return 1;
+}
+
+/** The documents with generated parts, when no --file is given. */
+export const GENERATED_DOCUMENTS = [join(root, 'docs', 'how-it-works.md'), join(root, 'README.md')];
+
+function main(argv: string[]): number {
+  const check = argv.includes('--check');
+  const fileIndex = argv.indexOf('--file');
+  const files = fileIndex >= 0 && argv[fileIndex + 1] !== undefined ? [argv[fileIndex + 1]!] : GENERATED_DOCUMENTS;
+  return Math.max(...files.map((file) => processFile(file, check)));
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));

@@ -1,11 +1,13 @@
 // Smoke run of `npm run bench` with a tiny storm: the script must run end to end against the
 // real kernel and print its table with a number in every cell it promises.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { kernelTest } from '../helpers/kernel.ts';
+import { parseStormResult, readmePerformanceTable } from '../../bench/results.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,7 +34,10 @@ const valueOf = (cell: string | undefined) => Number((cell ?? '').split('±')[0]
 t.test('npm run bench with 500 connections prints the table', kernelTest(), async (t) => {
   const bin = join(root, 'dist', 'bin', 'ts-tcpaccept.cjs');
   t.ok(existsSync(bin), 'dist/bin/ts-tcpaccept.cjs, the bin the bench runs, exists (npm test builds it first)');
-  const bench = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), '--connections', '500', '--repeats', '1', '--modes', 'default', '--no-ffi-napi', '--no-build', '--quick'], {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-save-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const saved = join(dir, 'storm.json');
+  const bench = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), '--connections', '500', '--repeats', '1', '--modes', 'default', '--no-ffi-napi', '--no-build', '--quick', '--save', saved], {
     cwd: root,
     encoding: 'utf8',
     timeout: 55_000,
@@ -54,4 +59,15 @@ t.test('npm run bench with 500 connections prints the table', kernelTest(), asyn
   else t.match(bench.stdout, /bpftrace is not installed: the comparison column is skipped/, 'says the comparison is skipped');
   t.match(bench.stdout, /FFI backends/, 'prints the FFI table');
   t.match(bench.stdout, /perf ring, PerfRing\.read\s+[0-9.]+/, 'prints the synthetic drain rate');
+
+  // --save: the same medians as JSON, which the README's table is generated from.
+  const result = parseStormResult(readFileSync(saved, 'utf8'), saved);
+  t.equal(result.storm.connections, 500, 'the file says how big the storms were');
+  t.same(result.columns.map((c) => c.key).slice(0, 2), ['untraced', 'ts-default'], 'columns in table order, by key');
+  const lostCell = result.rows.lost?.cells['ts-default'];
+  t.equal(lostCell?.median, valueOf(table.get('4  lost (expected - printed)')?.get('ts default')), 'the saved lost count is the printed one');
+  const rateCell = result.rows.rate?.cells.untraced;
+  t.equal(Math.round(rateCell?.median ?? -1), valueOf(table.get('2  storm rate, conn/s')?.get('untraced')), 'the saved untraced rate is the printed one');
+  const readme = readmePerformanceTable(result, 'storm.json');
+  t.notMatch(readme.split('\n').slice(2, 10).map((line) => line.split('|')[2]).join(''), /-\s*$/m, 'every README row has a ts-tcpaccept figure');
 });
