@@ -301,6 +301,68 @@ if r0 != r1 goto out                          // a task of another cgroup`;
  * sys_enter, an accept() that was already blocked when tracing started is reported too.
  */
 export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }, summary?: SummaryOutput): string {
+  return acceptedSocketProgramText({
+    toFile: (frame) => `
+// syscalls:sys_exit_accept4 / sys_exit_accept — runs in the task that called accept().
+r6 = r1                                       // r6 = tracepoint record; survives helper calls
+r7 = *(u64 *)(r6 + ${ret.offset})              // r7 = accept's return value: the new fd, or -errno
+if r7 s< 0 goto out                           // the accept failed: nothing was accepted
+${taskFilters(filters)}
+${frame.fdToFile(summary?.count !== undefined)}`,
+    source: EventSource.AcceptSyscall,
+  }, layout, filters, output, summary);
+}
+
+/**
+ * The stack slots an accepted-socket program's head may use (see AcceptHead), and the fd walk
+ * both heads share.
+ */
+export interface AcceptFrame {
+  /** 8 bytes: where each pointer of a walk lands. */
+  scratch: number;
+  /** 8 bytes: map keys. */
+  key: number;
+  /** One probe read of the pointer at r3 + offset into r3 (0 if unreadable). */
+  readPointer(offset: number, what: string): string;
+  /**
+   * current->files->fdt->fd[r7] into r3: the struct file of the fd in r7. With `keepFds`, the
+   * fd array is also kept for -c's listening fd.
+   */
+  fdToFile(keepFds: boolean): string;
+}
+
+/**
+ * What differs between the programs that report an accepted socket (the accept syscalls',
+ * io_uring's): how they get from their tracepoint to the socket's struct file, which source
+ * they mark the record with, and whose command name they record.
+ */
+export interface AcceptHead {
+  /**
+   * The program's first lines, ending with r3 = the accepted socket's struct file. On the way
+   * they must set r6 = the tracepoint record (ctx), r8 = bpf_get_current_pid_tgid(), and apply
+   * taskFilters; `goto out` leaves.
+   */
+  toFile(frame: AcceptFrame): string;
+  source: EventSource;
+  /** Lines that fill the record's comm at `commOffset` (r10-relative); default bpf_get_current_comm. */
+  comm?: (commOffset: number, frame: AcceptFrame) => string;
+}
+
+/** -p and --cgroup on the current task, with r8 = bpf_get_current_pid_tgid() on the way. */
+export function taskFilters(filters: ProgramFilters): string {
+  return `call bpf_get_current_pid_tgid
+r8 = r0                                       // r8 = tgid << 32 | tid of the accepting task
+${filters.pid === undefined ? '' : `r1 = r8
+r1 >>= 32                                     // r1 = tgid: what users call the PID
+if r1 != ${filters.pid} goto out               // -p: another process`}
+${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}`;
+}
+
+/**
+ * An accepted-socket program: the head's way to the struct file, then the same walk to the
+ * socket, the same filters and the same record (or -c/-H summary) for every head.
+ */
+export function acceptedSocketProgramText(head: AcceptHead, layout: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }, summary?: SummaryOutput): string {
   const skc = sockCommonWindow(layout, filters.netns);
   const SKC = REC - skc.length;
   const SCRATCH = SKC - 8;
@@ -319,6 +381,25 @@ r1 += ${SCRATCH}
 r2 = ${POINTER_SIZE}
 call bpf_probe_read_kernel                    // ${what} (left 0 if unreadable: the walk then ends at the family check)
 r3 = *(u64 *)(${fp(SCRATCH)})`;
+  const frame: AcceptFrame = {
+    scratch: SCRATCH,
+    key: KEY,
+    readPointer,
+    fdToFile: (keepFds) => `// Walk current->files->fdt->fd[ret]->private_data->sk to the accepted socket.
+call bpf_get_current_task
+r3 = r0                                       // r3 = current (struct task_struct *)
+${readPointer(layout.taskFiles, 'current->files')}
+${readPointer(layout.filesFdt, 'files->fdt')}
+${readPointer(layout.fdtableFd, 'fdt->fd: the array of open files')}
+${keepFds ? `*(u64 *)(${fp(FDS)}) = r3                  // -c: keep the array, for the listening fd's file` : ''}
+r7 <<= 3                                      // the fd indexes an array of 8-byte pointers
+r3 += r7                                      // &fdt->fd[ret]
+r1 = r10
+r1 += ${SCRATCH}
+r2 = ${POINTER_SIZE}
+call bpf_probe_read_kernel                    // fd[ret]: the struct file
+r3 = *(u64 *)(${fp(SCRATCH)})`,
+  };
   const protocol = layout.skProtocol;
   const protocolLoad = protocol.bitSize === undefined
     ? `r1 = *(${sizeName(protocol.size)} *)(${fp(KEY)})             // sk->sk_protocol`
@@ -504,7 +585,7 @@ r1 = be16 r1                                  // remote port, network to host by
 *(u16 *)(${fp(rec('remotePort'))}) = r1
 r1 = *(u8 *)(${skcField(layout.skcState)})
 *(u8 *)(${fp(rec('state'))}) = r1               // TCP_CLOSE here means reset before accept()
-*(u8 *)(${fp(rec('source'))}) = ${EventSource.AcceptSyscall}
+*(u8 *)(${fp(rec('source'))}) = ${head.source}
 if r7 == ${AF_INET6} goto ipv6
 ${zeroStack(rec('localAddr'), 32, 'IPv4 uses 4 of the 16 address bytes: clear both')}
 r1 = *(u32 *)(${skcField(layout.skcRcvSaddr)})
@@ -516,39 +597,15 @@ ipv6:
 ${copyBytes('r10', SKC + layout.skcV6RcvSaddr - skc.start, rec('localAddr'), 16, 'local IPv6 address')}
 ${copyBytes('r10', SKC + layout.skcV6Daddr - skc.start, rec('remoteAddr'), 16, 'remote IPv6 address')}
 comm:
-r1 = r10
+${head.comm === undefined ? `r1 = r10
 r1 += ${rec('comm')}
 r2 = ${RECORD.comm.size}
-call bpf_get_current_comm                     // the server's command name, NUL-padded
+call bpf_get_current_comm                     // the server's command name, NUL-padded` : head.comm(rec('comm'), frame)}
 ${emitRecord(output, KEY)}
 `;
   const summaryBlocks = (want: SummaryOutput) => `${want.count === undefined ? '' : countBlock(want.count)}
 ${want.hist ? histBlock() : ''}`;
-  return `
-// syscalls:sys_exit_accept4 / sys_exit_accept — runs in the task that called accept().
-r6 = r1                                       // r6 = tracepoint record; survives helper calls
-r7 = *(u64 *)(r6 + ${ret.offset})              // r7 = accept's return value: the new fd, or -errno
-if r7 s< 0 goto out                           // the accept failed: nothing was accepted
-call bpf_get_current_pid_tgid
-r8 = r0                                       // r8 = tgid << 32 | tid of the accepting task
-${filters.pid === undefined ? '' : `r1 = r8
-r1 >>= 32                                     // r1 = tgid: what users call the PID
-if r1 != ${filters.pid} goto out               // -p: another process`}
-${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}
-// Walk current->files->fdt->fd[ret]->private_data->sk to the accepted socket.
-call bpf_get_current_task
-r3 = r0                                       // r3 = current (struct task_struct *)
-${readPointer(layout.taskFiles, 'current->files')}
-${readPointer(layout.filesFdt, 'files->fdt')}
-${readPointer(layout.fdtableFd, 'fdt->fd: the array of open files')}
-${summary?.count === undefined ? '' : `*(u64 *)(${fp(FDS)}) = r3                  // -c: keep the array, for the listening fd's file`}
-r7 <<= 3                                      // the fd indexes an array of 8-byte pointers
-r3 += r7                                      // &fdt->fd[ret]
-r1 = r10
-r1 += ${SCRATCH}
-r2 = ${POINTER_SIZE}
-call bpf_probe_read_kernel                    // fd[ret]: the struct file
-r3 = *(u64 *)(${fp(SCRATCH)})
+  return `${head.toFile(frame)}
 ${readPointer(layout.filePrivateData, 'file->private_data: the struct socket')}
 ${readPointer(layout.socketSk, 'socket->sk: the struct sock')}
 r9 = r3                                       // r9 = sk; survives helper calls
