@@ -1,6 +1,7 @@
 // Byte layouts shared with the kernel. Offsets are from include/uapi/linux/perf_event.h and
 // include/uapi/linux/bpf.h (checked against the 6.18 headers): everything before data_head in
 // struct perf_event_mmap_page is padded so the ring control words start at exactly 1 KiB.
+// test/syscalls/attrs-btf.test.ts checks the mmap page offsets against the kernel's BTF.
 
 /** struct perf_event_mmap_page: offsets of the ring control words in the metadata page. */
 export const PERF_MMAP_DATA_HEAD = 1024;

@@ -1,7 +1,8 @@
 // Byte layouts of the attrs passed to bpf(2) and perf_event_open(2). Every writer expects a
 // zero-filled buffer and writes little-endian (both supported architectures are LE).
 // Offsets: include/uapi/linux/bpf.h and include/uapi/linux/perf_event.h (checked against the
-// linux-libc-dev 6.1 headers with offsetof()); each field cites the struct it belongs to.
+// linux-libc-dev 6.1 headers with offsetof(), and by test/syscalls/attrs-btf.test.ts against the
+// running kernel's BTF); each field cites the struct it belongs to.
 
 /** enum bpf_cmd (bpf.h). */
 export const BpfCommand = {
@@ -234,10 +235,4 @@ export function writePerfEventAttr(view: DataView, f: PerfEventAttrFields): void
 /** PERF_EVENT_IOC_* (perf_event.h): _IO('$', 0), _IO('$', 1), _IOW('$', 8, __u32). */
 export const PerfIoctl = { ENABLE: 0x2400, DISABLE: 0x2401, SET_BPF: 0x40042408 } as const;
 
-/** struct perf_event_mmap_page (perf_event.h): the ring's metadata page. */
-export const PerfMmapPage = {
-  dataHead: 1024,
-  dataTail: 1032,
-  dataOffset: 1040,
-  dataSize: 1048,
-} as const;
+// struct perf_event_mmap_page's offsets live with the ring reader: src/perf/layout.ts.

@@ -5,7 +5,7 @@ import t from 'tap';
 import { kernelTest } from '../helpers/kernel.ts';
 import { createMap, loadProgram, MapType, ProgType } from '../../src/syscalls/bpf.ts';
 import { KernelError } from '../../src/syscalls/errors.ts';
-import { PerfMmapPage } from '../../src/syscalls/attrs.ts';
+import { PERF_MMAP_DATA_HEAD, PERF_MMAP_DATA_OFFSET, PERF_MMAP_DATA_SIZE } from '../../src/perf/layout.ts';
 import {
   attachTracepoint,
   mmapFd,
@@ -28,9 +28,9 @@ eachBackend(t, 'a BPF output event per CPU, mmapped', kernelTest(), async (t) =>
       t.equal(event.label, `perf_event_open(bpf output, cpu ${cpu})`);
       const mapping = mmapFd(event.fd, (1 + ringPages) * pageSize, { writable: true });
       const page = new DataView(mapping.buffer);
-      t.equal(page.getBigUint64(PerfMmapPage.dataOffset, true), BigInt(pageSize), 'data_offset: the ring follows the metadata page');
-      t.equal(page.getBigUint64(PerfMmapPage.dataSize, true), BigInt(ringPages * pageSize), 'data_size');
-      t.equal(page.getBigUint64(PerfMmapPage.dataHead, true), 0n, 'nothing written yet');
+      t.equal(page.getBigUint64(PERF_MMAP_DATA_OFFSET, true), BigInt(pageSize), 'data_offset: the ring follows the metadata page');
+      t.equal(page.getBigUint64(PERF_MMAP_DATA_SIZE, true), BigInt(ringPages * pageSize), 'data_size');
+      t.equal(page.getBigUint64(PERF_MMAP_DATA_HEAD, true), 0n, 'nothing written yet');
       event.disable();
       event.enable();
       mapping.close();
@@ -107,7 +107,7 @@ eachBackend(t, 'bpf_perf_event_output lands in a mapped ring and watchReadable f
   const cpu = await readable;
   const ring = rings.find((r) => r.cpu === cpu)!;
   const page = new DataView(ring.mapping.buffer);
-  const head = page.getBigUint64(PerfMmapPage.dataHead, true);
+  const head = page.getBigUint64(PERF_MMAP_DATA_HEAD, true);
   t.ok(head > 0n, `cpu ${cpu}: data_head advanced to ${head}`);
   // The first record: perf_event_header {type u32, misc u16, size u16}, then u32 size + raw data.
   const data = new DataView(ring.mapping.buffer, pageSize);
