@@ -6,7 +6,7 @@ import { openSync, closeSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { TableFormatter } from '../cli/format.ts';
 import { OutputBuffer } from '../cli/output.ts';
-import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, decodeRecord, formatIpv6, monotonicToWallClockMs, type AcceptEvent } from '../src/index.ts';
+import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, decodeRecord, formatIpv6, monotonicToWallClockMs, type AcceptEvent } from '../src/internal.ts';
 import { formatNumber, median, printTable } from './stats.ts';
 
 const RECORDS = 100_000;

@@ -1,6 +1,6 @@
 // Output formats. The table keeps BCC tcpaccept's columns and printf widths so existing habits
 // and scripts keep working; --json writes one object per line with every field.
-import type { AcceptEvent, ListenerSnapshot } from '../src/index.ts';
+import type { AcceptEvent, ListenerSnapshot } from '../src/internal.ts';
 import { OutputBuffer } from './output.ts';
 
 export interface FormatOptions {

@@ -14,7 +14,7 @@ import {
   exitWithParent,
   watchProcessExit,
   type AcceptEvent,
-} from '../src/index.ts';
+} from '../src/internal.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { ebpfListing, tracerFiltersOf } from './plan.ts';
 import { TableFormatter, listenerJson, listenerLine, toJson } from './format.ts';

@@ -6,7 +6,7 @@
 // grow without bound) — they are in the --json event stream.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../src/index.ts';
+import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../src/internal.ts';
 import type { ListenAddress } from './args.ts';
 
 /**

@@ -1,6 +1,6 @@
 // From parsed options to what the tracer is asked for: shared by the command line and by
 // scripts/gen-docs.ts, which lists the programs for a recorded kernel exactly as --ebpf does.
-import { describePlan, planPrograms, type PlanOptions, type TcpAcceptFilters } from '../src/index.ts';
+import { describePlan, planPrograms, type PlanOptions, type TcpAcceptFilters } from '../src/internal.ts';
 import type { Options } from './args.ts';
 
 /** The tracer filters these options ask for; `cgroupId` is the --cgroup directory's id. */

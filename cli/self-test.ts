@@ -13,7 +13,7 @@ import {
   type PlanOptions,
   type StatsHandle,
   type TcpAcceptFilters,
-} from '../src/index.ts';
+} from '../src/internal.ts';
 import { TableFormatter, type FormatOptions } from './format.ts';
 
 /** How long the record may take from the accept to the reader (the flush timer is 50 ms). */

@@ -1,7 +1,7 @@
 // -c and -H: the tables and JSON objects of the in-kernel summaries, one set per interval.
 // Pure apart from the two read functions it is given (the tracer's map walks), so the layout
 // and the interval arithmetic are tested without a kernel.
-import { IntervalDiff, slotRange, type CountEntry, type HistEntry } from '../src/index.ts';
+import { IntervalDiff, slotRange, type CountEntry, type HistEntry } from '../src/internal.ts';
 import { clock, isoTime } from './format.ts';
 
 /** One row of a -c table: an entry and its connections in this interval. */

@@ -25,7 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RECORD, RECORD_SIZE, parseCpuList } from '../src/index.ts';
+import { RECORD, RECORD_SIZE, parseCpuList } from '../src/internal.ts';
 import { parseArgs } from '../cli/args.ts';
 import { ebpfListing, tracerFiltersOf } from '../cli/plan.ts';
 import { parseStormResult, readmePerformanceTable } from '../bench/results.ts';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { TableFormatter, listenerLine, toJson } from '../../cli/format.ts';
-import type { AcceptEvent } from '../../src/index.ts';
+import type { AcceptEvent } from '../../src/internal.ts';
 
 const event = (over: Partial<AcceptEvent> = {}): AcceptEvent => ({
   timestampNs: 5_000_000_000n, queueWaitNs: 1_234_567n, pid: 1234, tid: 1235, comm: 'a-very-long-command-name',

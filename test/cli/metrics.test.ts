@@ -10,7 +10,7 @@ import {
   packageVersion,
   serveMetrics,
 } from '../../cli/metrics.ts';
-import type { AcceptEvent } from '../../src/index.ts';
+import type { AcceptEvent } from '../../src/internal.ts';
 import { histogramsBy, metricFamily as family, parsePrometheus } from './prometheus-text.ts';
 
 const event = (over: Partial<AcceptEvent> = {}): AcceptEvent => ({

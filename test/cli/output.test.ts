@@ -2,7 +2,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { OutputBuffer } from '../../cli/output.ts';
 import { TableFormatter, type FormatOptions } from '../../cli/format.ts';
-import type { AcceptEvent } from '../../src/index.ts';
+import type { AcceptEvent } from '../../src/internal.ts';
 
 t.test('ASCII, UTF-8, padding and integers land as String would print them', async (t) => {
   const out = new OutputBuffer(256);

@@ -4,7 +4,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { listenerJson, toJson, type JsonEvent } from '../../cli/format.ts';
-import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../../src/index.ts';
+import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../../src/internal.ts';
 import { countJson, histJson } from '../../cli/summary.ts';
 
 const schemaPath = new URL('../../schema/event.schema.json', import.meta.url);

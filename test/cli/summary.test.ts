@@ -1,7 +1,7 @@
 // The pure parts of -c and -H: bcc's log2 slots and histogram layout, per-CPU summing, interval
 // diffing, shares per listener, and the table text.
 import t from 'tap';
-import { COUNT_KEY, COUNT_KEY_SIZE, COUNT_VALUE, COUNT_VALUE_SIZE, HIST_KEY_SIZE, IntervalDiff, decodeCountEntry, decodeHistEntry, log2Slot, slotRange, sumPerCpu, type CountEntry } from '../../src/index.ts';
+import { COUNT_KEY, COUNT_KEY_SIZE, COUNT_VALUE, COUNT_VALUE_SIZE, HIST_KEY_SIZE, IntervalDiff, decodeCountEntry, decodeHistEntry, log2Slot, slotRange, sumPerCpu, type CountEntry } from '../../src/internal.ts';
 import { CountIntervals, HistIntervals, countTable, histText, log2HistText } from '../../cli/summary.ts';
 
 t.test('log2Slot is bcc\'s bpf_log2l; slotRange is print_log2_hist\'s range', async (t) => {

@@ -25,6 +25,28 @@ function documentedNames(): string[] {
   return [...names].sort();
 }
 
+/** Every name src/index.ts exports, values and types alike, read from its export lists. */
+function exportedNames(): string[] {
+  const source = readFileSync(join(root, 'src', 'index.ts'), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  t.equal(/export \*/.test(source), false, 'src/index.ts has no export * (every public name is chosen)');
+  const names = new Set<string>();
+  for (const match of source.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
+    for (const item of match[1]!.split(',')) {
+      const name = item.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!.trim();
+      if (name !== '') names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+t.test('the package root exports exactly what docs/api.md documents', async (t) => {
+  const documented = new Set(documentedNames());
+  const exported = exportedNames();
+  t.ok(exported.length > 60, `src/index.ts exports ${exported.length} names`);
+  t.same(exported.filter((name) => !documented.has(name)), [], 'every export has a row in docs/api.md');
+  t.same([...documented].filter((name) => !exported.includes(name)), [], 'every documented name is exported');
+});
+
 function makeConsumer(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'ts-tcpaccept-consumer-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +86,25 @@ exit\`.instructionCount,
     'readTracepoint', 'readTracepointFormat', 'Btf', 'PerfEventArrayReader', 'RingBufferReader', 'TcpAcceptTracer', 'planPrograms', 'describePlan']) {
     t.ok(out.functions.includes(name), `${name} is exported`);
   }
+});
+
+t.test('at run time the package root has only the chosen names; internals are at ts-tcpaccept/internal', { skip: existsSync(distEntry) ? false : 'no dist' }, async (t) => {
+  const dir = makeConsumer(t);
+  writeFileSync(join(dir, 'names.mjs'), `
+import * as api from 'ts-tcpaccept';
+import * as internal from 'ts-tcpaccept/internal';
+console.log(JSON.stringify({ api: Object.keys(api), internal: Object.keys(internal) }));
+`);
+  const run = spawnSync(process.execPath, ['names.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  t.equal(run.status, 0, `the consumer runs ${run.stderr}`);
+  const { api, internal } = JSON.parse(run.stdout) as { api: string[]; internal: string[] };
+  const exported = new Set(exportedNames());
+  t.same(api.filter((name) => !exported.has(name)), [], 'nothing at the root beyond src/index.ts\'s lists');
+  for (const name of ['writeProgLoadAttr', 'acceptProgramText', 'MAP_NAMES', 'readNextId']) {
+    t.equal(api.includes(name), false, `${name} is not public`);
+    t.ok(internal.includes(name), `${name} is in ts-tcpaccept/internal`);
+  }
+  t.ok(api.every((name) => internal.includes(name)), 'internal is a superset of the root');
 });
 
 t.test('a TypeScript consumer type-checks against dist/*.d.ts, and every documented name is exported', { skip: existsSync(distEntry) ? false : 'no dist' }, async (t) => {

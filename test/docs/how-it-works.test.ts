@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelTest } from '../helpers/kernel.ts';
-import { TcpAcceptTracer, describePlan, parse, planPrograms, type TcpAcceptFilters } from '../../src/index.ts';
+import { TcpAcceptTracer, describePlan, parse, planPrograms, type TcpAcceptFilters } from '../../src/internal.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const docPath = join(root, 'docs', 'how-it-works.md');

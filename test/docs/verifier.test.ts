@@ -3,7 +3,7 @@
 // the two that a privileged loader may get away with must load.
 import t from 'tap';
 import { kernelTest } from '../helpers/kernel.ts';
-import { KernelError, MapType, ProgType, bpf, createMap, createPerfEventArray, loadProgram, type Program } from '../../src/index.ts';
+import { KernelError, MapType, ProgType, bpf, createMap, createPerfEventArray, loadProgram, type Program } from '../../src/internal.ts';
 
 t.test('the verifier answers as the walkthrough says', kernelTest(), async (t) => {
   const events = createPerfEventArray('vt_events');

@@ -182,7 +182,7 @@ t.test('--ebpf prints a listing that assembles back to the same bytes', kernelTe
   const run = spawnSync(process.execPath, ['--import', 'tsx', example, '--ebpf', '-6', '-L', '80', '-D', '443'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
   t.equal(run.status, 0, `--ebpf exits 0 ${run.stderr}`);
   t.match(run.stdout, /attached to: tracepoint:sock:inet_sock_set_state; maps: sports, dports, timestamps, events/, 'attach point and maps');
-  const { parse } = await import('../../src/index.ts');
+  const { parse } = await import('../../src/internal.ts');
   const program = parse(run.stdout);
   const fds = { sports: 1, dports: 2, timestamps: 3, events: 4 };
   t.same(parse(program.disassemble()).bytecode(fds), program.bytecode(fds), 'the listing assembles back to the same bytes');

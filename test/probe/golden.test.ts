@@ -4,7 +4,7 @@
 // `node --import tsx scripts/update-golden.ts` (or UPDATE_GOLDEN=1) and review `git diff`.
 import t from 'tap';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { parse } from '../../src/index.ts';
+import { parse } from '../../src/internal.ts';
 import { GOLDEN_DIR, VARIANTS, goldenPath, planGolden, renderGolden } from './golden/variants.ts';
 
 const update = process.env.UPDATE_GOLDEN === '1';

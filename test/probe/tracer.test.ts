@@ -5,7 +5,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { kernelTest } from '../helpers/kernel.ts';
 import { connectOnce, startServer } from '../helpers/processes.ts';
-import { TcpAcceptTracer, planPrograms, ringBufferBytes, type AcceptEvent } from '../../src/index.ts';
+import { TcpAcceptTracer, planPrograms, ringBufferBytes, type AcceptEvent } from '../../src/internal.ts';
 
 t.test('planning: ring buffer by default, perf on request; sizes are powers of two', async (t) => {
   t.equal(ringBufferBytes(1, 2), 8192);
@@ -78,7 +78,7 @@ for _ in range(${connections}):
 });
 
 t.test('every planned program: its listing (what --ebpf prints) assembles back to the same bytes', async (t) => {
-  const { parse } = await import('../../src/index.ts');
+  const { parse } = await import('../../src/internal.ts');
   const fds = { events: 3, handshakes: 4, ports: 5, lost: 6 };
   const plans = [
     planPrograms({}), planPrograms({ queueWait: true, pid: 42, ports: [80, 443], ipVersion: 4 }),

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describePlan, parseCpuList, planPrograms, type PlanOptions, type TracerPlan } from '../../../src/index.ts';
+import { describePlan, parseCpuList, planPrograms, type PlanOptions, type TracerPlan } from '../../../src/internal.ts';
 import { parseArgs } from '../../../cli/args.ts';
 import { tracerFiltersOf } from '../../../cli/plan.ts';
 
