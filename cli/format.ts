@@ -121,6 +121,8 @@ export interface JsonEvent {
   monotonic_ns: string;
   hostname: string;
   mode: 'accept' | 'handshake';
+  /** Which hook saw it: the accept syscalls, an io_uring accept completion, or the handshake. */
+  source: 'accept' | 'io_uring' | 'handshake';
   pid: number | null;
   tid: number | null;
   comm: string | null;
@@ -179,7 +181,8 @@ export function toJson(event: AcceptEvent, context: EventContext): JsonEvent | J
     // 2^53, the largest integer a JSON number keeps exactly, after 104 days of uptime.
     monotonic_ns: event.timestampNs.toString(),
     hostname: context.hostname,
-    mode: event.source,
+    mode: event.source === 'io_uring' ? 'accept' : event.source,
+    source: event.source,
     pid: event.pid ?? null,
     tid: event.tid ?? null,
     comm: event.comm ?? null,

@@ -194,3 +194,105 @@ export function netnsFilterFromBtf(btf: Btf, inum: number): NetnsFilter {
   }
   return { inum, skcNet, nsInum };
 }
+
+/** io_uring's tracepoints (issue #18): a request submitted, a completion posted. */
+export const IO_URING_SUBMIT_TRACEPOINT = { group: 'io_uring', event: 'io_uring_submit_req' } as const;
+export const IO_URING_COMPLETE_TRACEPOINT = { group: 'io_uring', event: 'io_uring_complete' } as const;
+
+/**
+ * The struct members the io_uring programs read (recorded with SOCKET_LAYOUT_MEMBERS for the
+ * docs): the request's opcode and its accept's file_slot (struct io_accept lives in the
+ * request's `cmd` area), and the task fields that name the process when a worker completes.
+ */
+export const IO_URING_MEMBERS = {
+  reqOpcode: ['io_kiocb', 'opcode'],
+  reqCmd: ['io_kiocb', 'cmd'],
+  acceptFileSlot: ['io_accept', 'file_slot'],
+  taskFlags: ['task_struct', 'flags'],
+  taskGroupLeader: ['task_struct', 'group_leader'],
+  taskComm: ['task_struct', 'comm'],
+} as const;
+
+/**
+ * The ring's table of fixed files (direct descriptors), which changed shape in Linux 6.13:
+ * before, `file_table.files` is an array of struct io_fixed_file { file_ptr }; since, the
+ * table's `data.nodes` is an array of pointers to struct io_rsrc_node, whose `file_ptr` it is.
+ * Either way file_ptr carries flag bits (FFS_*) below the struct file's alignment.
+ */
+export const IO_URING_FIXED_FILES_MEMBERS = {
+  ctxFiles: ['io_ring_ctx', 'file_table.files'],
+  fixedFilePtr: ['io_fixed_file', 'file_ptr'],
+} as const;
+export const IO_URING_FIXED_NODES_MEMBERS = {
+  ctxNodes: ['io_ring_ctx', 'file_table.data.nodes'],
+  nodeFilePtr: ['io_rsrc_node', 'file_ptr'],
+} as const;
+
+/** IORING_OP_ACCEPT, from enum io_uring_op (its number is the kernel's, taken from BTF). */
+export const IO_URING_ACCEPT_OP = ['io_uring_op', 'IORING_OP_ACCEPT'] as const;
+
+/** The fields of io_uring:io_uring_submit_req and io_uring:io_uring_complete the programs read. */
+export interface IoUringTracepointLayout {
+  submit: { ctx: FormatField; req: FormatField; userData: FormatField; opcode: FormatField };
+  complete: { ctx: FormatField; req: FormatField; userData: FormatField; res: FormatField; cflags: FormatField };
+}
+
+/** What the io_uring programs read of the kernel's structs, from BTF. */
+export interface IoUringStructLayout {
+  opAccept: number;
+  reqOpcode: number;
+  /** io_kiocb.cmd + io_accept.file_slot: the accept's file_index (0: a normal fd). */
+  reqFileSlot: number;
+  taskFlags: MemberLayout;
+  taskGroupLeader: number;
+  taskComm: number;
+  taskCommSize: number;
+  fixedFiles:
+    | { kind: 'files'; ctxFiles: number; stride: number; filePtr: number }
+    | { kind: 'nodes'; ctxNodes: number; filePtr: number };
+}
+
+export type IoUringLayout = IoUringTracepointLayout & IoUringStructLayout;
+
+/** The io_uring tracepoint fields, or why they are not usable. */
+export function ioUringTracepointLayout(submit: TracepointFormat, complete: TracepointFormat): IoUringTracepointLayout {
+  const s = (name: string): FormatField => submit.field(name);
+  const c = (name: string): FormatField => complete.field(name);
+  return {
+    submit: { ctx: s('ctx'), req: s('req'), userData: s('user_data'), opcode: s('opcode') },
+    complete: { ctx: c('ctx'), req: c('req'), userData: c('user_data'), res: c('res'), cflags: c('cflags') },
+  };
+}
+
+/** The struct offsets of the io_uring programs, from BTF; throws naming what is missing. */
+export function ioUringStructLayout(btf: Btf): IoUringStructLayout {
+  const at = (key: keyof typeof IO_URING_MEMBERS) => {
+    const [struct, path] = IO_URING_MEMBERS[key];
+    return byteOffset(btf, struct, path);
+  };
+  let fixedFiles: IoUringStructLayout['fixedFiles'];
+  try {
+    fixedFiles = {
+      kind: 'nodes',
+      ctxNodes: byteOffset(btf, ...IO_URING_FIXED_NODES_MEMBERS.ctxNodes),
+      filePtr: byteOffset(btf, ...IO_URING_FIXED_NODES_MEMBERS.nodeFilePtr),
+    };
+  } catch {
+    fixedFiles = {
+      kind: 'files',
+      ctxFiles: byteOffset(btf, ...IO_URING_FIXED_FILES_MEMBERS.ctxFiles),
+      stride: btf.sizeOf('io_fixed_file'),
+      filePtr: byteOffset(btf, ...IO_URING_FIXED_FILES_MEMBERS.fixedFilePtr),
+    };
+  }
+  return {
+    opAccept: Number(btf.enumValue(...IO_URING_ACCEPT_OP)),
+    reqOpcode: at('reqOpcode'),
+    reqFileSlot: at('reqCmd') + at('acceptFileSlot'),
+    taskFlags: member(btf, ...IO_URING_MEMBERS.taskFlags),
+    taskGroupLeader: at('taskGroupLeader'),
+    taskComm: at('taskComm'),
+    taskCommSize: member(btf, ...IO_URING_MEMBERS.taskComm).size,
+    fixedFiles,
+  };
+}

@@ -160,7 +160,7 @@ const POINTER_SIZE = 8;
 /** Maps the programs use, by the names they are referenced with (`map[events]`). */
 export const MAP_NAMES = {
   events: 'events', handshakes: 'handshakes', ports: 'ports', lost: 'lost',
-  counts: 'counts', hist: 'hist', listenfds: 'listenfds',
+  counts: 'counts', hist: 'hist', listenfds: 'listenfds', ioaccepts: 'ioaccepts',
 } as const;
 
 /**

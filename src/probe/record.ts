@@ -13,7 +13,8 @@
 //  28  u16 remote_port      host byte order
 //  30  u8  state            TCP state of the socket at accept (TCP_CLOSE = reset before accept)
 //  31  u8  source           which program wrote it: 1 = accept syscall, 2 = handshake tracepoint,
-//                           3 = a client the kernel dropped because the accept queue was full
+//                           3 = a client the kernel dropped because the accept queue was full,
+//                           4 = an io_uring accept completion
 //  32  u8  local_addr[16]   IPv4 in the first 4 bytes, or IPv6
 //  48  u8  remote_addr[16]
 //  64  char comm[16]        task comm, NUL-padded; empty in --handshake mode
@@ -49,6 +50,8 @@ export enum EventSource {
   Handshake = 2,
   /** skb:kfree_skb with reason TCP_LISTEN_OVERFLOW: a client's ACK dropped, the queue was full. */
   ListenDrop = 3,
+  /** io_uring:io_uring_complete of an IORING_OP_ACCEPT: exact process, like the syscalls. */
+  IoUring = 4,
 }
 
 /** TCP states as numbered by the kernel (include/net/tcp_states.h). */
@@ -91,11 +94,11 @@ export interface AcceptEvent {
   /** TCP state name at accept ('ESTABLISHED', or 'CLOSE' when reset before accept, …); 'LISTEN' for drops. */
   state: string;
   /**
-   * Which program saw it: an accept, a handshake (--handshake mode), or a `drop`: a client
+   * Which program saw it: an accept syscall, an io_uring accept completion (`io_uring`), a handshake (--handshake mode), or a `drop`: a client
    * whose handshake-completing ACK the kernel dropped because the listener's accept queue was
    * full (local address and port are the listener's, PID/COMM its owner's, resolved in user space).
    */
-  source: 'accept' | 'handshake' | 'drop';
+  source: 'accept' | 'io_uring' | 'handshake' | 'drop';
 }
 
 function formatIpv4(bytes: Uint8Array, offset: number): string {
@@ -234,6 +237,6 @@ export function decodeRecord(bytes: Uint8Array): AcceptEvent {
     remoteAddr,
     remotePort: u16(bytes, RECORD.remotePort.offset),
     state: TCP_STATE_NAMES[state] ?? `STATE_${state}`,
-    source: sourceCode === EventSource.ListenDrop ? 'drop' : handshake ? 'handshake' : 'accept',
+    source: sourceCode === EventSource.ListenDrop ? 'drop' : handshake ? 'handshake' : sourceCode === EventSource.IoUring ? 'io_uring' : 'accept',
   };
 }

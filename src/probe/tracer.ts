@@ -18,10 +18,13 @@ import {
   type BpfMap,
   type BpfProgram,
   type PerfEvent,
+  type TracepointFormat,
   KernelError,
   pageSize,
 } from '../syscalls/index.ts';
 import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, netnsFilterFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
+import { IO_URING_COMPLETE_TRACEPOINT, IO_URING_SUBMIT_TRACEPOINT, ioUringStructLayout, ioUringTracepointLayout, type IoUringStructLayout } from './layout.ts';
+import { IO_ACCEPT_KEY_SIZE, IO_ACCEPT_MAP_ENTRIES, IO_ACCEPT_VALUE_SIZE, ioUringCompleteProgramText, ioUringSubmitProgramText } from './io-uring-program.ts';
 import { ListenerOwnerResolver } from './owner.ts';
 import {
   MAP_NAMES,
@@ -232,6 +235,7 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
   let layout: SocketLayout | undefined;
   let listenerLayout: ListenerLayout | undefined;
   let dropLayout: ListenDropLayout | undefined;
+  let ioUringStructs: IoUringStructLayout | string | undefined;
   const wantsNetns = options.netnsInode !== undefined;
   if (mode === 'accept' || options.drops || wantsNetns) {
     let btf: Btf | undefined;
@@ -253,6 +257,13 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
         if (wantsNetns) filters.netns = netnsFilterFromBtf(btf, options.netnsInode!);
         if (mode === 'accept') layout = socketLayoutFromBtf(btf);
         if (mode === 'accept' && options.count) listenerLayout = listenerLayoutFromBtf(btf);
+        if (mode === 'accept' && !summary) {
+          try {
+            ioUringStructs = ioUringStructLayout(btf);
+          } catch (error) {
+            ioUringStructs = (error as Error).message.split('\n')[0]!;
+          }
+        }
         if (options.drops) {
           let found: ListenDropLayout | string;
           try {
@@ -312,6 +323,27 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
       let fdIndex = 0;
       for (const [text, attachTo] of byFdText) plan(fdIndex++ === 0 ? 'tcpaccept_enter' : `tcpaccept_enter${fdIndex}`, attachTo, text);
     }
+    if (ioUringStructs !== undefined) {
+      // io_uring accepts (issue #18), where the kernel has its tracepoints: a kernel without
+      // io_uring has nothing to miss, so only a layout this code cannot read gets a notice.
+      let submit: TracepointFormat | undefined;
+      let complete: TracepointFormat | undefined;
+      try {
+        submit = readTracepoint(IO_URING_SUBMIT_TRACEPOINT.group, IO_URING_SUBMIT_TRACEPOINT.event, root);
+        complete = readTracepoint(IO_URING_COMPLETE_TRACEPOINT.group, IO_URING_COMPLETE_TRACEPOINT.event, root);
+      } catch {
+        // No io_uring tracepoints (CONFIG_IO_URING off): nothing accepts that way here.
+      }
+      if (submit !== undefined && complete !== undefined) {
+        if (typeof ioUringStructs === 'string') {
+          notices.push(`io_uring accepts are not reported: ${ioUringStructs}`);
+        } else {
+          const io = { ...ioUringTracepointLayout(submit, complete), ...ioUringStructs };
+          plan('tcpaccept_iosub', [submit], ioUringSubmitProgramText(io, filters));
+          plan('tcpaccept_iocqe', [complete], ioUringCompleteProgramText(io, layout!, { ...filters, queueWait: options.queueWait === true }, output));
+        }
+      }
+    }
     if (options.queueWait || options.hist) {
       const format = readTracepoint(SET_STATE_TRACEPOINT.group, SET_STATE_TRACEPOINT.event, root);
       plan('tcpaccept_hshk', [format], handshakeTimestampProgramText(setStateLayout(format)));
@@ -354,6 +386,7 @@ const MAP_DESCRIPTIONS: Record<string, string> = {
   [MAP_NAMES.counts]: `counts (PERCPU_HASH ${COUNT_KEY_SIZE}-byte key thread/listener/address/port/comm -> count, group, group size; ${COUNT_MAP_ENTRIES} entries)`,
   [MAP_NAMES.hist]: `hist (PERCPU_HASH u16 port + u32 log2 slot -> u64 count, ${HIST_MAP_ENTRIES} entries)`,
   [MAP_NAMES.listenfds]: `listenfds (LRU_HASH pid_tgid -> listening fd, ${HANDSHAKE_MAP_ENTRIES} entries)`,
+  [MAP_NAMES.ioaccepts]: `ioaccepts (LRU_HASH io_uring ring + user_data -> accept file_slot, ${IO_ACCEPT_MAP_ENTRIES} entries)`,
 };
 
 export interface TcpAcceptTracerOptions extends PlanOptions {
@@ -467,6 +500,11 @@ export class TcpAcceptTracer {
         const listenfds = createMap({ type: MapType.LruHash, name: 'tcpaccept_lfd', keySize: 8, valueSize: 4, maxEntries: HANDSHAKE_MAP_ENTRIES });
         owned.push(listenfds);
         maps.set(MAP_NAMES.listenfds, listenfds);
+      }
+      if (plan.maps.includes(MAP_NAMES.ioaccepts)) {
+        const ioaccepts = createMap({ type: MapType.LruHash, name: 'tcpaccept_ioacc', keySize: IO_ACCEPT_KEY_SIZE, valueSize: IO_ACCEPT_VALUE_SIZE, maxEntries: IO_ACCEPT_MAP_ENTRIES });
+        owned.push(ioaccepts);
+        maps.set(MAP_NAMES.ioaccepts, ioaccepts);
       }
       let lostCounter: LostCounter | undefined;
       if (plan.maps.includes(MAP_NAMES.lost)) {

@@ -33,9 +33,12 @@ t.test('unknown owner prints "-"; IPv6 addresses fit', async (t) => {
 t.test('JSON fields', async (t) => {
   t.same(toJson(event(), ctx), {
     event: 'accept', time: new Date(ctx.wallTimeMs).toISOString(), monotonic_ns: '5000000000', hostname: 'node-1',
-    mode: 'accept', pid: 1234, tid: 1235, comm: 'a-very-long-command-name', ip: 4, family: 'AF_INET',
+    mode: 'accept', source: 'accept', pid: 1234, tid: 1235, comm: 'a-very-long-command-name', ip: 4, family: 'AF_INET',
     raddr: '127.0.0.2', rport: 51000, laddr: '127.0.0.1', lport: 8080, state: 'ESTABLISHED', queue_wait_us: 1234,
   });
+  const io = toJson(event({ source: 'io_uring' }), ctx);
+  if (io.event !== 'accept') throw new Error('an io_uring accept is an accept object');
+  t.same([io.mode, io.source], ['accept', 'io_uring'], 'an io_uring accept: accept mode, source io_uring');
   const hs = toJson(event({ pid: undefined, tid: undefined, comm: undefined, queueWaitNs: undefined, family: 10, ipVersion: 6, source: 'handshake' }), ctx);
   if (hs.event !== 'accept') throw new Error('a handshake is an accept object');
   t.same([hs.pid, hs.tid, hs.comm, hs.queue_wait_us, hs.family, hs.mode], [null, null, null, null, 'AF_INET6', 'handshake']);
