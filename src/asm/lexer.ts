@@ -1,6 +1,8 @@
 // Tokens of the assembly text. Template interpolations arrive as `value` tokens carrying the
 // JavaScript value itself, so `${-8}` or `${R1}` never goes through text.
+import type { AluOperation, AtomicOperation, ByteSwap, JumpCondition } from './encode.ts';
 import { AsmSyntaxError } from './errors.ts';
+import { B, DW, H, type Size, W } from './opcodes.ts';
 import { Register } from './registers.ts';
 
 interface Position {
@@ -18,6 +20,55 @@ export type Token = Position &
     | { readonly kind: 'newline'; readonly text: string }
     | { readonly kind: 'eof'; readonly text: string }
   );
+
+// --- the words and operators of the syntax, and what each one means ----------------------
+
+/** `r0`..`r10` and `w0`..`w10` (LLVM also takes capitals). */
+export const REGISTER_NAME = /^[rRwW]([0-9]|10)$/;
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Words that cannot name a label or map because the grammar gives them another meaning. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['pc', 'll', 'fd', 'idx', 'id']);
+
+/** Whether `name` can name a label or a map: an identifier that is neither a register nor reserved. */
+export function isUsableName(name: string): boolean {
+  return IDENTIFIER.test(name) && !REGISTER_NAME.test(name) && !RESERVED_NAMES.has(name);
+}
+
+/** `dst OP= src`: the compound assignments and the ALU operation each one is. */
+export const ALU_ASSIGN: Readonly<Record<string, AluOperation>> = {
+  '+=': 'add', '-=': 'sub', '*=': 'mul', '/=': 'div', '|=': 'or', '&=': 'and', '<<=': 'lsh', '>>=': 'rsh',
+  '%=': 'mod', '^=': 'xor', 's>>=': 'arsh', 's/=': 'sdiv', 's%=': 'smod',
+};
+
+/** `if dst OP src goto`: the comparisons and the jump each one is. */
+export const CONDITIONS: Readonly<Record<string, JumpCondition>> = {
+  '==': 'jeq', '!=': 'jne', '>': 'jgt', '>=': 'jge', '<': 'jlt', '<=': 'jle',
+  '&': 'jset', 's>': 'jsgt', 's>=': 'jsge', 's<': 'jslt', 's<=': 'jsle',
+};
+
+/** `lock *(u64 *)(r1 + 0) OP= r2`. */
+export const LOCK_OPERATORS: Readonly<Record<string, AtomicOperation>> = { '+=': 'add', '|=': 'or', '&=': 'and', '^=': 'xor' };
+/** `atomic_fetch_NAME(...)`. */
+export const FETCH_OPERATIONS: Readonly<Record<string, AtomicOperation>> = {
+  add: 'fetch_add', or: 'fetch_or', and: 'fetch_and', xor: 'fetch_xor',
+};
+
+/** `(u32 *)`: the memory types, their size and signedness. */
+export const MEMORY_TYPES: Readonly<Record<string, { readonly size: Size; readonly signed: boolean }>> = {
+  u8: { size: B, signed: false }, u16: { size: H, signed: false }, u32: { size: W, signed: false },
+  u64: { size: DW, signed: false }, s8: { size: B, signed: true }, s16: { size: H, signed: true },
+  s32: { size: W, signed: true },
+};
+
+/** `r1 = be16 r1`: the byte-order words. */
+export const BYTE_SWAPS: Readonly<Record<string, { readonly kind: ByteSwap; readonly width: 16 | 32 | 64 }>> = {};
+for (const width of [16, 32, 64] as const) {
+  for (const kind of ['le', 'be', 'bswap'] as const) {
+    (BYTE_SWAPS as Record<string, { kind: ByteSwap; width: 16 | 32 | 64 }>)[`${kind}${width}`] = { kind, width };
+  }
+}
+
+// --- tokens --------------------------------------------------------------------------------
 
 // Longest first, so that `<<=` wins over `<`.
 const PUNCTUATION = [

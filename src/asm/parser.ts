@@ -1,13 +1,14 @@
 // Text → Program. The grammar is LLVM's BPF assembly (see README.md in this directory), read
 // one statement at a time; a statement ends at a newline, `;`, a comment or the end.
+import * as encode from './encode.ts';
 import { AsmSyntaxError } from './errors.ts';
 import { helperId } from './helpers.ts';
 import type { Instruction } from './instruction.ts';
-import { type Token, tokenize } from './lexer.ts';
 import {
-  ADDR_SPACE_CAST_OFF, AluOp, AtomicOp, ByteOrder, CallKind, Class, DW, JmpOp, LD_IMM64, Mode, Pseudo,
-  SIGNED_DIVISION_OFF, type Size, Source, B, H, W,
-} from './opcodes.ts';
+  ALU_ASSIGN, BYTE_SWAPS, CONDITIONS, FETCH_OPERATIONS, IDENTIFIER, LOCK_OPERATORS, MEMORY_TYPES, REGISTER_NAME,
+  RESERVED_NAMES, type Token, tokenize,
+} from './lexer.ts';
+import { DW, type Size, W } from './opcodes.ts';
 import { type Program, type ProgramItem, link } from './program.ts';
 import { Register } from './registers.ts';
 
@@ -30,38 +31,8 @@ interface Address {
 
 type Target = { readonly label: string } | { readonly delta: number };
 
-const ALU_ASSIGN: Record<string, { op: number; off?: number }> = {
-  '+=': { op: AluOp.ADD }, '-=': { op: AluOp.SUB }, '*=': { op: AluOp.MUL }, '/=': { op: AluOp.DIV },
-  '|=': { op: AluOp.OR }, '&=': { op: AluOp.AND }, '<<=': { op: AluOp.LSH }, '>>=': { op: AluOp.RSH },
-  '%=': { op: AluOp.MOD }, '^=': { op: AluOp.XOR }, 's>>=': { op: AluOp.ARSH },
-  's/=': { op: AluOp.DIV, off: SIGNED_DIVISION_OFF }, 's%=': { op: AluOp.MOD, off: SIGNED_DIVISION_OFF },
-};
-
-const CONDITIONS: Record<string, number> = {
-  '==': JmpOp.JEQ, '!=': JmpOp.JNE, '>': JmpOp.JGT, '>=': JmpOp.JGE, '<': JmpOp.JLT, '<=': JmpOp.JLE,
-  '&': JmpOp.JSET, 's>': JmpOp.JSGT, 's>=': JmpOp.JSGE, 's<': JmpOp.JSLT, 's<=': JmpOp.JSLE,
-};
-
-const LOCK_OPERATORS: Record<string, number> = { '+=': AtomicOp.ADD, '|=': AtomicOp.OR, '&=': AtomicOp.AND, '^=': AtomicOp.XOR };
-const FETCH_OPERATIONS: Record<string, number> = { add: AtomicOp.ADD, or: AtomicOp.OR, and: AtomicOp.AND, xor: AtomicOp.XOR };
-
-const MEMORY_TYPES: Record<string, { size: Size; signed: boolean }> = {
-  u8: { size: B, signed: false }, u16: { size: H, signed: false }, u32: { size: W, signed: false },
-  u64: { size: DW, signed: false }, s8: { size: B, signed: true }, s16: { size: H, signed: true },
-  s32: { size: W, signed: true },
-};
-
-const BYTE_SWAPS: Record<string, { cls: number; order: number; width: number }> = {};
-for (const width of [16, 32, 64]) {
-  BYTE_SWAPS[`le${width}`] = { cls: Class.ALU, order: ByteOrder.TO_LE, width };
-  BYTE_SWAPS[`be${width}`] = { cls: Class.ALU, order: ByteOrder.TO_BE, width };
-  BYTE_SWAPS[`bswap${width}`] = { cls: Class.ALU64, order: 0, width };
-}
-
-const REGISTER_NAME = /^[rRwW]([0-9]|10)$/;
-export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Words that cannot name a label or map because the grammar gives them another meaning. */
-export const RESERVED_NAMES = new Set(['pc', 'll', 'fd', 'idx', 'id']);
+/** The encoder's form of a parsed target. */
+const encodeTarget = (target: Target): encode.Target => ('label' in target ? { label: target.label } : target.delta);
 
 const INT32_MIN = -(2n ** 31n);
 const INT32_MAX = 2n ** 31n - 1n;
@@ -359,7 +330,7 @@ class Parser {
       switch (token.text) {
         case 'exit':
           this.pos++;
-          this.emit(token, { opcode: Class.JMP | JmpOp.EXIT, dst: 0, src: 0, off: 0, imm: 0 });
+          this.emit(token, encode.exit());
           return;
         case 'call':
           this.pos++;
@@ -395,7 +366,7 @@ class Parser {
     if (this.isWord(token, 'pc')) {
       const target = this.target('int32');
       if ('label' in target) return this.fail(token, 'expected pc+N');
-      this.emit(start, { opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.PSEUDO_CALL, off: 0, imm: target.delta });
+      this.emit(start, encode.callLocal(target.delta));
       return;
     }
     if (this.isWord(token, 'kfunc') && this.isPunct(this.peek(1), '[')) {
@@ -413,17 +384,17 @@ class Parser {
       }
       this.expectPunct(']');
       const imm = this.imm32(id.value, id.token, true);
-      this.emit(start, { opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.KFUNC, off: index, imm });
+      this.emit(start, encode.callKfunc(imm, index));
       return;
     }
     if (this.startsInteger(token)) {
       const { value, token: at } = this.integer('a helper id');
-      this.emit(start, { opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.HELPER, off: 0, imm: this.imm32(value, at, false) });
+      this.emit(start, encode.callHelper(this.imm32(value, at, false)));
       return;
     }
     const { name, token: at } = this.name('a helper (call bpf_ktime_get_ns, call 5) or a function label');
     // A label decides between a BPF-to-BPF call and a helper once every label is known.
-    const item = this.emit(at, { opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.PSEUDO_CALL, off: 0, imm: 0, label: name });
+    const item = this.emit(at, encode.callLocal({ label: name }));
     this.calls.push({ item, name, token: at });
   }
 
@@ -436,42 +407,36 @@ class Parser {
         this.fail(call.token, `"${call.name}" is neither a label nor a helper (helpers are written bpf_<name>, e.g. bpf_ktime_get_ns)`);
       }
       const { label: _resolved, ...call_ } = (this.items[call.item] as { kind: 'insn'; insn: Instruction }).insn;
-      this.items[call.item] = { kind: 'insn', insn: { ...call_, src: CallKind.HELPER, imm: id as number } };
+      const comment = call_.comment === undefined ? {} : { comment: call_.comment };
+      this.items[call.item] = { kind: 'insn', insn: { ...encode.callHelper(id as number), ...comment } };
     }
   }
 
   private goto(start: Token): void {
     const long = start.text === 'gotol';
     const target = this.target(long ? 'int32' : 'int16');
-    const opcode = long ? Class.JMP32 | JmpOp.JA : start.text === 'may_goto' ? Class.JMP | JmpOp.JCOND : Class.JMP | JmpOp.JA;
-    const field = long ? 'imm' : 'off';
-    this.emit('label' in target ? target.token : start, {
-      opcode, dst: 0, src: 0, off: 0, imm: 0,
-      ...('label' in target ? { label: target.label } : { [field]: target.delta }),
-    });
+    const make = long ? encode.gotol : start.text === 'may_goto' ? encode.mayGoto : encode.ja;
+    this.emit('label' in target ? target.token : start, make(encodeTarget(target)));
   }
 
   private conditional(start: Token): void {
     const dst = this.register();
     const operator = this.next();
-    const op = operator.kind === 'punct' ? CONDITIONS[operator.text] : undefined;
-    if (op === undefined) this.fail(operator, `expected a comparison (==, !=, >, >=, <, <=, &, s>, s>=, s<, s<=), found ${describe(operator)}`);
-    const cls = dst.bits === 64 ? Class.JMP : Class.JMP32;
-    let fields: { opcode: number; src: number; imm: number };
+    const condition = operator.kind === 'punct' && Object.hasOwn(CONDITIONS, operator.text) ? CONDITIONS[operator.text] : undefined;
+    if (condition === undefined) this.fail(operator, `expected a comparison (==, !=, >, >=, <, <=, &, s>, s>=, s<, s<=), found ${describe(operator)}`);
+    let make: (target: encode.Target) => Instruction;
     if (this.isRegister(this.peek())) {
       const src = this.register();
       this.sameWidth(dst, src);
-      fields = { opcode: cls | (op as number) | Source.X, src: src.index, imm: 0 };
+      make = (target) => encode.jumpReg(dst.bits, condition, dst.index, src.index, target);
     } else {
       const { value, token } = this.integer('a register or a number');
-      fields = { opcode: cls | (op as number) | Source.K, src: 0, imm: this.imm32(value, token, dst.bits === 32) };
+      const imm = this.imm32(value, token, dst.bits === 32);
+      make = (target) => encode.jumpImm(dst.bits, condition, dst.index, imm, target);
     }
     this.expectWord('goto');
     const target = this.target('int16');
-    this.emit('label' in target ? target.token : start, {
-      ...fields, dst: dst.index, off: 'delta' in target ? target.delta : 0,
-      ...('label' in target ? { label: target.label } : {}),
-    });
+    this.emit('label' in target ? target.token : start, make(encodeTarget(target)));
   }
 
   private lock(start: Token): void {
@@ -481,13 +446,11 @@ class Parser {
       this.fail(memory.type.token, 'atomic operations are on u32 or u64');
     }
     const operator = this.next();
-    const op = operator.kind === 'punct' ? LOCK_OPERATORS[operator.text] : undefined;
-    if (op === undefined) this.fail(operator, `expected +=, |=, &= or ^=, found ${describe(operator)}`);
+    const operation = operator.kind === 'punct' && Object.hasOwn(LOCK_OPERATORS, operator.text) ? LOCK_OPERATORS[operator.text] : undefined;
+    if (operation === undefined) this.fail(operator, `expected +=, |=, &= or ^=, found ${describe(operator)}`);
     const src = this.register();
     if (memory.type.size === DW && src.bits !== 64) this.fail(src.token, `a u64 atomic needs a 64-bit register: r${src.index}`);
-    this.emit(start, {
-      opcode: Class.STX | Mode.ATOMIC | memory.type.size, dst: memory.base.index, src: src.index, off: memory.off, imm: op as number,
-    });
+    this.emit(start, encode.atomic(operation, memory.type.size, memory.base.index, memory.off, src.index));
   }
 
   private storeRelease(start: Token): void {
@@ -497,9 +460,7 @@ class Parser {
     this.expectPunct(',');
     const src = this.register();
     this.expectPunct(')');
-    this.emit(start, {
-      opcode: Class.STX | Mode.ATOMIC | memory.type.size, dst: memory.base.index, src: src.index, off: memory.off, imm: AtomicOp.STORE_REL,
-    });
+    this.emit(start, encode.storeRelease(memory.type.size, memory.base.index, memory.off, src.index));
   }
 
   private store(start: Token): void {
@@ -509,38 +470,35 @@ class Parser {
     if (this.isRegister(this.peek())) {
       const src = this.register();
       if (memory.type.size === DW && src.bits !== 64) this.fail(src.token, `a u64 store needs a 64-bit register: r${src.index}`);
-      this.emit(start, { opcode: Class.STX | Mode.MEM | memory.type.size, dst: memory.base.index, src: src.index, off: memory.off, imm: 0 });
+      this.emit(start, encode.stx(memory.type.size, memory.base.index, memory.off, src.index));
       return;
     }
     const { value, token } = this.integer('a register or a number');
     const imm = this.imm32(value, token, memory.type.size !== DW);
-    this.emit(start, { opcode: Class.ST | Mode.MEM | memory.type.size, dst: memory.base.index, src: 0, off: memory.off, imm });
+    this.emit(start, encode.st(memory.type.size, memory.base.index, memory.off, imm));
   }
 
   private assignment(): void {
     const dst = this.register();
     const start = dst.token;
     const operator = this.next();
-    const cls = dst.bits === 64 ? Class.ALU64 : Class.ALU;
     if (this.isPunct(operator, '=')) return this.assignTo(dst);
-    const alu = operator.kind === 'punct' ? ALU_ASSIGN[operator.text] : undefined;
-    if (alu === undefined) this.fail(operator, `expected an assignment (=, +=, -=, *=, /=, %=, |=, &=, ^=, <<=, >>=, s>>=, s/=, s%=), found ${describe(operator)}`);
-    const { op, off = 0 } = alu as { op: number; off?: number };
+    const operation = operator.kind === 'punct' && Object.hasOwn(ALU_ASSIGN, operator.text) ? ALU_ASSIGN[operator.text] : undefined;
+    if (operation === undefined) this.fail(operator, `expected an assignment (=, +=, -=, *=, /=, %=, |=, &=, ^=, <<=, >>=, s>>=, s/=, s%=), found ${describe(operator)}`);
     if (this.isRegister(this.peek())) {
       const src = this.register();
       this.sameWidth(dst, src);
-      this.emit(start, { opcode: cls | op | Source.X, dst: dst.index, src: src.index, off, imm: 0 });
+      this.emit(start, encode.aluReg(dst.bits, operation, dst.index, src.index));
       return;
     }
     const { value, token } = this.integer('a register or a number');
-    this.emit(start, { opcode: cls | op | Source.K, dst: dst.index, src: 0, off, imm: this.imm32(value, token, dst.bits === 32) });
+    this.emit(start, encode.aluImm(dst.bits, operation, dst.index, this.imm32(value, token, dst.bits === 32)));
   }
 
   /** Everything of the form `dst = ...`. */
   private assignTo(dst: Reg): void {
     const start = dst.token;
     const token = this.peek();
-    const cls = dst.bits === 64 ? Class.ALU64 : Class.ALU;
     const requireR = (what: string): void => {
       if (dst.bits !== 64) this.fail(dst.token, `${what} writes a 64-bit register: r${dst.index}`);
     };
@@ -549,7 +507,7 @@ class Parser {
       this.pos++;
       const src = this.register();
       if (src.index !== dst.index || src.bits !== dst.bits) this.fail(src.token, `negation is in place: write ${dst.token.text} = -${dst.token.text}`);
-      this.emit(start, { opcode: cls | AluOp.NEG | Source.K, dst: dst.index, src: 0, off: 0, imm: 0 });
+      this.emit(start, encode.neg(dst.bits, dst.index));
       return;
     }
     if (this.startsInteger(token)) {
@@ -557,21 +515,17 @@ class Parser {
       if (this.isWord(this.peek(), 'll')) {
         this.pos++;
         requireR('a 64-bit load (ll)');
-        const bits = BigInt.asUintN(64, this.bigintInRange(value, at));
-        this.emit(start, {
-          opcode: LD_IMM64, dst: dst.index, src: Pseudo.NONE, off: 0,
-          imm: Number(BigInt.asIntN(32, bits)), imm2: Number(BigInt.asIntN(32, bits >> 32n)),
-        });
+        this.emit(start, encode.ldImm64(dst.index, this.bigintInRange(value, at)));
         return;
       }
       const hint = dst.bits === 64 ? '; add "ll" for a 64-bit constant' : '';
-      this.emit(start, { opcode: cls | AluOp.MOV | Source.K, dst: dst.index, src: 0, off: 0, imm: this.imm32(value, at, dst.bits === 32, hint) });
+      this.emit(start, encode.aluImm(dst.bits, 'mov', dst.index, this.imm32(value, at, dst.bits === 32, hint)));
       return;
     }
     if (this.isRegister(token)) {
       const src = this.register();
       this.sameWidth(dst, src);
-      this.emit(start, { opcode: cls | AluOp.MOV | Source.X, dst: dst.index, src: src.index, off: 0, imm: 0 });
+      this.emit(start, encode.aluReg(dst.bits, 'mov', dst.index, src.index));
       return;
     }
     if (this.isPunct(token, '(')) {
@@ -584,7 +538,7 @@ class Parser {
       this.expectPunct(')');
       const src = this.register();
       this.sameWidth(dst, src);
-      this.emit(start, { opcode: cls | AluOp.MOV | Source.X, dst: dst.index, src: src.index, off: Number(bits), imm: 0 });
+      this.emit(start, encode.movsx(dst.bits, dst.index, src.index, Number(bits) as 8 | 16 | 32));
       return;
     }
     if (this.isPunct(token, '*')) {
@@ -592,13 +546,13 @@ class Parser {
       return this.load(dst);
     }
     if (token.kind === 'ident') {
-      const swap = BYTE_SWAPS[token.text];
+      const swap = Object.hasOwn(BYTE_SWAPS, token.text) ? BYTE_SWAPS[token.text] : undefined;
       if (swap !== undefined) {
         this.pos++;
         requireR('a byte swap');
         const src = this.register();
         if (src.index !== dst.index || src.bits !== 64) this.fail(src.token, `byte swaps are in place: write r${dst.index} = ${token.text} r${dst.index}`);
-        this.emit(start, { opcode: swap.cls | AluOp.END | swap.order, dst: dst.index, src: 0, off: 0, imm: swap.width });
+        this.emit(start, encode.byteSwap(swap.kind, dst.index, swap.width));
         return;
       }
       if (token.text === 'map' || token.text === 'btf' || token.text === 'func') {
@@ -610,15 +564,15 @@ class Parser {
       const fetch = /^atomic(64)?_fetch_(add|or|and|xor)$/.exec(token.text);
       if (fetch !== null) {
         this.pos++;
-        return this.atomicWithType(dst, start, fetch[1] === '64', (FETCH_OPERATIONS[fetch[2] as string] as number) | AtomicOp.FETCH);
+        return this.atomicWithType(dst, start, fetch[1] === '64', FETCH_OPERATIONS[fetch[2] as string] as encode.AtomicOperation);
       }
       if (token.text === 'atomic_xchg' || token.text === 'atomic64_xchg') {
         this.pos++;
-        return this.atomicWithType(dst, start, token.text === 'atomic64_xchg', AtomicOp.XCHG);
+        return this.atomicWithType(dst, start, token.text === 'atomic64_xchg', 'xchg');
       }
       if (token.text === 'atomic_cmpxchg' || token.text === 'atomic64_cmpxchg') {
         this.pos++;
-        return this.atomicWithType(dst, start, token.text === 'atomic64_cmpxchg', AtomicOp.CMPXCHG);
+        return this.atomicWithType(dst, start, token.text === 'atomic64_cmpxchg', 'cmpxchg');
       }
       if (token.text === 'xchg_64' || token.text === 'xchg32_32' || token.text === 'cmpxchg_64' || token.text === 'cmpxchg32_32') {
         this.pos++;
@@ -631,9 +585,7 @@ class Parser {
         this.expectPunct(')');
         if (memory.type.signed) this.fail(memory.type.token, 'load_acquire loads an unsigned type');
         if (memory.type.size === DW) requireR('a u64 load_acquire');
-        this.emit(start, {
-          opcode: Class.STX | Mode.ATOMIC | memory.type.size, dst: dst.index, src: memory.base.index, off: memory.off, imm: AtomicOp.LOAD_ACQ,
-        });
+        this.emit(start, encode.loadAcquire(memory.type.size, dst.index, memory.base.index, memory.off));
         return;
       }
       if (token.text === 'addr_space_cast') {
@@ -648,10 +600,7 @@ class Parser {
         const from = this.integer('an address space');
         const fromSpace = this.inRange(from.value, from.token, 0n, 0xffffn, 'address space');
         this.expectPunct(')');
-        this.emit(start, {
-          opcode: Class.ALU64 | AluOp.MOV | Source.X, dst: dst.index, src: src.index, off: ADDR_SPACE_CAST_OFF,
-          imm: Number(BigInt.asIntN(32, BigInt((toSpace << 16) | fromSpace))),
-        });
+        this.emit(start, encode.addrSpaceCast(dst.index, src.index, toSpace, fromSpace));
         return;
       }
     }
@@ -680,11 +629,11 @@ class Parser {
           imm = this.imm32(this.isPunct(sign, '-') ? -value : value, token, false);
         }
         this.expectPunct(']');
-        this.emit(dst.token, { opcode: Class.LD | Mode.IND | type.size, dst: 0, src: src.index, off: 0, imm });
+        this.emit(dst.token, encode.ldInd(type.size, src.index, imm));
       } else {
         const { value, token } = this.integer('a packet offset');
         this.expectPunct(']');
-        this.emit(dst.token, { opcode: Class.LD | Mode.ABS | type.size, dst: 0, src: 0, off: 0, imm: this.imm32(value, token, false) });
+        this.emit(dst.token, encode.ldAbs(type.size, this.imm32(value, token, false)));
       }
       return;
     }
@@ -694,28 +643,26 @@ class Parser {
     if (dst.bits === 32 && (type.size === DW || type.signed)) {
       this.fail(dst.token, `a ${type.token.text} load writes a 64-bit register: r${dst.index}`);
     }
-    this.emit(dst.token, {
-      opcode: Class.LDX | (type.signed ? Mode.MEMSX : Mode.MEM) | type.size, dst: dst.index, src: address.base.index, off: address.off, imm: 0,
-    });
+    this.emit(dst.token, (type.signed ? encode.ldxsx : encode.ldx)(type.size, dst.index, address.base.index, address.off));
   }
 
   /** Kernel and LLVM forms with a typed pointer: atomic_fetch_add((u64 *)(r1 + 0), r2), atomic64_xchg(...), atomic_cmpxchg(..., r0, r2). */
-  private atomicWithType(dst: Reg, start: Token, needs64: boolean, imm: number): void {
+  private atomicWithType(dst: Reg, start: Token, needs64: boolean, operation: encode.AtomicOperation): void {
     this.expectPunct('(');
     const memory = this.memory();
     if (memory.type.signed || (memory.type.size !== W && memory.type.size !== DW)) this.fail(memory.type.token, 'atomic operations are on u32 or u64');
     if (needs64 && memory.type.size !== DW) this.fail(memory.type.token, `atomic64_ operations are on u64`);
     this.expectPunct(',');
-    if (imm === AtomicOp.CMPXCHG) {
+    if (operation === 'cmpxchg') {
       const expected = this.register();
       if (expected.index !== 0 || dst.index !== 0) this.fail(expected.index !== 0 ? expected.token : dst.token, 'cmpxchg compares with and returns in r0');
       this.expectPunct(',');
     }
     const src = this.register();
     this.expectPunct(')');
-    if (imm !== AtomicOp.CMPXCHG && src.index !== dst.index) this.fail(src.token, `the fetched value replaces the operand: write ${dst.token.text} on both sides`);
+    if (operation !== 'cmpxchg' && src.index !== dst.index) this.fail(src.token, `the fetched value replaces the operand: write ${dst.token.text} on both sides`);
     if (memory.type.size === DW && (src.bits !== 64 || dst.bits !== 64)) this.fail(src.token, 'a u64 atomic uses 64-bit registers');
-    this.emit(start, { opcode: Class.STX | Mode.ATOMIC | memory.type.size, dst: memory.base.index, src: src.index, off: memory.off, imm });
+    this.emit(start, encode.atomic(operation, memory.type.size, memory.base.index, memory.off, src.index));
   }
 
   /** LLVM's xchg_64(r1 + 0, r2), xchg32_32(r1 + 0, w2), cmpxchg_64(r1 + 0, r0, r2), cmpxchg32_32(r1 + 0, w0, w2). */
@@ -734,45 +681,42 @@ class Parser {
     this.expectPunct(')');
     if (!cmpxchg && src.index !== dst.index) this.fail(src.token, `xchg swaps the operand in place: write ${dst.token.text} on both sides`);
     if (size === DW && (src.bits !== 64 || dst.bits !== 64)) this.fail(src.token, `${name} uses 64-bit registers`);
-    this.emit(start, {
-      opcode: Class.STX | Mode.ATOMIC | size, dst: address.base.index, src: src.index, off: address.off,
-      imm: cmpxchg ? AtomicOp.CMPXCHG : AtomicOp.XCHG,
-    });
+    this.emit(start, encode.atomic(cmpxchg ? 'cmpxchg' : 'xchg', size, address.base.index, address.off, src.index));
   }
 
   /** After `map[`: `events]`, `fd:7]`, `idx:2]`, each optionally followed by `[0]+off` for the value address. */
   private mapReference(dst: Reg, start: Token): void {
     const keyToken = this.peek();
-    let fields: { src: number; imm: number; map?: string };
-    let byValue: number;
+    let key: { kind: 'name'; name: string } | { kind: 'fd' | 'idx'; number: number };
     if ((this.isWord(keyToken, 'fd') || this.isWord(keyToken, 'idx')) && this.isPunct(this.peek(1), ':')) {
       this.pos += 2;
-      const { value, token } = this.integer(keyToken.text === 'fd' ? 'a file descriptor' : 'an fd_array index');
-      const number = this.inRange(value, token, 0n, keyToken.text === 'fd' ? INT32_MAX : UINT32_MAX, keyToken.text);
-      fields = keyToken.text === 'fd' ? { src: Pseudo.MAP_FD, imm: number } : { src: Pseudo.MAP_IDX, imm: number | 0 };
-      byValue = keyToken.text === 'fd' ? Pseudo.MAP_VALUE : Pseudo.MAP_IDX_VALUE;
+      const kind = keyToken.text === 'fd' ? 'fd' : 'idx';
+      const { value, token } = this.integer(kind === 'fd' ? 'a file descriptor' : 'an fd_array index');
+      const number = this.inRange(value, token, 0n, kind === 'fd' ? INT32_MAX : UINT32_MAX, kind);
+      key = { kind, number: kind === 'fd' ? number : number | 0 };
     } else {
       const { name, token } = this.name('a map name');
       if (RESERVED_NAMES.has(name)) this.fail(token, `"${name}" cannot name a map`);
-      fields = { src: Pseudo.MAP_FD, imm: 0, map: name };
-      byValue = Pseudo.MAP_VALUE;
+      key = { kind: 'name', name };
     }
     this.expectPunct(']');
-    let imm2 = 0;
+    let valueOffset: number | undefined;
     if (this.isPunct(this.peek(), '[')) {
       this.pos++;
       const { value, token } = this.integer('0');
       if (value !== 0n) this.fail(token, 'a map value address names element [0] (the value of an array map\'s first element); add an offset with +N');
       this.expectPunct(']');
-      fields = { ...fields, src: byValue };
+      valueOffset = 0;
       if (this.isPunct(this.peek(), '+')) {
         this.pos++;
         const { value: offset, token: at } = this.integer('an offset into the map value');
-        imm2 = this.inRange(offset, at, 0n, UINT32_MAX, 'map value offset') | 0;
+        valueOffset = this.inRange(offset, at, 0n, UINT32_MAX, 'map value offset') | 0;
       }
     }
     this.optionalLl();
-    this.emit(start, { opcode: LD_IMM64, dst: dst.index, off: 0, imm2, ...fields });
+    const map = key.kind === 'name' ? key.name : key.number;
+    if (key.kind === 'idx') this.emit(start, encode.ldMapIdx(dst.index, key.number, valueOffset));
+    else this.emit(start, valueOffset === undefined ? encode.ldMap(dst.index, map) : encode.ldMapValue(dst.index, map, valueOffset));
   }
 
   /** After `btf[`: `id:123]` or `id:123, fd:4]`. */
@@ -791,7 +735,7 @@ class Parser {
     }
     this.expectPunct(']');
     this.optionalLl();
-    this.emit(start, { opcode: LD_IMM64, dst: dst.index, src: Pseudo.BTF_ID, off: 0, imm, imm2 });
+    this.emit(start, encode.ldBtfId(dst.index, imm, imm2));
   }
 
   /** After `func[`: a label or `pc+N`. */
@@ -799,10 +743,7 @@ class Parser {
     const target = this.target('int32');
     this.expectPunct(']');
     this.optionalLl();
-    this.emit('label' in target ? target.token : start, {
-      opcode: LD_IMM64, dst: dst.index, src: Pseudo.FUNC, off: 0, imm2: 0,
-      ...('label' in target ? { imm: 0, label: target.label } : { imm: target.delta }),
-    });
+    this.emit('label' in target ? target.token : start, encode.ldFunc(dst.index, encodeTarget(target)));
   }
 }
 
