@@ -22,8 +22,12 @@
 // Assemble a program.
 export { assemble, bpf, parse, disassemble, ProgramBuilder, Program, Helper, AsmBuildError, AsmDecodeError, AsmSyntaxError } from './asm/index.ts';
 export { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, W0, W1, W2, W3, W4, W5, W6, W7, W8, W9, W10, B, H, W, DW } from './asm/index.ts';
-export { fp, sizeName, copyToStack } from './asm/index.ts';
-export type { DisassembleOptions, MapFds } from './asm/index.ts';
+export { fp, sizeName, copyToStack, loadField, ringbufOutput } from './asm/index.ts';
+export type { DisassembleOptions, MapFds, LoadableField } from './asm/index.ts';
+
+// Define the records a program writes and user space reads.
+export { defineRecord } from './asm/index.ts';
+export type { FieldType, ScalarType, DecodedField, DecodedRecord, RecordFieldLayout, RecordLayout, StackRecord } from './asm/index.ts';
 
 // Find tracepoints and kernel offsets.
 export { readTracepoint, locateTracefs, mountTracefs, Btf, KERNEL_BTF_PATH } from './syscalls/index.ts';
@@ -33,7 +37,7 @@ export { readTracepointFormat } from './probe/tracepoint-program.ts';
 // Create maps.
 export { createMap, MapType, BpfMap, UpdateFlags, MapFlags } from './syscalls/index.ts';
 export type { CreateMapOptions } from './syscalls/index.ts';
-export { createPerfEventArray } from './probe/tracepoint-program.ts';
+export { createPerfEventArray, createRingBuffer } from './probe/tracepoint-program.ts';
 
 // Load and attach.
 export { loadProgram, ProgType, attachTracepoint, BpfProgram, PerfEvent, enableStats, KernelError } from './syscalls/index.ts';
@@ -48,6 +52,6 @@ export type { Wakeup } from './syscalls/index.ts';
 // The tcpaccept tool's parts.
 export { TcpAcceptTracer, planPrograms, describePlan } from './probe/tracer.ts';
 export type { TcpAcceptTracerOptions, TcpAcceptFilters, PlanOptions, TracerPlan } from './probe/tracer.ts';
-export { decodeRecord, RECORD, RECORD_SIZE, EventSource, TCP_STATE_NAMES, formatIpv6, type AcceptEvent } from './probe/record.ts';
+export { decodeRecord, RECORD, RECORD_SIZE, EventSource, TCP_STATE_NAMES, formatIpv6, AF_INET, AF_INET6, type AcceptEvent } from './probe/record.ts';
 export { ListenerMonitor, type ListenerFilters, type ListenerSnapshot } from './probe/listeners.ts';
 export { monotonicToWallClockMs } from './probe/clock.ts';

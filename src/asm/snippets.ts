@@ -41,3 +41,35 @@ export function copyToStack(srcBase: string, srcOffset: number, dstOffset: numbe
   }
   return lines.join('\n');
 }
+
+/** A tracepoint field or BTF member as the loads below need it: where it is, how wide. */
+export interface LoadableField {
+  readonly offset: number;
+  readonly size: number;
+  readonly name?: string;
+}
+
+/**
+ * `r7 = *(u16 *)(r6 + 32)`: loads one field of the size the kernel gave it (a format file's
+ * `size`, which can differ between kernels: `protocol` was u8 before 5.6 and u16 after).
+ */
+export function loadField(register: string, base: string, field: LoadableField): string {
+  return `${register} = *(${sizeName(field.size)} *)(${address(base, field.offset)})${field.name === undefined ? '' : `    // ${field.name}`}`;
+}
+
+/**
+ * Program text that writes `size` bytes at `r10 + stackOffset` to the ring buffer `map` with
+ * bpf_ringbuf_output (Linux 5.8+). `flags` 0 lets the kernel wake the reader when it has caught
+ * up; 1 (BPF_RB_NO_WAKEUP) and 2 (BPF_RB_FORCE_WAKEUP) decide it per record. Clobbers r1-r5;
+ * r0 is 0 or a negative errno (-EAGAIN: the ring was full and the record is lost).
+ */
+export function ringbufOutput(map: string, stackOffset: number, size: number, flags = 0): string {
+  return [
+    `r1 = map[${map}] ll`,
+    'r2 = r10',
+    `r2 += ${stackOffset}                             // the record on the stack`,
+    `r3 = ${size}`,
+    `r4 = ${flags}`,
+    'call bpf_ringbuf_output',
+  ].join('\n');
+}

@@ -11,6 +11,7 @@ import {
   loadProgram,
   locateTracefs,
   mountTracefs,
+  pageSize,
   possibleCpus,
   readTracepoint,
   type BpfMap,
@@ -45,6 +46,21 @@ export function readTracepointFormat(group: string, event: string, tracefsRoot?:
  */
 export function createPerfEventArray(name: string): BpfMap {
   return createMap({ type: MapType.PerfEventArray, name, keySize: 4, valueSize: 4, maxEntries: Math.max(...possibleCpus()) + 1 });
+}
+
+/**
+ * Creates the BPF_MAP_TYPE_RINGBUF (Linux 5.8+) a program hands to `bpf_ringbuf_output` or
+ * `ringbufOutput()`'s text: one ring shared by every CPU, so records arrive in the order they
+ * were written. Read it with `RingBufferReader`.
+ *
+ * @param name - at most 15 characters of [A-Za-z0-9_.]; shows in `bpftool map`
+ * @param bytes - data size: rounded up to a power of two of at least one page, as the kernel requires
+ */
+export function createRingBuffer(name: string, bytes: number): BpfMap {
+  if (!Number.isInteger(bytes) || bytes <= 0) throw new RangeError(`ring buffer ${name}: size ${bytes} is not a positive whole number of bytes`);
+  let size = pageSize;
+  while (size < bytes) size *= 2;
+  return createMap({ type: MapType.RingBuf, name, keySize: 0, valueSize: 0, maxEntries: size });
 }
 
 /** What {@link loadTracepointProgram} loads and where it attaches it. */
