@@ -6,16 +6,21 @@ import { spawn } from 'node:child_process';
 import { kernelTest } from '../helpers/kernel.ts';
 import { connectOnce, startServer } from '../helpers/processes.ts';
 import { TcpAcceptTracer, planPrograms, ringBufferBytes, type AcceptEvent } from '../../src/internal.ts';
+import { recordedKernel } from './golden/variants.ts';
+
+// Planning is pure given a kernel's BTF and tracepoint formats: the planning tests use the
+// recorded kernel (test/fixtures/kernel), so they run without root (tracefs is root's only).
+const recorded = recordedKernel();
 
 t.test('planning: ring buffer by default, perf on request; sizes are powers of two', async (t) => {
   t.equal(ringBufferBytes(1, 2), 8192);
   t.equal(ringBufferBytes(3, 2), 32768, '3 pages x 2 CPUs rounds up to 8 pages');
   t.equal(ringBufferBytes(256, 2), 2 * 1024 * 1024);
-  const ring = planPrograms({});
+  const ring = planPrograms({ ...recorded });
   t.equal(ring.output.kind, 'ringbuf');
   t.ok(ring.maps.includes('lost'), 'the ring buffer program counts refused records');
   t.match(ring.programs[0]!.text, /call bpf_ringbuf_output/);
-  const perf = planPrograms({ output: 'perf' });
+  const perf = planPrograms({ ...recorded, output: 'perf' });
   t.equal(perf.output.kind, 'perf');
   t.notOk(perf.maps.includes('lost'), 'perf rings count losses themselves');
   t.match(perf.programs[0]!.text, /call bpf_perf_event_output/);
@@ -81,9 +86,9 @@ t.test('every planned program: its listing (what --ebpf prints) assembles back t
   const { parse } = await import('../../src/internal.ts');
   const fds = { events: 3, handshakes: 4, ports: 5, lost: 6 };
   const plans = [
-    planPrograms({}), planPrograms({ queueWait: true, pid: 42, ports: [80, 443], ipVersion: 4 }),
-    planPrograms({ ipVersion: 6, cgroupId: 123456789n }), planPrograms({ handshake: true, ports: [22] }),
-    planPrograms({ output: 'perf', queueWait: true }),
+    planPrograms({ ...recorded }), planPrograms({ ...recorded, queueWait: true, pid: 42, ports: [80, 443], ipVersion: 4 }),
+    planPrograms({ ...recorded, ipVersion: 6, cgroupId: 123456789n }), planPrograms({ ...recorded, handshake: true, ports: [22] }),
+    planPrograms({ ...recorded, output: 'perf', queueWait: true }),
   ];
   for (const plan of plans) {
     for (const p of plan.programs) {
