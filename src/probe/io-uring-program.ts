@@ -44,15 +44,19 @@ export const IO_ACCEPT_VALUE_SIZE = 4;
  * the host, so its first comparison sends everything but an accept away; an ordinary
  * accept(2) server never reaches it.
  */
-export function ioUringSubmitProgramText(layout: IoUringLayout, filters: ProgramFilters): string {
-  const tp = layout.submit;
+export function ioUringSubmitProgramText(layout: IoUringLayout, filters: ProgramFilters, on: 'submit' | 'taskAdd' = 'submit'): string {
+  const tp = on === 'submit' ? layout.submit : layout.taskAdd!;
   // Stack: the key (ring, user_data) at -16, the value (file_slot) at -24.
   return `
-// io_uring:io_uring_submit_req — a request was submitted; keep only accepts.
+${on === 'submit'
+    ? '// io_uring:io_uring_submit_req — a request was submitted; keep only accepts.'
+    : `// io_uring:io_uring_task_add — a request's poll fired and its task_work is queued: for a
+// multishot accept armed before tracing started, this is where it is first seen (its CQEs
+// carry no request). Softirq context: no task filter applies here.`}
 r2 = *(${sizeName(tp.opcode.size)} *)(r1 + ${tp.opcode.offset})   // opcode
 if r2 != ${layout.opAccept} goto out            // IORING_OP_ACCEPT (enum io_uring_op, from BTF): nothing else goes further
 r6 = r1                                       // r6 = tracepoint record; survives helper calls
-${taskFilters(filters)}
+${on === 'submit' ? taskFilters(filters) : ''}
 r1 = *(u64 *)(r6 + ${tp.ctx.offset})           // ctx: the ring
 *(u64 *)(r10 - 16) = r1                       // key: ring ...
 r1 = *(u64 *)(r6 + ${tp.userData.offset})      // user_data: the tag the server gave the request

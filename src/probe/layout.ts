@@ -198,6 +198,8 @@ export function netnsFilterFromBtf(btf: Btf, inum: number): NetnsFilter {
 /** io_uring's tracepoints (issue #18): a request submitted, a completion posted. */
 export const IO_URING_SUBMIT_TRACEPOINT = { group: 'io_uring', event: 'io_uring_submit_req' } as const;
 export const IO_URING_COMPLETE_TRACEPOINT = { group: 'io_uring', event: 'io_uring_complete' } as const;
+/** A request's task_work queued (its poll fired): where a multishot accept armed before tracing is first seen. */
+export const IO_URING_TASK_ADD_TRACEPOINT = { group: 'io_uring', event: 'io_uring_task_add' } as const;
 
 /**
  * The struct members the io_uring programs read (recorded with SOCKET_LAYOUT_MEMBERS for the
@@ -234,6 +236,8 @@ export const IO_URING_ACCEPT_OP = ['io_uring_op', 'IORING_OP_ACCEPT'] as const;
 /** The fields of io_uring:io_uring_submit_req and io_uring:io_uring_complete the programs read. */
 export interface IoUringTracepointLayout {
   submit: { ctx: FormatField; req: FormatField; userData: FormatField; opcode: FormatField };
+  /** io_uring_task_add, where the kernel has it with these fields. */
+  taskAdd?: { ctx: FormatField; req: FormatField; userData: FormatField; opcode: FormatField } | undefined;
   complete: { ctx: FormatField; req: FormatField; userData: FormatField; res: FormatField; cflags: FormatField };
 }
 
@@ -255,10 +259,18 @@ export interface IoUringStructLayout {
 export type IoUringLayout = IoUringTracepointLayout & IoUringStructLayout;
 
 /** The io_uring tracepoint fields, or why they are not usable. */
-export function ioUringTracepointLayout(submit: TracepointFormat, complete: TracepointFormat): IoUringTracepointLayout {
+export function ioUringTracepointLayout(submit: TracepointFormat, complete: TracepointFormat, taskAdd?: TracepointFormat): IoUringTracepointLayout {
   const s = (name: string): FormatField => submit.field(name);
   const c = (name: string): FormatField => complete.field(name);
+  const request = (format: TracepointFormat) => ({ ctx: format.field('ctx'), req: format.field('req'), userData: format.field('user_data'), opcode: format.field('opcode') });
+  let added: IoUringTracepointLayout['taskAdd'];
+  try {
+    added = taskAdd === undefined ? undefined : request(taskAdd);
+  } catch {
+    added = undefined;
+  }
   return {
+    taskAdd: added,
     submit: { ctx: s('ctx'), req: s('req'), userData: s('user_data'), opcode: s('opcode') },
     complete: { ctx: c('ctx'), req: c('req'), userData: c('user_data'), res: c('res'), cflags: c('cflags') },
   };

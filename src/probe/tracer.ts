@@ -23,7 +23,7 @@ import {
   pageSize,
 } from '../syscalls/index.ts';
 import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, netnsFilterFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
-import { IO_URING_COMPLETE_TRACEPOINT, IO_URING_SUBMIT_TRACEPOINT, ioUringStructLayout, ioUringTracepointLayout, type IoUringStructLayout } from './layout.ts';
+import { IO_URING_COMPLETE_TRACEPOINT, IO_URING_SUBMIT_TRACEPOINT, IO_URING_TASK_ADD_TRACEPOINT, ioUringStructLayout, ioUringTracepointLayout, type IoUringStructLayout } from './layout.ts';
 import { IO_ACCEPT_KEY_SIZE, IO_ACCEPT_MAP_ENTRIES, IO_ACCEPT_VALUE_SIZE, ioUringCompleteProgramText, ioUringSubmitProgramText } from './io-uring-program.ts';
 import { ListenerOwnerResolver } from './owner.ts';
 import {
@@ -338,8 +338,15 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
         if (typeof ioUringStructs === 'string') {
           notices.push(`io_uring accepts are not reported: ${ioUringStructs}`);
         } else {
-          const io = { ...ioUringTracepointLayout(submit, complete), ...ioUringStructs };
+          let taskAdd: TracepointFormat | undefined;
+          try {
+            taskAdd = readTracepoint(IO_URING_TASK_ADD_TRACEPOINT.group, IO_URING_TASK_ADD_TRACEPOINT.event, root);
+          } catch {
+            // Without it, multishot accepts armed before tracing started are missed (docs/how-it-works.md).
+          }
+          const io = { ...ioUringTracepointLayout(submit, complete, taskAdd), ...ioUringStructs };
           plan('tcpaccept_iosub', [submit], ioUringSubmitProgramText(io, filters));
+          if (io.taskAdd !== undefined && taskAdd !== undefined) plan('tcpaccept_iotwa', [taskAdd], ioUringSubmitProgramText(io, filters, 'taskAdd'));
           plan('tcpaccept_iocqe', [complete], ioUringCompleteProgramText(io, layout!, { ...filters, queueWait: options.queueWait === true }, output));
         }
       }
