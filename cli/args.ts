@@ -41,8 +41,10 @@ export interface Options {
   metrics: ListenAddress | undefined;
   /** --quiet: no per-event output (metrics only). */
   quiet: boolean;
-  /** --cgroup: a cgroup v2 directory; only accepts by tasks in exactly that cgroup. */
+  /** --cgroup: a cgroup v2 directory; only accepts by tasks in it or in a cgroup below it. */
   cgroupPath: string | undefined;
+  /** --cgroup-exact: a cgroup v2 directory; only accepts by tasks in exactly that cgroup. */
+  cgroupExactPath: string | undefined;
   /** --netns: `self` or a network namespace file; only sockets of that namespace. */
   netns: string | undefined;
   /** --self-test: trace one loopback connection of our own and say what worked, stage by stage. */
@@ -71,6 +73,7 @@ export interface ListenAddress {
 export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-q] [--json]
                     [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]
                     [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]
+                    [--cgroup-exact PATH]
                     [--drops] [--listeners] [-c] [-H] [-i SECONDS]
                     [--metrics-per-process] [--netns self|PATH] [--self-test]`;
 
@@ -110,11 +113,15 @@ options:
                         picks a free port. The address is printed on stderr. Measures the
                         queue wait as -q does (the table shows it only with -q)
   --quiet               no per-event output, metrics only (needs --metrics)
-  --cgroup PATH         only accepts by tasks in this cgroup v2 directory (exactly that
-                        cgroup, not its children), checked in the kernel with
-                        bpf_get_current_cgroup_id, e.g. a container's cgroup from the 0::
-                        line of /proc/<pid>/cgroup under /sys/fs/cgroup (or
-                        /sys/fs/cgroup/unified on hybrid hosts). Not with --handshake
+  --cgroup PATH         only accepts by tasks in this cgroup v2 directory or any cgroup
+                        below it (a Kubernetes pod and its containers, a systemd slice
+                        and its services), checked in the kernel with
+                        bpf_current_task_under_cgroup, e.g. /sys/fs/cgroup/system.slice
+                        (or under /sys/fs/cgroup/unified on hybrid hosts). Not with
+                        --handshake
+  --cgroup-exact PATH   only accepts by tasks in exactly this cgroup v2 directory, not
+                        its children (bpf_get_current_cgroup_id), e.g. a container's
+                        cgroup from the 0:: line of /proc/<pid>/cgroup
   --drops               also report each client the kernel dropped because the listener's
                         accept queue was full: its handshake-completing ACK was thrown
                         away (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+).
@@ -194,6 +201,7 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   metrics: { takesValue: true },
   quiet: { takesValue: false },
   cgroup: { takesValue: true },
+  'cgroup-exact': { takesValue: true },
   netns: { takesValue: true },
   'self-test': { takesValue: false },
   drops: { takesValue: false },
@@ -312,6 +320,7 @@ export function defaultOptions(): Options {
     metrics: undefined,
     quiet: false,
     cgroupPath: undefined,
+    cgroupExactPath: undefined,
     netns: undefined,
     selfTest: false,
     drops: false,
@@ -371,6 +380,10 @@ export function parseArgs(argv: readonly string[]): Options {
         if (value === '') throw new UsageError(`${shown}: expected a cgroup v2 directory, got an empty value`);
         options.cgroupPath = value;
         break;
+      case 'cgroup-exact':
+        if (value === '') throw new UsageError(`${shown}: expected a cgroup v2 directory, got an empty value`);
+        options.cgroupExactPath = value;
+        break;
       case 'netns':
         if (value === '') throw new UsageError(`${shown}: expected self or a network namespace file such as /proc/PID/ns/net, got an empty value`);
         options.netns = value;
@@ -426,7 +439,7 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.selfTest) {
     // The self-test makes its own connection to its own port in its own process: filters that
     // would hide it, and outputs other than one row, make no sense with it.
-    const clash = (['pid', 'port', 'cgroup', 'netns', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval', 'count', 'hist'] as const).find((flag) => seen.has(flag));
+    const clash = (['pid', 'port', 'cgroup', 'cgroup-exact', 'netns', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval', 'count', 'hist'] as const).find((flag) => seen.has(flag));
     if (clash !== undefined) {
       throw new UsageError(`--self-test traces a connection of its own and cannot be combined with --${clash} ` +
         '(it takes -q, --handshake, -4/-6, -T, -t, --ffi and --ring-pages)');
@@ -460,8 +473,11 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.quiet && options.metrics === undefined) {
     throw new UsageError('--quiet leaves the metrics as the only output: it needs --metrics ADDR:PORT');
   }
-  if (options.cgroupPath !== undefined && options.handshake) {
-    throw new UsageError('--cgroup cannot be combined with --handshake: handshakes complete in softirq ' +
+  if (options.cgroupPath !== undefined && options.cgroupExactPath !== undefined) {
+    throw new UsageError('--cgroup and --cgroup-exact cannot be combined: --cgroup PATH already includes PATH itself; give one of them');
+  }
+  if ((options.cgroupPath !== undefined || options.cgroupExactPath !== undefined) && options.handshake) {
+    throw new UsageError(`${options.cgroupPath !== undefined ? '--cgroup' : '--cgroup-exact'} cannot be combined with --handshake: handshakes complete in softirq ` +
       "context, where the current task (and so its cgroup) is whatever ran on that CPU, not the server; " +
       'use accept mode (the default), or -p PID');
   }

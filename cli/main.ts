@@ -8,12 +8,14 @@ import {
   backendNameFromEnv,
   listenerNeedsAttention,
   cgroupIdOfPath,
+  cgroupTreeOfPath,
   netnsInodeOfPath,
   monotonicToWallClockMs,
   missingPrivilegesReason,
   exitWithParent,
   watchProcessExit,
   type AcceptEvent,
+  type CgroupTree,
 } from '../src/internal.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { ebpfListing, tracerFiltersOf } from './plan.ts';
@@ -99,13 +101,13 @@ async function main(): Promise<void> {
   if (options.ffi !== undefined) process.env.TS_TCPACCEPT_FFI = options.ffi;
 
   let cgroupId: bigint | undefined;
-  if (options.cgroupPath !== undefined) {
-    try {
-      cgroupId = cgroupIdOfPath(options.cgroupPath);
-    } catch (error) {
-      process.stderr.write(`${USAGE}\n`);
-      fail(`error: --cgroup: ${errorText(error)}`, 2);
-    }
+  let cgroupTree: CgroupTree | undefined;
+  try {
+    if (options.cgroupExactPath !== undefined) cgroupId = cgroupIdOfPath(options.cgroupExactPath);
+    if (options.cgroupPath !== undefined) cgroupTree = cgroupTreeOfPath(options.cgroupPath);
+  } catch (error) {
+    process.stderr.write(`${USAGE}\n`);
+    fail(`error: ${options.cgroupPath !== undefined ? '--cgroup' : '--cgroup-exact'}: ${errorText(error)}`, 2);
   }
   let netnsInode: number | undefined;
   if (options.netns !== undefined) {
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
       fail(`error: --netns: ${errorText(error)}`, 2);
     }
   }
-  const tracerFilters = tracerFiltersOf(options, cgroupId, netnsInode);
+  const tracerFilters = tracerFiltersOf(options, cgroupId, netnsInode, cgroupTree);
 
   if (options.ebpf) {
     try {
@@ -330,7 +332,7 @@ async function main(): Promise<void> {
   // --metrics carries the listener gauges, so it takes snapshots too; only --listeners prints them.
   if (options.listeners || metrics !== undefined) {
     try {
-      monitor = ListenerMonitor.open({ pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId });
+      monitor = ListenerMonitor.open({ pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId, cgroupTree: cgroupTree?.path });
     } catch (error) {
       process.stderr.write(`${PROGRAM}: --listeners: ${errorText(error)}\n`);
       shutdown(1);

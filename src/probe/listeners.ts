@@ -3,6 +3,8 @@
 // them, read through NETLINK_SOCK_DIAG (src/syscalls/sock-diag.ts) and named by owner. The
 // drop counter is the kernel's sk_drops: it also counts what no tracepoint sees, such as SYNs
 // refused while the queue was full (see docs/how-it-works.md, "Accept-queue health").
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { SockDiag, type TcpListener } from '../syscalls/index.ts';
 import { ListenerOwnerResolver, type ListenerOwner } from './owner.ts';
 
@@ -15,6 +17,25 @@ export interface ListenerFilters {
   ipVersion?: 4 | 6 | undefined;
   /** Only sockets created in this cgroup v2 (INET_DIAG_CGROUP_ID, Linux 5.7+). */
   cgroupId?: bigint | undefined;
+  /** Only sockets created in this cgroup v2 directory or below it (its tree is walked per snapshot). */
+  cgroupTree?: string | undefined;
+}
+
+/** The ids (directory inode numbers) of a cgroup v2 directory and every cgroup below it. */
+export function cgroupIdsBelow(path: string): Set<bigint> {
+  const ids = new Set<bigint>();
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      ids.add(statSync(dir, { bigint: true }).ino);
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // removed meanwhile
+    }
+    for (const entry of entries) if (entry.isDirectory()) walk(join(dir, entry.name));
+  };
+  walk(path);
+  return ids;
 }
 
 /** One listener in one snapshot. */
@@ -52,9 +73,11 @@ export class ListenerMonitor {
     const listed = this.diag.tcpListeners(this.filters.ipVersion === undefined ? {} : { family: this.filters.ipVersion });
     const drops = new Map<number, number>();
     const out: ListenerSnapshot[] = [];
+    const tree = this.filters.cgroupTree === undefined ? undefined : cgroupIdsBelow(this.filters.cgroupTree);
     for (const listener of listed) {
       if (this.ports !== undefined && !this.ports.has(listener.localPort)) continue;
       if (this.filters.cgroupId !== undefined && listener.cgroupId !== this.filters.cgroupId) continue;
+      if (tree !== undefined && (listener.cgroupId === undefined || !tree.has(listener.cgroupId))) continue;
       const owner = this.owners.ownerOfInode(listener.inode);
       if (this.filters.pid !== undefined && owner?.pid !== this.filters.pid) continue;
       let dropsDelta: number | undefined;

@@ -102,6 +102,8 @@ export interface ProgramFilters {
   queueWait?: boolean;
   /** Only tasks in this cgroup v2 (its id: the directory's inode number). Accept program only. */
   cgroupId?: bigint | undefined;
+  /** --cgroup: only tasks in this cgroup v2 or below it (see CgroupSubtreeFilter). Accept program only. */
+  cgroupSubtree?: CgroupSubtreeFilter | undefined;
   /** --netns: only sockets of this network namespace (accept, handshake report and drop programs). */
   netns?: NetnsFilter | undefined;
 }
@@ -160,7 +162,7 @@ const POINTER_SIZE = 8;
 /** Maps the programs use, by the names they are referenced with (`map[events]`). */
 export const MAP_NAMES = {
   events: 'events', handshakes: 'handshakes', ports: 'ports', lost: 'lost',
-  counts: 'counts', hist: 'hist', listenfds: 'listenfds', ioaccepts: 'ioaccepts',
+  counts: 'counts', hist: 'hist', listenfds: 'listenfds', cgroups: 'cgroups', ioaccepts: 'ioaccepts',
 } as const;
 
 /**
@@ -285,14 +287,44 @@ ${ipVersion === 4 ? '' : 'goto out                                      // IPv4-
 }
 
 /**
- * --cgroup: the accepting task's cgroup v2 id against the one asked for. Exact match: a task in
- * a child cgroup has the child's id. Checked before the fd walk, so other cgroups cost little.
+ * How --cgroup matches a cgroup and everything below it, in the kernel:
+ * - `under`: bpf_current_task_under_cgroup with the directory's fd in the `cgroups`
+ *   CGROUP_ARRAY map: the kernel walks the task's cgroup up to the one held (cgroup_is_descendant).
+ *   It needs no level, so it holds in a cgroup namespace and under a bind-mounted hierarchy.
+ * - `ancestor`: bpf_get_current_ancestor_cgroup_id(level) against the directory's id, where
+ *   `level` is the directory's depth below the v2 root (the root is 0).
+ * Both cost about the same per connection (docs/how-it-works.md has the measurement).
  */
-function cgroupFilter(cgroupId: bigint): string {
-  if (cgroupId < 0n || cgroupId > U64_MAX) throw new RangeError(`cgroup id ${cgroupId} is not a u64`);
-  return `call bpf_get_current_cgroup_id                 // r0 = id of the accepting task's cgroup (v2 hierarchy)
-r1 = ${cgroupId} ll                            // --cgroup: the directory's inode number, a u64
-if r0 != r1 goto out                          // a task of another cgroup`;
+export type CgroupSubtreeFilter = { method: 'under' } | { method: 'ancestor'; id: bigint; level: number };
+
+/**
+ * The cgroup checks on the accepting task, before the fd walk, so other cgroups cost little.
+ * --cgroup-exact: its cgroup v2 id against the one asked for (a task in a child cgroup has the
+ * child's id). --cgroup: it or any descendant (CgroupSubtreeFilter).
+ */
+function cgroupFilter(filters: ProgramFilters): string {
+  const lines: string[] = [];
+  const { cgroupId, cgroupSubtree } = filters;
+  if (cgroupId !== undefined) {
+    if (cgroupId < 0n || cgroupId > U64_MAX) throw new RangeError(`cgroup id ${cgroupId} is not a u64`);
+    lines.push(`call bpf_get_current_cgroup_id                 // r0 = id of the accepting task's cgroup (v2 hierarchy)
+r1 = ${cgroupId} ll                            // --cgroup-exact: the directory's inode number, a u64
+if r0 != r1 goto out                          // a task of another cgroup`);
+  }
+  if (cgroupSubtree?.method === 'under') {
+    lines.push(`r1 = map[${MAP_NAMES.cgroups}] ll             // --cgroup: a CGROUP_ARRAY holding the directory's fd at index 0
+r2 = 0
+call bpf_current_task_under_cgroup             // r0 = 1 when the accepting task is in that cgroup or below it
+if r0 != 1 goto out                           // 0: another cgroup; negative: the slot is empty`);
+  } else if (cgroupSubtree?.method === 'ancestor') {
+    if (cgroupSubtree.id < 0n || cgroupSubtree.id > U64_MAX) throw new RangeError(`cgroup id ${cgroupSubtree.id} is not a u64`);
+    if (!Number.isInteger(cgroupSubtree.level) || cgroupSubtree.level < 0) throw new RangeError(`cgroup level ${cgroupSubtree.level}`);
+    lines.push(`r1 = ${cgroupSubtree.level}                                        // --cgroup: the directory's depth below the v2 root
+call bpf_get_current_ancestor_cgroup_id        // r0 = id of the task's cgroup's ancestor at that depth (0 if it is shallower)
+r1 = ${cgroupSubtree.id} ll                            // --cgroup: the directory's inode number, a u64
+if r0 != r1 goto out                          // a task outside that subtree`);
+  }
+  return lines.join('\n');
 }
 
 /**
@@ -355,7 +387,7 @@ r8 = r0                                       // r8 = tgid << 32 | tid of the ac
 ${filters.pid === undefined ? '' : `r1 = r8
 r1 >>= 32                                     // r1 = tgid: what users call the PID
 if r1 != ${filters.pid} goto out               // -p: another process`}
-${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}`;
+${cgroupFilter(filters)}`;
 }
 
 /**
@@ -668,7 +700,7 @@ call bpf_get_current_pid_tgid
 *(u64 *)(r10 - 8) = r0                        // key: tgid << 32 | tid, what the exit program looks up
 ${filters.pid === undefined ? '' : `r0 >>= 32                                     // r0 = tgid
 if r0 != ${filters.pid} goto out               // -p: another process`}
-${filters.cgroupId === undefined ? '' : cgroupFilter(filters.cgroupId)}
+${cgroupFilter(filters)}
 r1 = *(u64 *)(r6 + ${fd.offset})               // fd: the listening socket's descriptor
 *(u32 *)(r10 - 16) = r1                       // value: the fd (an int)
 r1 = map[${MAP_NAMES.listenfds}] ll

@@ -1,6 +1,6 @@
 // TcpAcceptTracer: plans the programs for the options, loads and attaches them, reads events
 // from the perf rings, and closes every kernel object it made, exactly once.
-import { readlinkSync, statSync, statfsSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, statfsSync } from 'node:fs';
 import type { Program } from '../asm/index.ts';
 import { PerfEventArrayReader, RingBufferReader, type PerfEventArrayOptions, type RecordReader, type RecordReaderOptions } from '../perf/index.ts';
 import {
@@ -82,6 +82,16 @@ export interface TcpAcceptFilters {
    */
   cgroupId?: bigint | undefined;
   /**
+   * Only accepts by tasks in this cgroup v2 or any cgroup below it (a pod and its containers,
+   * a systemd slice and its services): see cgroupTreeOfPath. Accept mode only.
+   */
+  cgroupTree?: CgroupTree | undefined;
+  /**
+   * How the kernel checks cgroupTree: bpf_current_task_under_cgroup (`under`, the default) or
+   * bpf_get_current_ancestor_cgroup_id (`ancestor`); see CgroupSubtreeFilter. For benchmarks.
+   */
+  cgroupMethod?: 'under' | 'ancestor' | undefined;
+  /**
    * Also report clients the kernel dropped because a listener's accept queue was full
    * (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+). Where the kernel cannot, a
    * notice says why and the rest runs as asked.
@@ -158,6 +168,43 @@ export function cgroupIdOfPath(path: string): bigint {
   return stats.ino;
 }
 
+/** A cgroup v2 directory for a subtree filter: its path, id (inode number) and depth below the root. */
+export interface CgroupTree {
+  path: string;
+  id: bigint;
+  /** 0 for the root of the v2 hierarchy, 1 for its children, … (cgroup->level in the kernel). */
+  level: number;
+}
+
+/**
+ * The cgroup v2 directory as a subtree filter: its id, as cgroupIdOfPath, and its level, from
+ * the cgroup2 mount it is under (/proc/self/mountinfo: the mount's root within the hierarchy,
+ * plus the path's components below the mount point).
+ */
+export function cgroupTreeOfPath(path: string): CgroupTree {
+  const id = cgroupIdOfPath(path);
+  const real = realpathSync(path);
+  let best: { mountPoint: string; root: string } | undefined;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    // id parent major:minor root mount-point options [optional...] - fstype source super-options
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-');
+    if (dash < 0 || fields[dash + 1] !== 'cgroup2') continue;
+    const root = unescapeMountinfo(fields[3]!);
+    const mountPoint = unescapeMountinfo(fields[4]!);
+    const inside = real === mountPoint || real.startsWith(mountPoint === '/' ? '/' : `${mountPoint}/`);
+    if (inside && (best === undefined || mountPoint.length >= best.mountPoint.length)) best = { mountPoint, root };
+  }
+  if (best === undefined) throw new Error(`cgroup ${path}: no cgroup2 mount holds it in /proc/self/mountinfo`);
+  const depth = (p: string) => p.split('/').filter(Boolean).length;
+  return { path: real, id, level: depth(best.root) + depth(real.slice(best.mountPoint.length)) };
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal (\040 …). */
+function unescapeMountinfo(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
 export interface PlanOptions extends TcpAcceptFilters {
   /** BTF to read struct offsets from; default /sys/kernel/btf/vmlinux. */
   btfPath?: string | undefined;
@@ -227,6 +274,9 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     portFilter: options.ports !== undefined && options.ports.length > 0,
     ipVersion: options.ipVersion,
     cgroupId: options.cgroupId,
+    cgroupSubtree: options.cgroupTree === undefined ? undefined
+      : options.cgroupMethod === 'ancestor' ? { method: 'ancestor', id: options.cgroupTree.id, level: options.cgroupTree.level }
+      : { method: 'under' },
   };
   let mode: TracerMode = options.handshake ? 'handshake' : 'accept';
   const summary = options.count === true || options.hist === true;
@@ -283,7 +333,7 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
   if (mode === 'handshake' && summary) {
     throw new Error(`-c and -H count in the accept program, which needs kernel BTF: ${notices[0]!.split(';')[0]}`);
   }
-  if (mode === 'handshake' && options.cgroupId !== undefined) {
+  if (mode === 'handshake' && (options.cgroupId !== undefined || options.cgroupTree !== undefined)) {
     // Handshakes complete in softirq context: the current task's cgroup says nothing about the server.
     throw new Error(options.handshake
       ? 'a cgroup filter needs accept mode: in handshake mode the current task is whatever ran on that CPU'
@@ -392,6 +442,7 @@ const MAP_DESCRIPTIONS: Record<string, string> = {
   [MAP_NAMES.lost]: 'lost (PERCPU_ARRAY, 1 u64: records the full ring buffer, or keys a full summary map, refused)',
   [MAP_NAMES.counts]: `counts (PERCPU_HASH ${COUNT_KEY_SIZE}-byte key thread/listener/address/port/comm -> count, group, group size; ${COUNT_MAP_ENTRIES} entries)`,
   [MAP_NAMES.hist]: `hist (PERCPU_HASH u16 port + u32 log2 slot -> u64 count, ${HIST_MAP_ENTRIES} entries)`,
+  [MAP_NAMES.cgroups]: 'cgroups (CGROUP_ARRAY, 1 slot: the --cgroup directory, for bpf_current_task_under_cgroup)',
   [MAP_NAMES.listenfds]: `listenfds (LRU_HASH pid_tgid -> listening fd, ${HANDSHAKE_MAP_ENTRIES} entries)`,
   [MAP_NAMES.ioaccepts]: `ioaccepts (LRU_HASH io_uring ring + user_data -> accept file_slot, ${IO_ACCEPT_MAP_ENTRIES} entries)`,
 };
@@ -524,6 +575,26 @@ export class TcpAcceptTracer {
         const handshakes = createMap({ type: MapType.LruHash, name: 'tcpaccept_hshk', keySize: 8, valueSize: 8, maxEntries: HANDSHAKE_MAP_ENTRIES });
         owned.push(handshakes);
         maps.set(MAP_NAMES.handshakes, handshakes);
+      }
+      if (plan.maps.includes(MAP_NAMES.cgroups)) {
+        // --cgroup: the directory's fd at index 0; the map keeps its own reference to the cgroup.
+        const cgroups = createMap({ type: MapType.CgroupArray, name: 'tcpaccept_cgrp', keySize: 4, valueSize: 4, maxEntries: 1 });
+        owned.push(cgroups);
+        const path = options.cgroupTree!.path;
+        let fd: number;
+        try {
+          fd = openSync(path, 'r');
+        } catch (error) {
+          throw new Error(`cgroup ${path}: cannot open the directory for the cgroup map: ${(error as Error).message}`);
+        }
+        try {
+          const value = new Uint8Array(4);
+          new DataView(value.buffer).setUint32(0, fd, true);
+          cgroups.update(new Uint8Array(4), value);
+        } finally {
+          closeSync(fd);
+        }
+        maps.set(MAP_NAMES.cgroups, cgroups);
       }
       if (plan.maps.includes(MAP_NAMES.ports)) {
         const wanted = options.ports ?? [];

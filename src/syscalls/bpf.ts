@@ -30,6 +30,8 @@ export enum MapType {
   PerfEventArray = 4,
   PercpuHash = 5,
   PercpuArray = 6,
+  /** BPF_MAP_TYPE_CGROUP_ARRAY: cgroup directory fds, for bpf_current_task_under_cgroup. */
+  CgroupArray = 8,
   LruHash = 9,
   RingBuf = 27,
 }

@@ -1,6 +1,7 @@
-// --cgroup against a real cgroup v2: the test makes a cgroup, moves one server into it, leaves
-// another outside, and expects only the inside one to be reported. The filter runs in the
-// kernel (bpf_get_current_cgroup_id in the accept program), which --ebpf shows.
+// --cgroup and --cgroup-exact against a real cgroup v2: the test makes cgroups (a nested tree
+// too, as a Kubernetes pod with its containers or a systemd slice with its services), moves
+// servers into them, and expects only the ones inside to be reported. The filters run in the
+// kernel (bpf_current_task_under_cgroup, bpf_get_current_cgroup_id), which --ebpf shows.
 import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,14 +96,48 @@ t.test('only the server inside the cgroup is reported', gate(), async (t) => {
   t.equal(await tracer.stop(), 0);
 });
 
-t.test('the filter is exact: a child cgroup is not its parent', gate(), async (t) => {
+t.test('--cgroup matches a subtree: a server in a grandchild is seen from the grandparent, not from a sibling', gate(), async (t) => {
+  // pod/container/worker: the grandchild stands for a container's own nested cgroup.
+  const pod = makeCgroup(t, 'ts-tcpaccept-pod');
+  const container = pod.child('container');
+  const worker = container.child('worker');
+  const sibling = pod.child('sidecar');
+  const server = await startServer({ family: 4, count: 2, comm: 'cg-grandchild' });
+  t.teardown(() => server.kill());
+  worker.add(server.pid);
+  const port = String(server.port);
+  const tree = startTracer(['--json', '--cgroup', pod.path, '-P', port]);
+  const ancestor = startTracer(['--json', '--cgroup', container.path, '-P', port]);
+  const exact = startTracer(['--json', '--cgroup-exact', pod.path, '-P', port]);
+  const other = startTracer(['--json', '--cgroup', sibling.path, '-P', port]);
+  const all = [tree, ancestor, exact, other];
+  t.teardown(() => { for (const tracer of all) tracer.stop('SIGKILL'); });
+  await Promise.all(all.map((tracer) => tracer.ready));
+  await connectOnce('127.0.0.1', server.port);
+  await connectOnce('127.0.0.1', server.port);
+  await server.accepted(2);
+  for (const [tracer, what] of [[tree, 'the grandparent'], [ancestor, 'the parent']] as const) {
+    await tracer.stdout.waitFor(() => tracer.stdout.lines.length >= 2, 5000, `two events with --cgroup ${what}`);
+  }
+  await sleep(300); // two ring flushes: time for a wrong event to show up
+  for (const [tracer, what] of [[tree, 'grandparent'], [ancestor, 'parent']] as const) {
+    const events = tracer.stdout.lines.map((line) => JSON.parse(line) as { pid: number; comm: string });
+    t.equal(events.length, 2, `--cgroup on the ${what}: both accepts`);
+    t.ok(events.every((e) => e.pid === server.pid && e.comm === 'cg-grandchild'), `--cgroup on the ${what}: the grandchild's server`);
+  }
+  t.same(exact.stdout.lines, [], '--cgroup-exact on the grandparent: a task of its grandchild is not in it');
+  t.same(other.stdout.lines, [], '--cgroup on a sibling subtree: nothing');
+  for (const tracer of all) t.equal(await tracer.stop(), 0);
+});
+
+t.test('--cgroup-exact is exact: a child cgroup is not its parent', gate(), async (t) => {
   const parent = makeCgroup(t, 'ts-tcpaccept-parent');
   const child = parent.child('child');
   const server = await startServer({ family: 4, count: 1, comm: 'cg-child' });
   t.teardown(() => server.kill());
   child.add(server.pid);
-  const ofParent = startTracer(['--json', '--cgroup', parent.path, '-P', String(server.port)]);
-  const ofChild = startTracer(['--json', '--cgroup', child.path, '-P', String(server.port)]);
+  const ofParent = startTracer(['--json', '--cgroup-exact', parent.path, '-P', String(server.port)]);
+  const ofChild = startTracer(['--json', '--cgroup-exact', child.path, '-P', String(server.port)]);
   t.teardown(() => { ofParent.stop('SIGKILL'); ofChild.stop('SIGKILL'); });
   await Promise.all([ofParent.ready, ofChild.ready]);
   await connectOnce('127.0.0.1', server.port);
@@ -115,14 +150,20 @@ t.test('the filter is exact: a child cgroup is not its parent', gate(), async (t
   t.equal(await ofChild.stop(), 0);
 });
 
-t.test('--ebpf shows the in-kernel check with the directory inode as the id', gate(), async (t) => {
+t.test('--ebpf shows the in-kernel checks: the directory inode as the id, the directory in a cgroup array', gate(), async (t) => {
   const cgroup = makeCgroup(t, 'ts-tcpaccept-ebpf');
   const id = statSync(cgroup.path, { bigint: true }).ino;
-  const result = await runCli(['--ebpf', '--cgroup', cgroup.path]);
-  t.equal(result.code, 0, result.stderr);
-  t.match(result.stdout, /call bpf_get_current_cgroup_id/);
-  t.match(result.stdout, new RegExp(`r1 = ${id} ll\\s+// --cgroup`));
-  t.match(result.stdout, /if r0 != r1 goto out/);
+  const exact = await runCli(['--ebpf', '--cgroup-exact', cgroup.path]);
+  t.equal(exact.code, 0, exact.stderr);
+  t.match(exact.stdout, /call bpf_get_current_cgroup_id/);
+  t.match(exact.stdout, new RegExp(`r1 = ${id} ll\\s+// --cgroup-exact`));
+  t.match(exact.stdout, /if r0 != r1 goto out/);
+  const tree = await runCli(['--ebpf', '--cgroup', cgroup.path]);
+  t.equal(tree.code, 0, tree.stderr);
+  t.match(tree.stdout, /cgroups \(CGROUP_ARRAY, 1 slot/);
+  t.match(tree.stdout, /r1 = map\[cgroups\] ll[^\n]*\n\s*r2 = 0\n\s*call bpf_current_task_under_cgroup/);
+  t.match(tree.stdout, /if r0 != 1 goto out/);
+  t.notMatch(tree.stdout, /bpf_get_current_cgroup_id/);
 });
 
 t.test('bad --cgroup: exit 2 with the reason', async (t) => {
@@ -131,6 +172,9 @@ t.test('bad --cgroup: exit 2 with the reason', async (t) => {
     [['--cgroup', '/proc/self/status'], /not a directory/],
     [['--cgroup', '/tmp'], /not in a cgroup v2 hierarchy.*\/sys\/fs\/cgroup\/unified/],
     [['--cgroup', '/tmp', '--handshake'], /--cgroup cannot be combined with --handshake/],
+    [['--cgroup-exact', '/tmp', '--handshake'], /--cgroup-exact cannot be combined with --handshake/],
+    [['--cgroup-exact', '/nonexistent/cgroup'], /--cgroup-exact: cgroup \/nonexistent\/cgroup: no such directory/],
+    [['--cgroup', '/tmp', '--cgroup-exact', '/tmp'], /--cgroup and --cgroup-exact cannot be combined/],
   ];
   for (const [args, message] of cases) {
     const result = await runCli(args);
