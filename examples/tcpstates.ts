@@ -8,23 +8,27 @@
 //
 // One program on sock:inet_sock_set_state filters in the kernel (protocol, family, ports),
 // times each socket's states in an LRU hash keyed by the socket's address, and writes a
-// 72-byte record to this CPU's perf ring. The state change runs in whatever context the kernel
+// 72-byte record (declared once with defineRecord) to a BPF ring buffer. The state change runs in whatever context the kernel
 // made it (often softirq), so no PID is recorded: it would belong to whoever was on the CPU.
 import { parseArgs } from 'node:util';
 import {
+  AF_INET,
+  AF_INET6,
   MapType,
-  PerfEventArrayReader,
+  RingBufferReader,
+  TCP_CLOSE,
   TCP_STATE_NAMES,
+  UpdateFlags,
   createMap,
-  copyToStack,
-  createPerfEventArray,
+  createRingBuffer,
+  defineRecord,
   formatIpv6,
-  fp,
-  sizeName,
+  loadField,
   loadTracepointProgram,
   monotonicToWallClockMs,
   parse,
   readTracepointFormat,
+  ringbufOutput,
   type BpfMap,
   type FormatField,
   type Program,
@@ -46,36 +50,34 @@ options:
   -T, --time          prefix each line with the wall-clock time (HH:MM:SS)
   --ebpf              print the BPF program as annotated assembly and exit`;
 
-const AF_INET = 2;
-const AF_INET6 = 10;
+/** IPPROTO_TCP (include/uapi/linux/in.h): the tracepoint fires for SCTP and MPTCP too. */
 const IPPROTO_TCP = 6;
-const TCP_CLOSE = 7;
-const BPF_ANY = 0;
 /** Sockets timed at once; the LRU hash forgets the least recently changed beyond that. */
 const TIMESTAMP_ENTRIES = 10240;
+/** Ring buffer size: 256 KiB holds ~3 500 records between two reads. */
+const RING_BYTES = 256 * 1024;
 
-// ---------------------------------------------------------------------------------------------
-// The record the program writes and the decoder reads (72 bytes, every field naturally aligned).
-// ---------------------------------------------------------------------------------------------
-const RECORD = {
-  skaddr: 0, //          u64  struct sock *: SKADDR, and the key of the timestamps map
-  timestampNs: 8, //     u64  bpf_ktime_get_ns() at the change
-  deltaNs: 16, //        u64  time in the old state; 0 when the previous change was not seen
-  oldstate: 24, //       u32
-  newstate: 28, //       u32
-  family: 32, //         u16
-  localPort: 34, //      u16  host byte order
-  remotePort: 36, //     u16  host byte order
-  padding: 38, //        u16  zeroed, so no stale stack bytes reach user space
-  localAddr: 40, //      u8[16]  IPv4 in the first 4 bytes
-  remoteAddr: 56, //     u8[16]
-} as const;
-const RECORD_SIZE = 72;
+/** The record the program writes and the decoder reads; padding is zeroed with the record. */
+const StateRecord = defineRecord({
+  skaddr: 'u64', //      struct sock *: SKADDR, and the key of the timestamps map
+  timestampNs: 'u64', // bpf_ktime_get_ns() at the change
+  deltaNs: 'u64', //     time in the old state; 0 when the previous change was not seen
+  oldstate: 'u32',
+  newstate: 'u32',
+  family: 'u16',
+  localPort: 'u16', //   host byte order
+  remotePort: 'u16', //  host byte order
+  localAddr: 'u8[16]', // IPv4 in the first 4 bytes
+  remoteAddr: 'u8[16]',
+});
+/** The timestamps map's value, and the -L/-D port maps' key (u16, host order). */
+const Timestamp = defineRecord({ ns: 'u64' });
+const PortKey = defineRecord({ port: 'u16' });
 
-// Stack frame: the record at [r10 - 72, r10), then 8 bytes each for the map value and key.
-const REC = -RECORD_SIZE;
-const VALUE = REC - 8;
-const KEY = VALUE - 8;
+// Stack frame: the record at the top, then the map value and the port key below it.
+const rec = StateRecord.onStack(-StateRecord.size);
+const value = Timestamp.onStack(rec.offset - Timestamp.size);
+const key = PortKey.onStack(value.offset - 8);
 
 interface Options {
   ipVersion: 4 | 6 | undefined;
@@ -87,21 +89,16 @@ interface Options {
 
 /** A load of one tracepoint field, whatever its size on this kernel (protocol was u8 before 5.6). */
 function load(register: string, field: FormatField): string {
-  return `${register} = *(${sizeName(field.size)} *)(r6 + ${field.offset})`;
-}
-
-/** Copies a tracepoint array field to the stack (aligned loads: see copyToStack). */
-function copy(field: FormatField, length: number, to: number): string {
-  return copyToStack('r6', field.offset, to, length, field.name);
+  return loadField(register, 'r6', { offset: field.offset, size: field.size }); // each use says which field
 }
 
 /** A `-L`/`-D` check: leave unless the port in r1 is a key of `map`. */
 function portFilter(map: string, what: string): string {
   return `
-*(u16 *)(${fp(KEY)}) = r1                     // key: the ${what} port
+${key.store('port', 'r1')}                     // key: the ${what} port
 r1 = map[${map}] ll
 r2 = r10
-r2 += ${KEY}
+r2 += ${key.offset}
 call bpf_map_lookup_elem
 if r0 == 0 goto out                           // a ${what} port nobody asked for`;
 }
@@ -122,69 +119,58 @@ ${load('r1', f('protocol'))}                  // protocol
 if r1 != ${IPPROTO_TCP} goto out                          // TCP only: SCTP and MPTCP sockets change state here too
 ${load('r7', f('family'))}                  // r7 = family
 ${family}
+${rec.zero()}
 ${load('r1', f('sport'))}                  // sport: the local port, host byte order
-*(u16 *)(${fp(REC + RECORD.localPort)}) = r1
+${rec.store('localPort', 'r1')}
 ${options.localPorts.length > 0 ? portFilter('sports', 'local') : ''}
 ${load('r1', f('dport'))}                  // dport: the remote port, host byte order
-*(u16 *)(${fp(REC + RECORD.remotePort)}) = r1
+${rec.store('remotePort', 'r1')}
 ${options.remotePorts.length > 0 ? portFilter('dports', 'remote') : ''}
 ${load('r1', f('skaddr'))}                   // skaddr: which socket
-*(u64 *)(${fp(REC + RECORD.skaddr)}) = r1     // SKADDR, and the key of the timestamps map
+${rec.store('skaddr', 'r1')}     // SKADDR, and the key of the timestamps map
 call bpf_ktime_get_ns
 r8 = r0                                       // r8 = now; survives helper calls
-*(u64 *)(${fp(REC + RECORD.timestampNs)}) = r0
-*(u64 *)(${fp(REC + RECORD.deltaNs)}) = 0     // unless the previous change was seen
+${rec.store('timestampNs', 'r0')}
 r1 = map[timestamps] ll
 r2 = r10
-r2 += ${REC + RECORD.skaddr}                  // key: skaddr, already in the record
+r2 += ${rec.offset + StateRecord.offsetOf('skaddr')}                  // key: skaddr, already in the record
 call bpf_map_lookup_elem
-if r0 == 0 goto first_seen                    // new socket, or its last change predates us
-r1 = *(u64 *)(r0 + 0)                         // when the socket entered its old state
+if r0 == 0 goto first_seen                    // new socket, or its last change predates us: deltaNs stays 0
+r1 = *(u64 *)(r0 + ${Timestamp.offsetOf('ns')})                         // when the socket entered its old state
 r2 = r8
 r2 -= r1
-*(u64 *)(${fp(REC + RECORD.deltaNs)}) = r2    // time spent in the old state
+${rec.store('deltaNs', 'r2')}    // time spent in the old state
 first_seen:
 ${load('r1', f('oldstate'))}                  // oldstate
-*(u32 *)(${fp(REC + RECORD.oldstate)}) = r1
+${rec.store('oldstate', 'r1')}
 ${load('r9', f('newstate'))}                  // r9 = newstate
-*(u32 *)(${fp(REC + RECORD.newstate)}) = r9
-*(u16 *)(${fp(REC + RECORD.family)}) = r7
-*(u16 *)(${fp(REC + RECORD.padding)}) = 0
+${rec.store('newstate', 'r9')}
+${rec.store('family', 'r7')}
 if r9 == ${TCP_CLOSE} goto forget                          // TCP_CLOSE: the socket is done with
-*(u64 *)(${fp(VALUE)}) = r8                    // value: when it entered the new state
+${value.store('ns', 'r8')}                    // value: when it entered the new state
 r1 = map[timestamps] ll
 r2 = r10
-r2 += ${REC + RECORD.skaddr}
+r2 += ${rec.offset + StateRecord.offsetOf('skaddr')}
 r3 = r10
-r3 += ${VALUE}
-r4 = ${BPF_ANY}                                         // BPF_ANY: create or replace
+r3 += ${value.offset}
+r4 = ${UpdateFlags.ANY}                                         // BPF_ANY: create or replace
 call bpf_map_update_elem
 goto addresses
 forget:
 r1 = map[timestamps] ll
 r2 = r10
-r2 += ${REC + RECORD.skaddr}
+r2 += ${rec.offset + StateRecord.offsetOf('skaddr')}
 call bpf_map_delete_elem                      // free the slot now rather than by LRU eviction
 addresses:
 if r7 == ${AF_INET6} goto ipv6
-*(u64 *)(${fp(REC + RECORD.localAddr + 8)}) = 0     // IPv4 fills 4 of the 16 address bytes: zero the rest
-*(u32 *)(${fp(REC + RECORD.localAddr + 4)}) = 0
-*(u64 *)(${fp(REC + RECORD.remoteAddr + 8)}) = 0
-*(u32 *)(${fp(REC + RECORD.remoteAddr + 4)}) = 0
-${copy(f('saddr'), 4, REC + RECORD.localAddr)}
-${copy(f('daddr'), 4, REC + RECORD.remoteAddr)}
+${rec.copy('localAddr', 'r6', f('saddr').offset, f('saddr').size)}
+${rec.copy('remoteAddr', 'r6', f('daddr').offset, f('daddr').size)}
 goto emit
 ipv6:
-${copy(f('saddr_v6'), 16, REC + RECORD.localAddr)}
-${copy(f('daddr_v6'), 16, REC + RECORD.remoteAddr)}
+${rec.copy('localAddr', 'r6', f('saddr_v6').offset)}
+${rec.copy('remoteAddr', 'r6', f('daddr_v6').offset)}
 emit:
-r1 = r6                                       // ctx
-r2 = map[events] ll
-r3 = 0xffffffff ll                            // BPF_F_CURRENT_CPU: this CPU's ring
-r4 = r10
-r4 += ${REC}
-r5 = ${RECORD_SIZE}
-call bpf_perf_event_output
+${ringbufOutput('events', rec.offset, StateRecord.size)}
 out:
 r0 = 0
 exit
@@ -207,32 +193,28 @@ interface StateChange {
 }
 
 function decodeStateChange(bytes: Uint8Array): StateChange {
-  if (bytes.length < RECORD_SIZE) throw new RangeError(`record of ${bytes.length} bytes, expected ${RECORD_SIZE}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const state = (offset: number) => {
-    const value = view.getUint32(offset, true);
-    return TCP_STATE_NAMES[value] ?? String(value);
-  };
-  const ipVersion = view.getUint16(RECORD.family, true) === AF_INET6 ? 6 : 4;
-  const address = (offset: number) => (ipVersion === 6 ? ipv6Text(bytes, offset) : bytes.subarray(offset, offset + 4).join('.'));
+  const r = StateRecord.decode(bytes);
+  const state = (value: number) => TCP_STATE_NAMES[value] ?? String(value);
+  const ipVersion = r.family === AF_INET6 ? 6 : 4;
+  const address = (addr: Uint8Array) => (ipVersion === 6 ? ipv6Text(addr) : addr.subarray(0, 4).join('.'));
   return {
-    skaddr: view.getBigUint64(RECORD.skaddr, true),
-    timestampNs: view.getBigUint64(RECORD.timestampNs, true),
-    deltaNs: view.getBigUint64(RECORD.deltaNs, true),
-    oldstate: state(RECORD.oldstate),
-    newstate: state(RECORD.newstate),
+    skaddr: r.skaddr,
+    timestampNs: r.timestampNs,
+    deltaNs: r.deltaNs,
+    oldstate: state(r.oldstate),
+    newstate: state(r.newstate),
     ipVersion,
-    localAddr: address(RECORD.localAddr),
-    localPort: view.getUint16(RECORD.localPort, true),
-    remoteAddr: address(RECORD.remoteAddr),
-    remotePort: view.getUint16(RECORD.remotePort, true),
+    localAddr: address(r.localAddr),
+    localPort: r.localPort,
+    remoteAddr: address(r.remoteAddr),
+    remotePort: r.remotePort,
   };
 }
 
 /** IPv6 text; an IPv4-mapped address (a dual-stack socket's IPv4 peer) as ::ffff:a.b.c.d. */
-function ipv6Text(bytes: Uint8Array, offset: number): string {
-  const mapped = bytes.subarray(offset, offset + 10).every((b) => b === 0) && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff;
-  return mapped ? `::ffff:${bytes.subarray(offset + 12, offset + 16).join('.')}` : formatIpv6(bytes, offset);
+function ipv6Text(addr: Uint8Array): string {
+  const mapped = addr.subarray(0, 10).every((b) => b === 0) && addr[10] === 0xff && addr[11] === 0xff;
+  return mapped ? `::ffff:${addr.subarray(12, 16).join('.')}` : formatIpv6(addr);
 }
 
 function endpoint(ipVersion: 4 | 6, address: string, port: number): string {
@@ -295,9 +277,9 @@ function parseOptions(argv: string[]): Options & { help: boolean } {
 
 /** A hash map whose keys are the wanted ports (u16, host order), for -L and -D. */
 function portMap(name: string, wanted: number[]): BpfMap {
-  const map = createMap({ type: MapType.Hash, name, keySize: 2, valueSize: 1, maxEntries: wanted.length });
+  const map = createMap({ type: MapType.Hash, name, keySize: PortKey.size, valueSize: 1, maxEntries: wanted.length });
   try {
-    for (const port of wanted) map.update(Uint8Array.of(port & 0xff, port >> 8), Uint8Array.of(1));
+    for (const port of wanted) map.update(PortKey.encode({ port }), Uint8Array.of(1));
   } catch (error) {
     map.close();
     throw error;
@@ -339,16 +321,17 @@ function main(): void {
     for (const owner of owned.splice(0).reverse()) owner.close();
   };
   try {
-    const events = createPerfEventArray('tcpstates_evts');
+    const events = createRingBuffer('tcpstates_evts', RING_BYTES);
     owned.push(events);
     const maps: Record<string, BpfMap> = { events };
-    maps.timestamps = createMap({ type: MapType.LruHash, name: 'tcpstates_ts', keySize: 8, valueSize: 8, maxEntries: TIMESTAMP_ENTRIES });
+    const keySize = StateRecord.fields.skaddr.size;
+    maps.timestamps = createMap({ type: MapType.LruHash, name: 'tcpstates_ts', keySize, valueSize: Timestamp.size, maxEntries: TIMESTAMP_ENTRIES });
     owned.push(maps.timestamps);
     if (options.localPorts.length > 0) owned.push((maps.sports = portMap('tcpstates_lport', options.localPorts)));
     if (options.remotePorts.length > 0) owned.push((maps.dports = portMap('tcpstates_rport', options.remotePorts)));
 
-    // A drain reads the CPUs' rings one after the other; sorting what one drain delivered by
-    // time puts changes that happened on different CPUs back in order.
+    // One ring for every CPU keeps records in the order they were reserved; sorting a batch by
+    // time also orders two CPUs' changes that raced for the ring.
     let batch: StateChange[] = [];
     const flush = () => {
       const changes = batch.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
@@ -358,12 +341,11 @@ function main(): void {
     };
     // The reader exists before the program runs, so nothing written in between is lost.
     owned.push(
-      new PerfEventArrayReader(events, {
+      new RingBufferReader(events, {
         onRecord: (_cpu, bytes) => {
           if (batch.length === 0) queueMicrotask(flush);
           batch.push(decodeStateChange(bytes));
         },
-        onLost: (_cpu, count) => process.stderr.write(`Possibly lost ${count} samples\n`),
         onError: (error) => {
           process.stderr.write(`tcpstates: ${error.message}\n`);
           closeAll();

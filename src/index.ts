@@ -52,6 +52,6 @@ export type { Wakeup } from './syscalls/index.ts';
 // The tcpaccept tool's parts.
 export { TcpAcceptTracer, planPrograms, describePlan } from './probe/tracer.ts';
 export type { TcpAcceptTracerOptions, TcpAcceptFilters, PlanOptions, TracerPlan } from './probe/tracer.ts';
-export { decodeRecord, RECORD, RECORD_SIZE, EventSource, TCP_STATE_NAMES, formatIpv6, AF_INET, AF_INET6, type AcceptEvent } from './probe/record.ts';
+export { decodeRecord, RECORD, RECORD_SIZE, EventSource, TCP_STATE_NAMES, TCP_CLOSE, formatIpv6, AF_INET, AF_INET6, type AcceptEvent } from './probe/record.ts';
 export { ListenerMonitor, type ListenerFilters, type ListenerSnapshot } from './probe/listeners.ts';
 export { monotonicToWallClockMs } from './probe/clock.ts';

@@ -6,9 +6,10 @@
 //   program text:  `${rec.zero()}`  `${rec.store('pid', 'r0')}`  `r4 += ${rec.offset}`
 //   user space:    Event.decode(bytes).pid      Event.encode({ family: 2 }) for a map key
 //
-// Fields are laid out in declaration order, each at its natural alignment (arrays at their
-// element's), and the size is rounded up to 8 bytes: every store is aligned, as the verifier
-// wants for stack and context accesses, and a record in an array of records stays aligned.
+// Fields are laid out as a C compiler lays out the same struct: in declaration order, each at
+// its natural alignment (arrays at their element's), the size rounded up to the largest
+// alignment. So every store is aligned, as the verifier wants, and a record matches the C
+// struct a reader in another language would declare (a u16 map key is 2 bytes).
 // Padding is explicit in `padding` so a program can zero it (the verifier rejects passing
 // uninitialised stack bytes to a helper). Pure: no I/O, no FFI.
 import { fp, copyToStack, sizeName } from './snippets.ts';
@@ -49,14 +50,14 @@ export interface StackRecord<S extends Record<string, FieldType>> {
   address(field?: keyof S & string): string;
   /** `*(u16 *)(r10 - 38) = r7`: stores a register or an immediate into a scalar field. */
   store(field: keyof S & string, source: string | number): string;
-  /** Stores of zero over the whole record, 8 bytes at a time: padding and unset fields included. */
+  /** Stores of zero over the whole record, widest first: padding and unset fields included. */
   zero(): string;
   /** Copies `length` bytes (default: the field's size) from `base + srcOffset` into a field. */
   copy(field: keyof S & string, base: string, srcOffset: number, length?: number): string;
 }
 
 export interface RecordLayout<S extends Record<string, FieldType>> {
-  /** Total size in bytes, a multiple of 8. */
+  /** Total size in bytes: C's sizeof, a multiple of the largest field alignment. */
   readonly size: number;
   readonly fields: { readonly [K in keyof S]: RecordFieldLayout };
   /** Gaps the alignment left, as [offset, size] pairs. */
@@ -82,19 +83,22 @@ function fieldLayout(name: string, type: FieldType, offset: number): RecordField
   return { type, offset, size: Number(array[2]), elementSize: 1, signed: false, kind: array[1] === 'char' ? 'string' : 'bytes' };
 }
 
-/** Lays out a record: fields in declaration order at natural alignment, size rounded up to 8. */
+/** Lays out a record as C lays out the same struct: natural alignment, sizeof rounded to the largest. */
 export function defineRecord<const S extends Record<string, FieldType>>(spec: S): RecordLayout<S> {
   const fields: Record<string, RecordFieldLayout> = {};
   const padding: [number, number][] = [];
   let offset = 0;
+  let alignment = 1;
   for (const [name, type] of Object.entries(spec)) {
     const probe = fieldLayout(name, type, 0);
+    alignment = Math.max(alignment, probe.elementSize);
     const aligned = Math.ceil(offset / probe.elementSize) * probe.elementSize;
     if (aligned > offset) padding.push([offset, aligned - offset]);
     fields[name] = { ...probe, offset: aligned };
     offset = aligned + probe.size;
   }
-  const size = Math.max(8, Math.ceil(offset / 8) * 8);
+  if (offset === 0) throw new RangeError('a record needs at least one field');
+  const size = Math.ceil(offset / alignment) * alignment;
   if (size > offset) padding.push([offset, size - offset]);
   const layout = fields as { [K in keyof S]: RecordFieldLayout };
   const field = (name: string): RecordFieldLayout => {
@@ -132,8 +136,12 @@ export function defineRecord<const S extends Record<string, FieldType>>(spec: S)
         return `*(${sizeName(f.size)} *)(${fp(base + f.offset)}) = ${source}`;
       },
       zero() {
+        // The record starts 8-byte aligned, so the widest store that fits is always aligned.
         const lines: string[] = [];
-        for (let done = 0; done < size; done += 8) lines.push(`*(u64 *)(${fp(base + done)}) = 0`);
+        for (let done = 0, width = 8; done < size; done += width) {
+          while (width > size - done) width /= 2;
+          lines.push(`*(${sizeName(width)} *)(${fp(base + done)}) = 0`);
+        }
         return lines.join('\n');
       },
       copy(name, srcBase, srcOffset, length) {

@@ -5,12 +5,16 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { defineRecord, parse } from '../../src/index.ts';
 
-t.test('fields at natural alignment in declaration order, padding listed, size a multiple of 8', async (t) => {
+t.test('laid out as C lays out the struct: natural alignment, padding listed, sizeof', async (t) => {
   const R = defineRecord({ a: 'u8', b: 'u32', c: 'u16', d: 'u64', comm: 'char[16]', e: 'u8' });
   t.same(Object.fromEntries(Object.entries(R.fields).map(([k, f]) => [k, [f.offset, f.size]])), { a: [0, 1], b: [4, 4], c: [8, 2], d: [16, 8], comm: [24, 16], e: [40, 1] });
   t.same(R.padding, [[1, 3], [10, 6], [41, 7]], 'every gap, the tail included');
   t.equal(R.size, 48);
-  t.equal(defineRecord({ x: 'u8' }).size, 8, 'at least 8 bytes');
+  t.same([defineRecord({ port: 'u16' }).size, defineRecord({ a: 'u32', b: 'u8' }).size, defineRecord({ c: 'char[5]' }).size], [2, 8, 5], 'sizeof: rounded to the largest alignment only');
+  t.equal(defineRecord({ a: 'u64', b: 'u32', c: 'u8' }).onStack(-16).zero(), '*(u64 *)(r10 - 16) = 0\n*(u64 *)(r10 - 8) = 0');
+  t.equal(defineRecord({ a: 'u32', b: 'u16', c: 'u8' }).onStack(-8).zero(), '*(u64 *)(r10 - 8) = 0', 'zeroes with the widest stores');
+  t.equal(defineRecord({ c: 'char[7]' }).onStack(-8).zero(), '*(u32 *)(r10 - 8) = 0\n*(u16 *)(r10 - 4) = 0\n*(u8 *)(r10 - 2) = 0', 'an odd size');
+  t.throws(() => defineRecord({}), /at least one field/);
   t.throws(() => defineRecord({ x: 'u128' as 'u64' }), /field x: type "u128" is not one of/);
   t.throws(() => R.offsetOf('nope' as 'a'), /the record has no field "nope" \(fields: a, b, c, d, comm, e\)/);
 });
