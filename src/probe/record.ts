@@ -1,6 +1,7 @@
 // The event record: the one definition of the bytes the BPF programs write and the decoder
-// reads. The programs take every store offset from RECORD below (never a literal), and the
-// decoder reads with the same table, so the two cannot drift apart.
+// reads, declared with defineRecord like any tool built on the library would declare its own.
+// The programs take every store offset from RECORD (never a literal), and the decoder reads
+// with the same table, so the two cannot drift apart.
 //
 // Layout (80 bytes, every field naturally aligned, so stores need no shifting):
 //
@@ -18,28 +19,30 @@
 //  32  u8  local_addr[16]   IPv4 in the first 4 bytes, or IPv6
 //  48  u8  remote_addr[16]
 //  64  char comm[16]        task comm, NUL-padded; empty in --handshake mode
+import { defineRecord, type RecordFieldLayout } from '../asm/record.ts';
 
-export interface RecordField {
-  readonly offset: number;
-  readonly size: number;
-}
+export type RecordField = Pick<RecordFieldLayout, 'offset' | 'size'>;
 
-export const RECORD = {
-  timestampNs: { offset: 0, size: 8 },
-  queueWaitNs: { offset: 8, size: 8 },
-  pid: { offset: 16, size: 4 },
-  tid: { offset: 20, size: 4 },
-  family: { offset: 24, size: 2 },
-  localPort: { offset: 26, size: 2 },
-  remotePort: { offset: 28, size: 2 },
-  state: { offset: 30, size: 1 },
-  source: { offset: 31, size: 1 },
-  localAddr: { offset: 32, size: 16 },
-  remoteAddr: { offset: 48, size: 16 },
-  comm: { offset: 64, size: 16 },
-} as const satisfies Record<string, RecordField>;
+/** The record's declaration; `AcceptRecord.decode` is the general decoder, decodeRecord the fast one. */
+export const AcceptRecord = defineRecord({
+  timestampNs: 'u64',
+  queueWaitNs: 'u64',
+  pid: 'u32',
+  tid: 'u32',
+  family: 'u16',
+  localPort: 'u16',
+  remotePort: 'u16',
+  state: 'u8',
+  source: 'u8',
+  localAddr: 'u8[16]',
+  remoteAddr: 'u8[16]',
+  comm: 'char[16]',
+});
 
-export const RECORD_SIZE = 80;
+/** Each field's offset and size: what the programs store at and the decoder reads from. */
+export const RECORD = AcceptRecord.fields;
+
+export const RECORD_SIZE = AcceptRecord.size;
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;

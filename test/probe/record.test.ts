@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RECORD, RECORD_SIZE, decodeRecord, formatIpv6, EventSource } from '../../src/probe/record.ts';
+import { AcceptRecord, RECORD, RECORD_SIZE, decodeRecord, formatIpv6, EventSource } from '../../src/probe/record.ts';
 
 function record(fill: (view: DataView, bytes: Uint8Array) => void): Uint8Array {
   const bytes = new Uint8Array(RECORD_SIZE);
@@ -99,4 +99,16 @@ t.test('reused address and comm text never goes stale', async (t) => {
     const e = decodeRecord(bytes);
     t.same([e.localAddr, e.remoteAddr, e.comm, e.ipVersion], expected.get(bytes));
   }
+});
+
+t.test('the fast decoder and the record declaration read the same bytes', async (t) => {
+  const bytes = AcceptRecord.encode({
+    timestampNs: 123456789n, queueWaitNs: 5000n, pid: 4242, tid: 4243, family: 10, localPort: 8080, remotePort: 51000,
+    state: 1, source: 1, localAddr: new Uint8Array(16).fill(1), remoteAddr: new Uint8Array(16).fill(2), comm: 'nginx',
+  });
+  t.equal(bytes.length, RECORD_SIZE, 'the declaration is RECORD_SIZE bytes');
+  const fast = decodeRecord(bytes);
+  const general = AcceptRecord.decode(bytes);
+  t.same([fast.timestampNs, fast.queueWaitNs, fast.pid, fast.tid, fast.localPort, fast.remotePort, fast.comm],
+    [general.timestampNs, general.queueWaitNs, general.pid, general.tid, general.localPort, general.remotePort, general.comm]);
 });
