@@ -657,7 +657,7 @@ r1 = r10
 r1 += ${KEY}
 r2 = ${protocolReadSize}
 r3 = r9
-r3 += ${protocol.byteOffset}
+r3 += ${protocol.byteOffset}                  // &sk->sk_protocol
 call bpf_probe_read_kernel
 ${protocolLoad}
 if r1 != ${IPPROTO_TCP} goto out
@@ -667,7 +667,7 @@ r1 = r10
 r1 += ${rec('localPort')}
 r2 = 2
 r3 = r9
-r3 += ${layout.inetSport}
+r3 += ${layout.inetSport}                     // &inet_sk(sk)->inet_sport
 call bpf_probe_read_kernel
 r1 = *(u16 *)(${fp(rec('localPort'))})
 r1 = be16 r1                                  // network to host byte order

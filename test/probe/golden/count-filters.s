@@ -12,7 +12,7 @@
 	r1 >>= 32                            // r1 = tgid: what users call the PID
 	if r1 != 4242 goto out               // -p: another process
 	call bpf_get_current_cgroup_id       // r0 = id of the accepting task's cgroup (v2 hierarchy)
-	r1 = 4660 ll                         // --cgroup: the directory's inode number, a u64
+	r1 = 4660 ll                         // --cgroup-exact: the directory's inode number, a u64
 	if r0 != r1 goto out                 // a task of another cgroup
 	call bpf_get_current_task
 	r3 = r0                              // r3 = current (struct task_struct *)
@@ -74,7 +74,7 @@ family_ok:
 	r1 += -184
 	r2 = 2
 	r3 = r9
-	r3 += 532
+	r3 += 532                            // &sk->sk_protocol
 	call bpf_probe_read_kernel
 	r1 = *(u16 *)(r10 - 184)             // sk->sk_protocol
 	if r1 != 6 goto out
@@ -82,7 +82,7 @@ family_ok:
 	r1 += -54
 	r2 = 2
 	r3 = r9
-	r3 += 814
+	r3 += 814                            // &inet_sk(sk)->inet_sport
 	call bpf_probe_read_kernel
 	r1 = *(u16 *)(r10 - 54)
 	r1 = be16 r1                         // network to host byte order
@@ -205,7 +205,7 @@ out:
 	r0 >>= 32                            // r0 = tgid
 	if r0 != 4242 goto out               // -p: another process
 	call bpf_get_current_cgroup_id       // r0 = id of the accepting task's cgroup (v2 hierarchy)
-	r1 = 4660 ll                         // --cgroup: the directory's inode number, a u64
+	r1 = 4660 ll                         // --cgroup-exact: the directory's inode number, a u64
 	if r0 != r1 goto out                 // a task of another cgroup
 	r1 = *(u64 *)(r6 + 16)               // fd: the listening socket's descriptor
 	*(u32 *)(r10 - 16) = r1              // value: the fd (an int)

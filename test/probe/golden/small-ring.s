@@ -61,7 +61,7 @@ family_ok:
 	r1 += -184
 	r2 = 2
 	r3 = r9
-	r3 += 532
+	r3 += 532                            // &sk->sk_protocol
 	call bpf_probe_read_kernel
 	r1 = *(u16 *)(r10 - 184)             // sk->sk_protocol
 	if r1 != 6 goto out
@@ -69,7 +69,7 @@ family_ok:
 	r1 += -54
 	r2 = 2
 	r3 = r9
-	r3 += 814
+	r3 += 814                            // &inet_sk(sk)->inet_sport
 	call bpf_probe_read_kernel
 	r1 = *(u16 *)(r10 - 54)
 	r1 = be16 r1                         // network to host byte order
