@@ -1,7 +1,7 @@
 // golden: ts-tcpaccept --ebpf -p 4242 -P 8080 -4 --cgroup /sys/fs/cgroup/golden, on test/fixtures/kernel
-// ts-tcpaccept programs, accept mode; maps: ports (HASH u16 local port -> u8, the -P list); events (RINGBUF, 2048 KiB shared by all CPUs; wake-up when 64 KiB are unread); lost (PERCPU_ARRAY, 1 u64: records the full ring buffer, or keys a full summary map, refused)
+// ts-tcpaccept programs, accept mode; maps: cgroups (CGROUP_ARRAY, 1 slot: the --cgroup directory, for bpf_current_task_under_cgroup); ports (HASH u16 local port -> u8, the -P list); events (RINGBUF, 2048 KiB shared by all CPUs; wake-up when 64 KiB are unread); lost (PERCPU_ARRAY, 1 u64: records the full ring buffer, or keys a full summary map, refused)
 
-// program tcpaccept_exit (BPF_PROG_TYPE_TRACEPOINT, 153 instructions)
+// program tcpaccept_exit (BPF_PROG_TYPE_TRACEPOINT, 154 instructions)
 // attached to: tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept
 	r6 = r1                              // r6 = tracepoint record; survives helper calls
 	r7 = *(u64 *)(r6 + 16)               // r7 = accept's return value: the new fd, or -errno
@@ -11,9 +11,10 @@
 	r1 = r8
 	r1 >>= 32                            // r1 = tgid: what users call the PID
 	if r1 != 4242 goto out               // -p: another process
-	call bpf_get_current_cgroup_id       // r0 = id of the accepting task's cgroup (v2 hierarchy)
-	r1 = 4660 ll                         // --cgroup-exact: the directory's inode number, a u64
-	if r0 != r1 goto out                 // a task of another cgroup
+	r1 = map[cgroups] ll                 // --cgroup: a CGROUP_ARRAY holding the directory's fd at index 0
+	r2 = 0
+	call bpf_current_task_under_cgroup   // r0 = 1 when the accepting task is in that cgroup or below it
+	if r0 != 1 goto out                  // 0: another cgroup; negative: the slot is empty
 	call bpf_get_current_task
 	r3 = r0                              // r3 = current (struct task_struct *)
 	r3 += 1824                           // &current->files

@@ -1,16 +1,17 @@
-// golden: ts-tcpaccept --ebpf --cgroup /sys/fs/cgroup/golden, on test/fixtures/kernel
-// ts-tcpaccept programs, accept mode; maps: events (RINGBUF, 2048 KiB shared by all CPUs; wake-up when 64 KiB are unread); lost (PERCPU_ARRAY, 1 u64: records the full ring buffer, or keys a full summary map, refused)
+// golden: ts-tcpaccept --ebpf --cgroup /sys/fs/cgroup/golden/app, on test/fixtures/kernel
+// ts-tcpaccept programs, accept mode; maps: cgroups (CGROUP_ARRAY, 1 slot: the --cgroup directory, for bpf_current_task_under_cgroup); events (RINGBUF, 2048 KiB shared by all CPUs; wake-up when 64 KiB are unread); lost (PERCPU_ARRAY, 1 u64: records the full ring buffer, or keys a full summary map, refused)
 
-// program tcpaccept_exit (BPF_PROG_TYPE_TRACEPOINT, 137 instructions)
+// program tcpaccept_exit (BPF_PROG_TYPE_TRACEPOINT, 138 instructions)
 // attached to: tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept
 	r6 = r1                              // r6 = tracepoint record; survives helper calls
 	r7 = *(u64 *)(r6 + 16)               // r7 = accept's return value: the new fd, or -errno
 	if r7 s< 0 goto out                  // the accept failed: nothing was accepted
 	call bpf_get_current_pid_tgid
 	r8 = r0                              // r8 = tgid << 32 | tid of the accepting task
-	call bpf_get_current_cgroup_id       // r0 = id of the accepting task's cgroup (v2 hierarchy)
-	r1 = 4660 ll                         // --cgroup-exact: the directory's inode number, a u64
-	if r0 != r1 goto out                 // a task of another cgroup
+	r1 = map[cgroups] ll                 // --cgroup: a CGROUP_ARRAY holding the directory's fd at index 0
+	r2 = 0
+	call bpf_current_task_under_cgroup   // r0 = 1 when the accepting task is in that cgroup or below it
+	if r0 != 1 goto out                  // 0: another cgroup; negative: the slot is empty
 	call bpf_get_current_task
 	r3 = r0                              // r3 = current (struct task_struct *)
 	r3 += 1824                           // &current->files

@@ -1,4 +1,4 @@
-// golden: ts-tcpaccept --ebpf -c -p 4242 -P 80 -4 --cgroup /sys/fs/cgroup/golden, on test/fixtures/kernel
+// golden: ts-tcpaccept --ebpf -c -p 4242 -P 80 -4 --cgroup-exact /sys/fs/cgroup/golden, on test/fixtures/kernel
 // ts-tcpaccept programs, accept mode; maps: ports (HASH u16 local port -> u8, the -P list); listenfds (LRU_HASH pid_tgid -> listening fd, 16384 entries); counts (PERCPU_HASH 56-byte key thread/listener/address/port/comm -> count, group, group size; 10240 entries); lost (PERCPU_ARRAY, 1 u64: records the full ring buffer, or keys a full summary map, refused)
 
 // program tcpaccept_exit (BPF_PROG_TYPE_TRACEPOINT, 192 instructions)

@@ -24,8 +24,9 @@ export interface GoldenVariant {
   /** File name without `.s`. */
   readonly name: string;
   /**
-   * ts-tcpaccept arguments (`--ebpf` is added). `--cgroup PATH` is given GOLDEN_CGROUP_ID and
-   * `--netns` GOLDEN_NETNS_INODE: the paths are never opened.
+   * ts-tcpaccept arguments (`--ebpf` is added). Paths are never opened: `--cgroup PATH` and
+   * `--cgroup-exact PATH` get GOLDEN_CGROUP_ID (and the level PATH has under /sys/fs/cgroup),
+   * `--netns` GOLDEN_NETNS_INODE.
    */
   readonly args: readonly string[];
   /** Plan options with no command-line flag (e.g. the perf-ring output). */
@@ -39,7 +40,9 @@ export const VARIANTS: readonly GoldenVariant[] = [
   { name: 'ports', args: ['-P', '80,443'] },
   { name: 'ipv4', args: ['-4'] },
   { name: 'ipv6', args: ['-6'] },
-  { name: 'cgroup', args: ['--cgroup', '/sys/fs/cgroup/golden'] },
+  { name: 'cgroup', args: ['--cgroup', '/sys/fs/cgroup/golden/app'] },
+  { name: 'cgroup-ancestor', args: ['--cgroup', '/sys/fs/cgroup/golden/app'], plan: { cgroupMethod: 'ancestor' } },
+  { name: 'cgroup-exact', args: ['--cgroup-exact', '/sys/fs/cgroup/golden'] },
   { name: 'all-filters', args: ['-p', '4242', '-P', '8080', '-4', '--cgroup', '/sys/fs/cgroup/golden'] },
   // --netns needs sock.__sk_common.skc_net and net.ns.inum in test/fixtures/kernel/btf, which
   // was recorded before scripts/record-kernel.ts wrote them: re-record, then uncomment these.
@@ -56,7 +59,7 @@ export const VARIANTS: readonly GoldenVariant[] = [
   { name: 'handshake-drops', args: ['--handshake', '--drops'] },
   { name: 'drops-perf', args: ['--drops'], plan: { output: 'perf' } },
   { name: 'count', args: ['-c'] },
-  { name: 'count-filters', args: ['-c', '-p', '4242', '-P', '80', '-4', '--cgroup', '/sys/fs/cgroup/golden'] },
+  { name: 'count-filters', args: ['-c', '-p', '4242', '-P', '80', '-4', '--cgroup-exact', '/sys/fs/cgroup/golden'] },
   { name: 'hist', args: ['-H'] },
   { name: 'count-hist', args: ['-c', '-H'] },
   { name: 'small-ring', args: [], plan: { ring: { dataPages: 1 } } },
@@ -83,8 +86,10 @@ const commandLine = (variant: GoldenVariant): string[] => ['--ebpf', ...variant.
 /** The plan of one variant for the recorded kernel, through the CLI's own option mapping. */
 export function planGolden(variant: GoldenVariant): TracerPlan {
   const options = parseArgs(commandLine(variant));
-  const cgroupId = options.cgroupPath === undefined ? undefined : GOLDEN_CGROUP_ID;
-  const filters = tracerFiltersOf(options, cgroupId, options.netns === undefined ? undefined : GOLDEN_NETNS_INODE);
+  const cgroupId = options.cgroupExactPath === undefined ? undefined : GOLDEN_CGROUP_ID;
+  const tree = options.cgroupPath;
+  const cgroupTree = tree === undefined ? undefined : { path: tree, id: GOLDEN_CGROUP_ID, level: tree.replace(/^\/sys\/fs\/cgroup\/?/, '').split('/').filter(Boolean).length };
+  const filters = tracerFiltersOf(options, cgroupId, options.netns === undefined ? undefined : GOLDEN_NETNS_INODE, cgroupTree);
   return planPrograms({ ...filters, ...recordedKernel(), ...variant.plan });
 }
 
