@@ -45,6 +45,8 @@ export interface Options {
   cgroupPath: string | undefined;
   /** --cgroup-exact: a cgroup v2 directory; only accepts by tasks in exactly that cgroup. */
   cgroupExactPath: string | undefined;
+  /** --cgroup-labels: the accepting task's cgroup and container in --json and the metrics. */
+  cgroupLabels: boolean;
   /** --netns: `self` or a network namespace file; only sockets of that namespace. */
   netns: string | undefined;
   /** --self-test: trace one loopback connection of our own and say what worked, stage by stage. */
@@ -75,7 +77,8 @@ export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4
                     [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]
                     [--cgroup-exact PATH]
                     [--drops] [--listeners] [-c] [-H] [-i SECONDS]
-                    [--metrics-per-process] [--netns self|PATH] [--self-test]`;
+                    [--metrics-per-process] [--netns self|PATH] [--cgroup-labels]
+                    [--self-test]`;
 
 export const HELP = `${USAGE}
 
@@ -152,6 +155,13 @@ options:
                         host-wide: without it an agent in a namespace counts every
                         namespace's accepts. --listeners and --handshake owners still come
                         from ts-tcpaccept's own namespace
+  --cgroup-labels       who the server is, beyond PID and COMM: --json objects get
+                        cgroup_id, cgroup (the v2 path), container_id, container_runtime
+                        and pod_uid, and tcpaccept_accepted_connections_total the labels
+                        cgroup_id, cgroup, container_id and pod_uid (one series per
+                        container: more series). Docker, containerd, CRI-O and podman
+                        names under systemd or cgroupfs, Kubernetes pod slices. Read from
+                        /proc/PID/task/TID/cgroup; needs --json or --metrics
   --self-test           check this kernel end to end: load and attach as usual, make one
                         loopback connection to a server of its own, and say per stage what
                         worked (programs loaded and attached, programs ran, record reached
@@ -203,6 +213,7 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   cgroup: { takesValue: true },
   'cgroup-exact': { takesValue: true },
   netns: { takesValue: true },
+  'cgroup-labels': { takesValue: false },
   'self-test': { takesValue: false },
   drops: { takesValue: false },
   listeners: { takesValue: false },
@@ -322,6 +333,7 @@ export function defaultOptions(): Options {
     cgroupPath: undefined,
     cgroupExactPath: undefined,
     netns: undefined,
+    cgroupLabels: false,
     selfTest: false,
     drops: false,
     listeners: false,
@@ -388,6 +400,7 @@ export function parseArgs(argv: readonly string[]): Options {
         if (value === '') throw new UsageError(`${shown}: expected self or a network namespace file such as /proc/PID/ns/net, got an empty value`);
         options.netns = value;
         break;
+      case 'cgroup-labels': options.cgroupLabels = true; break;
       case 'self-test': options.selfTest = true; break;
       case 'drops': options.drops = true; break;
       case 'listeners': options.listeners = true; break;
@@ -472,6 +485,9 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.quiet && options.json) throw new UsageError('--quiet and --json cannot be combined: --quiet turns the per-event output off, --json is a per-event output');
   if (options.quiet && options.metrics === undefined) {
     throw new UsageError('--quiet leaves the metrics as the only output: it needs --metrics ADDR:PORT');
+  }
+  if (options.cgroupLabels && !options.json && options.metrics === undefined) {
+    throw new UsageError('--cgroup-labels adds fields to --json and labels to --metrics: it needs one of them');
   }
   if (options.cgroupPath !== undefined && options.cgroupExactPath !== undefined) {
     throw new UsageError('--cgroup and --cgroup-exact cannot be combined: --cgroup PATH already includes PATH itself; give one of them');

@@ -16,7 +16,9 @@ import {
   watchProcessExit,
   type AcceptEvent,
   type CgroupTree,
+  TaskCgroupResolver,
 } from '../src/internal.ts';
+import { cgroupJson } from './cgroup-labels.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { ebpfListing, tracerFiltersOf } from './plan.ts';
 import { TableFormatter, listenerJson, listenerLine, toJson } from './format.ts';
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
   if (options.metrics !== undefined) {
     const { AcceptMetrics, serveMetrics, packageVersion: version } = await import('./metrics.ts');
     packageVersion = version;
-    metrics = new AcceptMetrics({ processMetrics: true, perProcess: options.metricsPerProcess });
+    metrics = new AcceptMetrics({ processMetrics: true, perProcess: options.metricsPerProcess, cgroupLabels: options.cgroupLabels });
     try {
       metricsServer = await serveMetrics(metrics, options.metrics);
     } catch (error) {
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
   }
 
   const formatter = new TableFormatter(options);
+  const cgroups = options.cgroupLabels ? new TaskCgroupResolver() : undefined;
   const host = hostname();
   // Rows are written as bytes into one buffer (cli/output.ts) and leave in one write per drain.
   const pending = new OutputBuffer();
@@ -191,10 +194,13 @@ async function main(): Promise<void> {
       ? countIntervals.take(tracer.readCounts().filter((e) => metricsServer === undefined || e.pid !== process.pid))
       : [];
     const hists = options.hist ? histIntervals.take(tracer.readHistogram()) : [];
-    for (const row of rows) metrics?.recordCount(row.entry, row.count);
+    for (const row of rows) metrics?.recordCount(row.entry, row.count, cgroups?.of(row.entry.pid, row.entry.tid));
     if (options.quiet) return;
     if (options.json) {
-      for (const row of rows) pending.text(`${JSON.stringify(countJson(row, context))}\n`);
+      for (const row of rows) {
+        const json = cgroups === undefined ? countJson(row, context) : { ...countJson(row, context), ...cgroupJson(cgroups.of(row.entry.pid, row.entry.tid)) };
+        pending.text(`${JSON.stringify(json)}\n`);
+      }
       for (const hist of hists) pending.text(`${JSON.stringify(histJson(hist, context))}\n`);
     } else {
       if (options.clockTime) pending.text(`\n${timeLine(context)}`);
@@ -275,12 +281,14 @@ async function main(): Promise<void> {
   const onEvent = (event: AcceptEvent) => {
     // Our own accepts are the metrics scrapes: reporting them would only measure the scraper.
     if (metricsServer !== undefined && event.pid === process.pid) return;
-    metrics?.recordEvent(event);
+    // --cgroup-labels: the accepting task's cgroup (the listener owner's, for handshakes and drops).
+    const where = cgroups?.of(event.pid, event.tid);
+    metrics?.recordEvent(event, where);
     if (options.quiet) return;
     // Drops come along for --json and --metrics; the table shows them only with --drops.
     if (event.source === 'drop' && !options.drops && !options.json) return;
     const context = { wallTimeMs: monotonicToWallClockMs(event.timestampNs), hostname: host };
-    if (options.json) pending.text(JSON.stringify(toJson(event, context)));
+    if (options.json) pending.text(JSON.stringify(cgroups === undefined ? toJson(event, context) : { ...toJson(event, context), ...cgroupJson(where) }));
     else formatter.writeRow(event, context, pending);
     pending.newline();
     scheduleFlush();

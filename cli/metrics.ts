@@ -6,8 +6,9 @@
 // grow without bound) — they are in the --json event stream.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../src/internal.ts';
+import type { AcceptEvent, CountEntry, ListenerSnapshot, TaskCgroup } from '../src/internal.ts';
 import type { ListenAddress } from './args.ts';
+import { CGROUP_LABEL_NAMES, cgroupLabels } from './cgroup-labels.ts';
 
 /**
  * Upper bounds of the accept-queue wait histogram, in seconds: 1, 2.5 and 5 per decade from
@@ -96,6 +97,11 @@ export interface AcceptMetricsOptions {
    * default: a pid per worker (and a new one per restart) multiplies the series.
    */
   perProcess?: boolean;
+  /**
+   * --cgroup-labels: label the accepted counter with the accepting task's cgroup id and path,
+   * container id and pod uid. Off by default: one series per container (and per restart).
+   */
+  cgroupLabels?: boolean;
   nowMs?: () => number;
 }
 
@@ -105,8 +111,9 @@ export const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active
 /** The metrics of one tracer run. */
 export class AcceptMetrics {
   readonly registry = new Registry();
-  private readonly accepted: Counter<'local_port' | 'family' | 'comm' | 'pid'>;
+  private readonly accepted: Counter<'local_port' | 'family' | 'comm' | 'pid' | (typeof CGROUP_LABEL_NAMES)[number]>;
   private readonly perProcess: boolean;
+  private readonly withCgroup: boolean;
   private readonly queueWait: Histogram<'local_port'>;
   private readonly lost: Counter;
   private readonly buildInfo: Gauge<'version' | 'node_version' | 'ffi_backend' | 'mode'>;
@@ -120,10 +127,12 @@ export class AcceptMetrics {
     const registers = [this.registry];
     this.rate = new EventRateWindow(RATE_WINDOW_SECONDS, options.nowMs);
     this.perProcess = options.perProcess === true;
+    this.withCgroup = options.cgroupLabels === true;
     this.accepted = new Counter({
       name: METRIC_NAMES.accepted,
-      help: `TCP connections accepted, by local port, peer IP version (ipv4 includes IPv4-mapped IPv6 peers)${this.perProcess ? ', accepting process comm and pid (--metrics-per-process).' : ' and accepting process comm.'}`,
-      labelNames: this.perProcess ? ['local_port', 'family', 'comm', 'pid'] as const : ['local_port', 'family', 'comm'] as const,
+      help: `TCP connections accepted, by local port, peer IP version (ipv4 includes IPv4-mapped IPv6 peers)${this.perProcess ? ', accepting process comm and pid (--metrics-per-process)' : ' and accepting process comm'}${this.withCgroup ? ', and its cgroup id and path, container id and pod uid (--cgroup-labels).' : '.'}`,
+      labelNames: [...(this.perProcess ? ['local_port', 'family', 'comm', 'pid'] as const : ['local_port', 'family', 'comm'] as const),
+        ...(this.withCgroup ? CGROUP_LABEL_NAMES : [])],
       registers,
     });
     this.queueWait = new Histogram({
@@ -210,22 +219,25 @@ export class AcceptMetrics {
     this.buildInfo.set({ version: info.version, node_version: info.nodeVersion, ffi_backend: info.ffiBackend, mode: info.mode }, 1);
   }
 
-  recordEvent(event: AcceptEvent): void {
+  /** One event; `where` is the accepting task's cgroup, for --cgroup-labels. */
+  recordEvent(event: AcceptEvent, where?: TaskCgroup): void {
     const localPort = String(event.localPort);
     if (event.source === 'drop') {
       this.overflowDrops.inc({ local_port: localPort });
       return;
     }
     const comm = event.comm === undefined || event.comm === '' ? '-' : event.comm;
-    this.accepted.inc({ local_port: localPort, family: event.ipVersion === 6 ? 'ipv6' : 'ipv4', comm });
+    const labels = { local_port: localPort, family: event.ipVersion === 6 ? 'ipv6' : 'ipv4', comm };
+    this.accepted.inc(this.withCgroup ? { ...labels, ...cgroupLabels(where) } : labels);
     if (event.queueWaitNs !== undefined) this.queueWait.observe({ local_port: localPort }, Number(event.queueWaitNs) / 1e9);
     this.rate.add();
   }
 
   /** -c: one row of an interval, `count` connections (the kernel counted them, not us). */
-  recordCount(entry: CountEntry, count: number): void {
+  recordCount(entry: CountEntry, count: number, where?: TaskCgroup): void {
     const labels = { local_port: String(entry.localPort), family: entry.ipVersion === 6 ? 'ipv6' : 'ipv4', comm: entry.comm === '' ? '-' : entry.comm };
-    this.accepted.inc(this.perProcess ? { ...labels, pid: String(entry.pid) } : labels, count);
+    const withPid = this.perProcess ? { ...labels, pid: String(entry.pid) } : labels;
+    this.accepted.inc(this.withCgroup ? { ...withPid, ...cgroupLabels(where) } : withPid, count);
     this.rate.add(count);
   }
 

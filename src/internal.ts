@@ -17,6 +17,8 @@ export * from './probe/owner.ts';
 export * from './probe/programs.ts';
 export * from './probe/layout.ts';
 export * from './probe/tracer.ts';
+export * from './probe/container.ts';
+export * from './probe/task-cgroup.ts';
 export * from './probe/clock.ts';
 export * from './probe/privileges.ts';
 export * from './probe/tracepoint-program.ts';

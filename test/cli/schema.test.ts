@@ -6,6 +6,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { listenerJson, toJson, type JsonEvent } from '../../cli/format.ts';
 import type { AcceptEvent, CountEntry, ListenerSnapshot } from '../../src/internal.ts';
 import { countJson, histJson } from '../../cli/summary.ts';
+import { cgroupJson } from '../../cli/cgroup-labels.ts';
+
+/** The fields --cgroup-labels adds to accept, drop and count objects: in the schema, not required. */
+const CGROUP_FIELDS = Object.keys(cgroupJson(undefined));
 
 const schemaPath = new URL('../../schema/event.schema.json', import.meta.url);
 
@@ -24,7 +28,19 @@ t.test('every field of toJson is in the schema and required', async (t) => {
   const schema = (JSON.parse(readFileSync(schemaPath, 'utf8')) as { $defs: { accept: { required: string[]; properties: Record<string, unknown> } } }).$defs.accept;
   const fields = Object.keys(toJson(event(), ctx)).sort();
   t.same([...schema.required].sort(), fields);
-  t.same(Object.keys(schema.properties).sort(), fields);
+  t.same(Object.keys(schema.properties).sort(), [...fields, ...CGROUP_FIELDS].sort());
+});
+
+t.test('--cgroup-labels fields: known and unknown values validate, bad ones do not', async (t) => {
+  const id = 'ab'.repeat(32);
+  const where = { path: `/system.slice/docker-${id}.scope`, id: 12345n, container: { id, runtime: 'docker' as const }, pod: { uid: '6f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', qos: 'burstable' as const } };
+  for (const fields of [cgroupJson(where), cgroupJson(undefined)]) {
+    t.ok(validate({ ...toJson(event(), ctx), ...fields }), errors());
+    t.ok(validate({ ...toJson(event({ source: 'drop', tid: undefined, queueWaitNs: undefined, state: 'LISTEN' }), ctx), ...fields }), errors());
+    t.ok(validate({ ...countJson({ entry: countEntry, count: 1, share: 1, groupId: undefined }, intervalCtx), ...fields }), errors());
+  }
+  t.notOk(validate({ ...toJson(event(), ctx), ...cgroupJson(where), container_id: 'ABC' }), 'a container id is 64 lower-case hex digits');
+  t.notOk(validate({ ...toJson(event(), ctx), ...cgroupJson(where), cgroup_id: 12345 }), 'a cgroup id is a decimal string');
 });
 
 const valid: Array<[string, AcceptEvent]> = [
@@ -121,7 +137,7 @@ t.test('count objects: every field in the schema and required; in a group or not
   const row = { entry: countEntry, count: 7, share: 0.25, groupId: 1 };
   const json = JSON.parse(JSON.stringify(countJson(row, intervalCtx))) as Record<string, unknown>;
   t.same(Object.keys(json).sort(), [...schema.required].sort());
-  t.same(Object.keys(schema.properties).sort(), [...schema.required].sort());
+  t.same(Object.keys(schema.properties).sort(), [...schema.required, ...CGROUP_FIELDS].sort());
   t.same(json, {
     event: 'count', time: '2026-01-02T03:04:05.678Z', hostname: 'node-1', interval_s: 1, pid: 4321, tid: 4322, comm: 'nginx',
     ip: 4, laddr: '127.0.0.1', lport: 8080, count: 7, share: 0.25, reuseport_group: 1, reuseport_sockets: 4,

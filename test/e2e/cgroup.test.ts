@@ -182,3 +182,45 @@ t.test('bad --cgroup: exit 2 with the reason', async (t) => {
     t.match(result.stderr, message);
   }
 });
+
+t.test('--cgroup-labels: the cgroup id and path, and the container id its name holds, in --json and the metrics', gate(), async (t) => {
+  const containerId = `${'c0ffee'.repeat(10)}abcd`;
+  const top = makeCgroup(t, 'ts-tcpaccept-labels');
+  // Docker's systemd-driver naming, inside a cgroup of the test's.
+  const scope = top.child(`docker-${containerId}.scope`);
+  const server = await startServer({ family: 4, count: 2, comm: 'cg-labelled' });
+  t.teardown(() => server.kill());
+  scope.add(server.pid);
+  const json = startTracer(['--json', '--cgroup-labels', '--cgroup', top.path, '-P', String(server.port)]);
+  const metrics = startTracer(['--metrics', '127.0.0.1:0', '--quiet', '--cgroup-labels', '-P', String(server.port)]);
+  t.teardown(() => { json.stop('SIGKILL'); metrics.stop('SIGKILL'); });
+  await Promise.all([json.ready, metrics.ready]);
+  const url = (await metrics.stderr.waitFor((l) => l.includes('serving Prometheus metrics at'), 5000, 'the metrics URL')).split(' at ')[1]!;
+  await connectOnce('127.0.0.1', server.port);
+  await connectOnce('127.0.0.1', server.port);
+  await server.accepted(2);
+  await json.stdout.waitFor(() => json.stdout.lines.length >= 2, 5000, 'two events');
+  const id = statSync(scope.path, { bigint: true }).ino.toString();
+  const relative = `/${scope.path.slice(root!.length).split('/').filter(Boolean).join('/')}`;
+  const events = json.stdout.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  for (const e of events) {
+    t.match(e, { pid: server.pid, cgroup_id: id, cgroup: relative, container_id: containerId, container_runtime: 'docker', pod_uid: null });
+  }
+  const ajv = new Ajv2020({ strict: true, validateFormats: false });
+  const validate = ajv.compile(JSON.parse(readFileSync('schema/event.schema.json', 'utf8')) as object);
+  t.ok(events.every((e) => validate(e)), `events validate against the schema ${JSON.stringify(validate.errors)}`);
+  let text = '';
+  for (let i = 0; i < 50 && !text.includes(`local_port="${server.port}"`); i++) {
+    await sleep(100);
+    text = await (await fetch(url)).text();
+  }
+  const line = text.split('\n').find((l) => l.startsWith('tcpaccept_accepted_connections_total{') && l.includes(`local_port="${server.port}"`));
+  t.ok(line, 'the counter has the port');
+  t.match(line!, `cgroup_id="${id}"`);
+  t.match(line!, `cgroup="${relative}"`);
+  t.match(line!, `container_id="${containerId}"`);
+  t.match(line!, 'pod_uid=""');
+  t.match(line!, / 2$/, 'both accepts');
+  t.equal(await json.stop(), 0);
+  t.equal(await metrics.stop(), 0);
+});
