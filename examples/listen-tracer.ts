@@ -1,4 +1,4 @@
-// A custom tracer in ten lines: print the port of every socket that starts listening.
+// A custom tracer in 26 lines: print the port of every socket that starts listening.
 import { bpf, createPerfEventArray, loadTracepointProgram, PerfEventArrayReader, readTracepointFormat } from '../src/index.ts';
 
 const tp = readTracepointFormat('sock', 'inet_sock_set_state');
