@@ -197,6 +197,8 @@ export function netnsFilterFromBtf(btf: Btf, inum: number): NetnsFilter {
 
 /** io_uring's tracepoints (issue #18): a request submitted, a completion posted. */
 export const IO_URING_SUBMIT_TRACEPOINT = { group: 'io_uring', event: 'io_uring_submit_req' } as const;
+/** The submit tracepoint's name before Linux 6.5 (the same fields the programs read). */
+export const IO_URING_SUBMIT_SQE_TRACEPOINT = { group: 'io_uring', event: 'io_uring_submit_sqe' } as const;
 export const IO_URING_COMPLETE_TRACEPOINT = { group: 'io_uring', event: 'io_uring_complete' } as const;
 /** A request's task_work queued (its poll fired): where a multishot accept armed before tracing is first seen. */
 export const IO_URING_TASK_ADD_TRACEPOINT = { group: 'io_uring', event: 'io_uring_task_add' } as const;

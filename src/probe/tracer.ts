@@ -23,7 +23,7 @@ import {
   pageSize,
 } from '../syscalls/index.ts';
 import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, netnsFilterFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
-import { IO_URING_COMPLETE_TRACEPOINT, IO_URING_SUBMIT_TRACEPOINT, IO_URING_TASK_ADD_TRACEPOINT, ioUringStructLayout, ioUringTracepointLayout, type IoUringStructLayout } from './layout.ts';
+import { IO_URING_COMPLETE_TRACEPOINT, IO_URING_SUBMIT_SQE_TRACEPOINT, IO_URING_SUBMIT_TRACEPOINT, IO_URING_TASK_ADD_TRACEPOINT, ioUringStructLayout, ioUringTracepointLayout, type IoUringStructLayout } from './layout.ts';
 import { IO_ACCEPT_KEY_SIZE, IO_ACCEPT_MAP_ENTRIES, IO_ACCEPT_VALUE_SIZE, ioUringCompleteProgramText, ioUringSubmitProgramText } from './io-uring-program.ts';
 import { ListenerOwnerResolver } from './owner.ts';
 import {
@@ -378,8 +378,15 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
       // io_uring has nothing to miss, so only a layout this code cannot read gets a notice.
       let submit: TracepointFormat | undefined;
       let complete: TracepointFormat | undefined;
+      // The submit tracepoint was io_uring_submit_sqe before Linux 6.5 (6.1 has that name).
+      for (const name of [IO_URING_SUBMIT_TRACEPOINT, IO_URING_SUBMIT_SQE_TRACEPOINT]) {
+        try {
+          submit ??= readTracepoint(name.group, name.event, root);
+        } catch {
+          // not under this name
+        }
+      }
       try {
-        submit = readTracepoint(IO_URING_SUBMIT_TRACEPOINT.group, IO_URING_SUBMIT_TRACEPOINT.event, root);
         complete = readTracepoint(IO_URING_COMPLETE_TRACEPOINT.group, IO_URING_COMPLETE_TRACEPOINT.event, root);
       } catch {
         // No io_uring tracepoints (CONFIG_IO_URING off): nothing accepts that way here.

@@ -3,7 +3,7 @@
 // there), clients in a separate Python process, ts-tcpaccept as a third process. Every mode the
 // kernel has: plain (res = fd), fixed-file into an explicit slot (res = 0) or an allocated one
 // (res = slot), multishot with fds and with allocated slots, and completions in io-wq workers
-// (IOSQE_ASYNC). Each connection must be one row with the server's PID and COMM, the right
+// (IOSQE_ASYNC) and in the SQPOLL thread. Each connection must be one row with the server's PID and COMM, the right
 // addresses and ports, `"source": "io_uring"` in --json; -p and -P apply.
 import t, { type Test } from 'tap';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -57,6 +57,8 @@ function serverCommand(): string {
 }
 
 type Mode = 'plain' | 'fixed' | 'fixed-alloc' | 'multishot' | 'multishot-fixed';
+/** async: IOSQE_ASYNC (an io-wq worker completes); sqpoll: IORING_SETUP_SQPOLL; v6: [::1]. */
+type Extra = 'async' | 'sqpoll' | 'v6';
 
 interface UringServer {
   pid: number;
@@ -65,7 +67,7 @@ interface UringServer {
   kill(): void;
 }
 
-async function startUringServer(command: string, mode: Mode, count: number, extra: Array<'async' | 'v6'> = []): Promise<UringServer> {
+async function startUringServer(command: string, mode: Mode, count: number, extra: Array<Extra> = []): Promise<UringServer> {
   const child = spawn(command, [mode, '0', String(count), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = new LineCollector(child.stdout!);
   const err = new LineCollector(child.stderr!);
@@ -139,15 +141,17 @@ t.test('every io_uring accept mode: one row per connection, the server PID and C
   }
   const command = serverCommand();
   const COUNT = 3;
-  const cases: Array<{ mode: Mode; extra: Array<'async' | 'v6'> }> = [
+  const cases: Array<{ mode: Mode; extra: Array<Extra> }> = [
     { mode: 'plain', extra: [] },
     { mode: 'plain', extra: ['async'] },
     { mode: 'fixed', extra: [] },
     { mode: 'fixed-alloc', extra: ['async'] },
     { mode: 'multishot', extra: [] },
     { mode: 'multishot-fixed', extra: ['v6'] },
+    { mode: 'plain', extra: ['sqpoll'] },
+    { mode: 'fixed', extra: ['sqpoll'] },
   ];
-  const servers: Array<{ mode: Mode; extra: Array<'async' | 'v6'>; server: UringServer }> = [];
+  const servers: Array<{ mode: Mode; extra: Array<Extra>; server: UringServer }> = [];
   for (const c of cases) servers.push({ ...c, server: await startUringServer(command, c.mode, COUNT, c.extra) });
   t.teardown(() => { for (const s of servers) s.server.kill(); });
   const before = snapshot();
@@ -169,7 +173,8 @@ t.test('every io_uring accept mode: one row per connection, the server PID and C
         [server.pid, COMM, v6 ? 6 : 4, v6 ? '::1' : '127.0.0.1', v6 ? '::1' : '127.0.0.1', 'io_uring', 'accept'],
         `${name}: the server's PID and COMM, addresses, source io_uring`,
       );
-      if (!extra.includes('async')) t.equal(r.tid, server.pid, `${name}: completed in the server's own thread`);
+      if (extra.length === 0) t.equal(r.tid, server.pid, `${name}: completed in the server's own thread`);
+      else if (!extra.includes('v6')) t.not(r.tid, server.pid, `${name}: completed in a kernel thread of the process (TID reported, COMM its process's)`);
     }
   }
   await stopAndCheckClean(t, tracer, before);

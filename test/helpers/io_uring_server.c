@@ -6,7 +6,7 @@
 // and then the test would be testing it rather than ts-tcpaccept. liburing is what real C
 // servers use, so this server exercises the kernel paths they do.
 //
-//   io_uring_server MODE PORT COUNT [async] [v6]
+//   io_uring_server MODE PORT COUNT [async] [sqpoll] [v6]
 //     MODE   plain            IORING_OP_ACCEPT, a normal fd is installed (res = fd)
 //            fixed            accept_direct into an explicit slot (file_index = slot + 1, res = 0)
 //            fixed-alloc      accept_direct with IORING_FILE_INDEX_ALLOC (res = the slot chosen)
@@ -15,6 +15,7 @@
 //     PORT   0 for any free port
 //     COUNT  connections to accept, then exit 0
 //     async  IOSQE_ASYNC: the accept runs (and completes) in an io-wq worker, iou-wrk-PID
+//     sqpoll IORING_SETUP_SQPOLL: the kernel's thread iou-sqp-PID submits (and completes)
 //     v6     listen on [::1] instead of 127.0.0.1
 //
 // Prints "pid PID" then "ready PORT" once listening, and "accepted N RES" per completion.
@@ -43,9 +44,10 @@ int main(int argc, char **argv) {
   const char *mode = argv[1];
   int port = atoi(argv[2]);
   int count = atoi(argv[3]);
-  int async = 0, v6 = 0;
+  int async = 0, v6 = 0, sqpoll = 0;
   for (int i = 4; i < argc; i++) {
     if (strcmp(argv[i], "async") == 0) async = 1;
+    else if (strcmp(argv[i], "sqpoll") == 0) sqpoll = 1;
     else if (strcmp(argv[i], "v6") == 0) v6 = 1;
   }
   int multishot = strncmp(mode, "multishot", 9) == 0;
@@ -78,7 +80,13 @@ int main(int argc, char **argv) {
   int bound = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
 
   struct io_uring ring;
-  int ret = io_uring_queue_init(64, &ring, 0);
+  struct io_uring_params params;
+  memset(&params, 0, sizeof params);
+  if (sqpoll) {
+    params.flags = IORING_SETUP_SQPOLL;
+    params.sq_thread_idle = 1000;
+  }
+  int ret = io_uring_queue_init_params(64, &ring, &params);
   if (ret < 0) die("io_uring_queue_init", ret);
   if (direct) {
     // A sparse table of SLOTS empty direct descriptors for the accepts to fill.
