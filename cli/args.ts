@@ -45,6 +45,8 @@ export interface Options {
   cgroupPath: string | undefined;
   /** --cgroup-exact: a cgroup v2 directory; only accepts by tasks in exactly that cgroup. */
   cgroupExactPath: string | undefined;
+  /** --web-config: TLS and basic auth for --metrics (Prometheus exporter-toolkit format). */
+  webConfig: string | undefined;
   /** --cgroup-labels: the accepting task's cgroup and container in --json and the metrics. */
   cgroupLabels: boolean;
   /** --netns: `self` or a network namespace file; only sockets of that namespace. */
@@ -77,7 +79,7 @@ export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4
                     [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]
                     [--cgroup-exact PATH]
                     [--drops] [--listeners] [-c] [-H] [-i SECONDS]
-                    [--metrics-per-process] [--netns self|PATH] [--cgroup-labels]
+                    [--metrics-per-process] [--netns self|PATH] [--cgroup-labels] [--web-config FILE]
                     [--self-test]`;
 
 export const HELP = `${USAGE}
@@ -155,6 +157,10 @@ options:
                         host-wide: without it an agent in a namespace counts every
                         namespace's accepts. --listeners and --handshake owners still come
                         from ts-tcpaccept's own namespace
+  --web-config FILE     TLS (certificate, key, optional client CA and client_auth_type) and
+                        basic-auth users with bcrypt hashes for --metrics, in the
+                        Prometheus exporter toolkit's format (node_exporter's
+                        --web.config.file); what it cannot honour is refused (exit 2)
   --cgroup-labels       who the server is, beyond PID and COMM: --json objects get
                         cgroup_id, cgroup (the v2 path), container_id, container_runtime
                         and pod_uid, and tcpaccept_accepted_connections_total the labels
@@ -214,6 +220,7 @@ const LONG: Readonly<Record<string, FlagSpec>> = {
   'cgroup-exact': { takesValue: true },
   netns: { takesValue: true },
   'cgroup-labels': { takesValue: false },
+  'web-config': { takesValue: true },
   'self-test': { takesValue: false },
   drops: { takesValue: false },
   listeners: { takesValue: false },
@@ -334,6 +341,7 @@ export function defaultOptions(): Options {
     cgroupExactPath: undefined,
     netns: undefined,
     cgroupLabels: false,
+    webConfig: undefined,
     selfTest: false,
     drops: false,
     listeners: false,
@@ -401,6 +409,10 @@ export function parseArgs(argv: readonly string[]): Options {
         options.netns = value;
         break;
       case 'cgroup-labels': options.cgroupLabels = true; break;
+      case 'web-config':
+        if (value === '') throw new UsageError(`${shown}: expected a file, got an empty value`);
+        options.webConfig = value;
+        break;
       case 'self-test': options.selfTest = true; break;
       case 'drops': options.drops = true; break;
       case 'listeners': options.listeners = true; break;
@@ -485,6 +497,9 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.quiet && options.json) throw new UsageError('--quiet and --json cannot be combined: --quiet turns the per-event output off, --json is a per-event output');
   if (options.quiet && options.metrics === undefined) {
     throw new UsageError('--quiet leaves the metrics as the only output: it needs --metrics ADDR:PORT');
+  }
+  if (options.webConfig !== undefined && options.metrics === undefined) {
+    throw new UsageError('--web-config sets up TLS and authentication for the metrics server: it needs --metrics ADDR:PORT');
   }
   if (options.cgroupLabels && !options.json && options.metrics === undefined) {
     throw new UsageError('--cgroup-labels adds fields to --json and labels to --metrics: it needs one of them');

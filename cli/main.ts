@@ -161,8 +161,22 @@ async function main(): Promise<void> {
     const { AcceptMetrics, serveMetrics, packageVersion: version } = await import('./metrics.ts');
     packageVersion = version;
     metrics = new AcceptMetrics({ processMetrics: true, perProcess: options.metricsPerProcess, cgroupLabels: options.cgroupLabels });
+    let web: import('./web-config.ts').WebConfig | undefined;
+    if (options.webConfig !== undefined) {
+      // A file that cannot be honoured is a usage error: nothing is served, nothing loaded.
+      const { loadWebConfig, WebConfigError } = await import('./web-config.ts');
+      try {
+        web = loadWebConfig(options.webConfig);
+      } catch (error) {
+        if (error instanceof WebConfigError) {
+          process.stderr.write(`${USAGE}\n`);
+          fail(`error: --web-config: ${error.message}`, 2);
+        }
+        throw error;
+      }
+    }
     try {
-      metricsServer = await serveMetrics(metrics, options.metrics);
+      metricsServer = await serveMetrics(metrics, options.metrics, web);
     } catch (error) {
       fail(errorText(error), 1);
     }

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AcceptEvent, CountEntry, ListenerSnapshot, TaskCgroup } from '../src/internal.ts';
 import type { ListenAddress } from './args.ts';
 import { CGROUP_LABEL_NAMES, cgroupLabels } from './cgroup-labels.ts';
+import type { WebConfig } from './web-config.ts';
 
 /**
  * Upper bounds of the accept-queue wait histogram, in seconds: 1, 2.5 and 5 per decade from
@@ -264,8 +265,30 @@ function urlHost(address: string, family: string | number): string {
   return family === 'IPv6' || family === 6 ? `[${address}]` : address;
 }
 
-/** Serves GET /metrics; resolves once listening, rejects with an actionable message when it cannot bind. */
-export function serveMetrics(metrics: AcceptMetrics, where: ListenAddress): Promise<MetricsServer> {
+/**
+ * Serves GET /metrics; resolves once listening, rejects with an actionable message when it
+ * cannot bind. With a --web-config (cli/web-config.ts): HTTPS, client certificates, basic auth.
+ */
+export async function serveMetrics(metrics: AcceptMetrics, where: ListenAddress, web?: WebConfig): Promise<MetricsServer> {
+  const webConfig = web === undefined ? undefined : await import('./web-config.ts');
+  const auth = web?.users === undefined ? undefined : new webConfig!.BasicAuth(web.users);
+  await auth?.ready();
+  const serve = (request: IncomingMessage, response: ServerResponse) => {
+    const tls = web?.tls;
+    const refused = tls === undefined ? undefined : webConfig!.checkClientCertificate(tls, request);
+    if (refused !== undefined) {
+      response.writeHead(403, { 'content-type': 'text/plain' }).end(`${refused}\n`);
+      return;
+    }
+    if (auth === undefined) {
+      handle(request, response);
+      return;
+    }
+    auth.check(request).then((ok) => {
+      if (ok) handle(request, response);
+      else response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="ts-tcpaccept", charset="UTF-8"' }).end('Unauthorized\n');
+    }, (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`checking credentials failed: ${String(error)}\n`));
+  };
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -281,7 +304,9 @@ export function serveMetrics(metrics: AcceptMetrics, where: ListenAddress): Prom
       (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${String(error)}\n`),
     );
   };
-  const server: Server = createServer(handle);
+  const server: Server = web?.tls === undefined ? createServer(serve)
+    : (await import('node:https')).createServer(webConfig!.httpsOptions(web.tls), serve);
+  const scheme = web?.tls === undefined ? 'http' : 'https';
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const hint = error.code === 'EADDRINUSE' ? ': the port is taken (choose another, or 0 for any free port)'
@@ -294,8 +319,8 @@ export function serveMetrics(metrics: AcceptMetrics, where: ListenAddress): Prom
     server.listen({ host: where.host, port: where.port }, () => {
       const bound = server.address();
       const url = bound !== null && typeof bound === 'object'
-        ? `http://${urlHost(bound.address, bound.family)}:${bound.port}/metrics`
-        : `http://${where.host}:${where.port}/metrics`;
+        ? `${scheme}://${urlHost(bound.address, bound.family)}:${bound.port}/metrics`
+        : `${scheme}://${where.host}:${where.port}/metrics`;
       // A scraper's keep-alive connection must not hold the process open after a signal.
       let closed = false;
       resolve({

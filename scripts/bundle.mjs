@@ -8,7 +8,7 @@
 // Left out of the bundle: koffi and ffi-napi (native addons, loaded with require() from
 // node_modules) and prom-client, which --metrics alone needs: cli/metrics.ts is imported
 // dynamically, so esbuild wraps it in a lazy initialiser and prom-client is required only
-// when that runs.
+// when that runs. yaml and bcryptjs likewise: only --web-config (cli/web-config.ts) needs them.
 import { build } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,7 +25,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   outfile,
-  external: ['koffi', '@2060.io/*', 'prom-client'],
+  external: ['koffi', '@2060.io/*', 'prom-client', 'yaml', 'bcryptjs'],
   // import.meta does not exist in CommonJS: give the sources the file URL of the bundle.
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: [join(root, 'scripts', 'import-meta-url-shim.js')],

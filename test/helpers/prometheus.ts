@@ -44,7 +44,7 @@ export interface PrometheusServer {
   /** Polls `query` until `done` holds for its result, or fails after timeoutMs. */
   until(expr: string, done: (samples: Sample[]) => boolean, timeoutMs?: number): Promise<Sample[]>;
   /** The targets' health as Prometheus sees it (job/instance -> up, lastError). */
-  targets(): Promise<Array<{ instance: string; health: string; lastError: string }>>;
+  targets(): Promise<Array<{ job: string; instance: string; health: string; lastError: string }>>;
 }
 
 /**
@@ -102,8 +102,8 @@ export async function startPrometheus(t: Test, jobs: ScrapeJob[], ns: Netns): Pr
       }
     },
     async targets() {
-      const body = await api('/api/v1/targets') as { data: { activeTargets: Array<{ labels: { instance: string }; health: string; lastError: string }> } };
-      return body.data.activeTargets.map((target) => ({ instance: target.labels.instance, health: target.health, lastError: target.lastError }));
+      const body = await api('/api/v1/targets') as { data: { activeTargets: Array<{ labels: { job: string; instance: string }; health: string; lastError: string }> } };
+      return body.data.activeTargets.map((target) => ({ job: target.labels.job, instance: target.labels.instance, health: target.health, lastError: target.lastError }));
     },
   };
 }
