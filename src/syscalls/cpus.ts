@@ -1,21 +1,8 @@
 // CPU lists from sysfs ("0-3,5"): which CPUs get a perf ring, and how wide per-CPU values are.
 import { readFileSync } from 'node:fs';
+import { parseCpuList } from '../parse/cpu-list.ts';
 
-/** Parses the kernel's cpulist format (Documentation/admin-guide/cputopology.rst). */
-export function parseCpuList(text: string): number[] {
-  const trimmed = text.trim();
-  if (trimmed === '') return [];
-  const cpus = new Set<number>();
-  for (const part of trimmed.split(',')) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (match === null) throw new Error(`malformed CPU list "${trimmed}": bad element "${part}"`);
-    const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first) throw new Error(`malformed CPU list "${trimmed}": range ${part} runs backwards`);
-    for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
-  }
-  return [...cpus].sort((a, b) => a - b);
-}
+export { parseCpuList } from '../parse/cpu-list.ts';
 
 function readCpuList(kind: 'online' | 'possible'): number[] {
   const path = `/sys/devices/system/cpu/${kind}`;

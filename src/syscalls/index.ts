@@ -7,7 +7,7 @@ export * from './perf-event.ts';
 export * from './mount.ts';
 export { checkedSyscall } from './kernel-call.ts';
 export { syscallNumbers, type SyscallNumbers } from './syscall-numbers.ts';
-export * from './parse-error.ts';
+export * from '../parse/parse-error.ts';
 export * from './tracefs.ts';
 export * from './btf.ts';
 export * from './sock-diag-messages.ts';

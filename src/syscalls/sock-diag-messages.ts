@@ -30,7 +30,7 @@
 // counters TcpExtListenOverflows / TcpExtListenDrops are the host-wide analogues.
 import { formatIpv6 } from '../probe/record.ts';
 import { KernelError } from './errors.ts';
-import { ParseError } from './parse-error.ts';
+import { ParseError } from '../parse/parse-error.ts';
 
 /** Constants from the uapi headers (values, never layouts). */
 export const SOCK_DIAG = {

@@ -9,7 +9,7 @@
 import { ffi, type FfiBackend, type NativeMemory } from './ffi.ts';
 import { Errno, KernelError } from './errors.ts';
 import { FdOwner } from './fd-owner.ts';
-import { ParseError } from './parse-error.ts';
+import { ParseError } from '../parse/parse-error.ts';
 import { syscallNumbers } from './syscall-numbers.ts';
 import {
   INET_DIAG_REQUEST_SIZE,

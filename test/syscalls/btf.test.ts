@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { Btf, BtfKind, KERNEL_BTF_PATH, type MemberOffset } from '../../src/syscalls/btf.ts';
-import { ParseError } from '../../src/syscalls/parse-error.ts';
+import { ParseError } from '../../src/parse/parse-error.ts';
 import { bpfRequired, kernelTest } from '../helpers/kernel.ts';
 import { TCPACCEPT_MEMBERS } from './fixtures/tcpaccept-members.ts';
 import { BtfBuilder, type Member } from '../helpers/btf-builder.ts';

@@ -10,7 +10,7 @@ import {
   type TcpListener,
 } from '../../src/syscalls/sock-diag-messages.ts';
 import { KernelError } from '../../src/syscalls/errors.ts';
-import { ParseError } from '../../src/syscalls/parse-error.ts';
+import { ParseError } from '../../src/parse/parse-error.ts';
 
 const align4 = (n: number) => (n + 3) & ~3;
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ParseError } from '../../src/syscalls/parse-error.ts';
+import { ParseError } from '../../src/parse/parse-error.ts';
 import {
   TracefsError,
   locateTracefs,
