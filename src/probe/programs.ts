@@ -177,6 +177,19 @@ export const MAP_NAMES = {
  */
 export type EventOutput = { kind: 'perf' } | { kind: 'ringbuf'; wakeupBytes: number };
 
+/**
+ * Where a program's record goes: an EventOutput, or what bench/variants.ts measures besides.
+ * `none` builds the record and sends it nowhere (the cost of all but the output); a ring
+ * buffer's `wakeup` picks the flags: `crossing` (the default, as EventOutput), `adaptive` (flags
+ * 0: the kernel wakes the reader when it has caught up), `never` (BPF_RB_NO_WAKEUP always: the
+ * reader's timer only), `fromMark` (BPF_RB_FORCE_WAKEUP on every output once `wakeupBytes` are
+ * unread).
+ */
+export type RecordSink =
+  | EventOutput
+  | { kind: 'none' }
+  | { kind: 'ringbuf'; wakeupBytes: number; wakeup: 'crossing' | 'adaptive' | 'never' | 'fromMark' };
+
 /** A ring buffer record: its header (BPF_RINGBUF_HDR_SZ), then the payload rounded up to 8 bytes. */
 export const RINGBUF_RECORD_BYTES = BPF_RINGBUF_HDR_SZ + ((RECORD_SIZE + 7) & ~7);
 
@@ -201,7 +214,8 @@ function zeroStack(offset: number, length: number, what: string): string {
  * Sends the record at [REC, REC+80) to user space; ctx is in r6. `scratch` is an 8-byte stack
  * slot free for the lost counter's map key. Falls through to `out`.
  */
-function emitRecord(output: EventOutput, scratch: number): string {
+function emitRecord(output: RecordSink, scratch: number): string {
+  if (output.kind === 'none') return '';
   if (output.kind === 'perf') {
     return `r1 = r6                                       // ctx
 r2 = map[${MAP_NAMES.events}] ll
@@ -212,14 +226,26 @@ r5 = ${RECORD_SIZE}
 call bpf_perf_event_output`;
   }
   const wake = output.wakeupBytes;
-  return `r1 = map[${MAP_NAMES.events}] ll
+  const policy = 'wakeup' in output ? output.wakeup : 'crossing';
+  const query = `r1 = map[${MAP_NAMES.events}] ll
 r2 = ${BPF_RB_AVAIL_DATA}                                        // BPF_RB_AVAIL_DATA: bytes user space has not read yet
-call bpf_ringbuf_query
+call bpf_ringbuf_query`;
+  const flags = {
+    crossing: `${query}
 r4 = ${BPF_RB_NO_WAKEUP}                                        // BPF_RB_NO_WAKEUP: the reader's timer will collect it
 if r0 < ${wake - RINGBUF_RECORD_BYTES} goto wakeup_chosen
 if r0 >= ${wake} goto wakeup_chosen             // past the mark, the reader was woken already
 r4 = ${BPF_RB_FORCE_WAKEUP}                                        // BPF_RB_FORCE_WAKEUP: this record crosses the mark
-wakeup_chosen:
+wakeup_chosen:`,
+    fromMark: `${query}
+r4 = ${BPF_RB_NO_WAKEUP}                                        // BPF_RB_NO_WAKEUP below the mark
+if r0 < ${wake} goto wakeup_chosen
+r4 = ${BPF_RB_FORCE_WAKEUP}                                        // BPF_RB_FORCE_WAKEUP from the mark on
+wakeup_chosen:`,
+    adaptive: 'r4 = 0                                        // flags 0: the kernel wakes the reader when it has caught up',
+    never: `r4 = ${BPF_RB_NO_WAKEUP}                                        // BPF_RB_NO_WAKEUP: the reader's timer only`,
+  }[policy];
+  return `${flags}
 r1 = map[${MAP_NAMES.events}] ll
 r2 = r10
 r2 += ${REC}
@@ -332,7 +358,7 @@ if r0 != r1 goto out                          // a task outside that subtree`);
  * task, so the PID, TID and COMM it records are the server's, and since it needs nothing from
  * sys_enter, an accept() that was already blocked when tracing started is reported too.
  */
-export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }, summary?: SummaryOutput): string {
+export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters, output: RecordSink = { kind: 'perf' }, summary?: SummaryOutput): string {
   return acceptedSocketProgramText({
     toFile: (frame) => `
 // syscalls:sys_exit_accept4 / sys_exit_accept — runs in the task that called accept().
@@ -394,7 +420,7 @@ ${cgroupFilter(filters)}`;
  * An accepted-socket program: the head's way to the struct file, then the same walk to the
  * socket, the same filters and the same record (or -c/-H summary) for every head.
  */
-export function acceptedSocketProgramText(head: AcceptHead, layout: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }, summary?: SummaryOutput): string {
+export function acceptedSocketProgramText(head: AcceptHead, layout: SocketLayout, filters: ProgramFilters, output: RecordSink = { kind: 'perf' }, summary?: SummaryOutput): string {
   const skc = sockCommonWindow(layout, filters.netns);
   const SKC = REC - skc.length;
   const SCRATCH = SKC - 8;
