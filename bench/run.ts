@@ -31,6 +31,7 @@ import {
 import { RESULT_FORMAT, type ResultCell, type StormResultFile } from './results.ts';
 import { formatNumber, formatSpread, median, printTable } from './stats.ts';
 import { getppidNs, syscallTracepointAttachments } from './syscall-cost.ts';
+import { printIoUringCost } from './io-uring-cost.ts';
 
 export interface BenchOptions {
   connections: number;
@@ -346,6 +347,9 @@ export async function main(argv: string[]): Promise<void> {
   for (const note of notes) console.log(`  ${note}`);
   printFfiTable();
   await printDrainTable();
+  // The io_uring programs on an ordinary accept storm (issue #18: below 50 ns per connection).
+  console.log('');
+  await printIoUringCost(options.connections, options.repeats);
   const loadAfter = loadAverage();
   console.log(`\nload average after: ${loadAfter}`);
   if (options.save !== undefined) {

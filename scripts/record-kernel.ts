@@ -23,6 +23,13 @@ import { BtfBuilder, type Member } from '../test/helpers/btf-builder.ts';
 import {
   ACCEPT_ENTER_TRACEPOINTS,
   ACCEPT_TRACEPOINTS,
+  IO_URING_ACCEPT_OP,
+  IO_URING_COMPLETE_TRACEPOINT,
+  IO_URING_FIXED_FILES_MEMBERS,
+  IO_URING_FIXED_NODES_MEMBERS,
+  IO_URING_MEMBERS,
+  IO_URING_SUBMIT_TRACEPOINT,
+  IO_URING_TASK_ADD_TRACEPOINT,
   KFREE_SKB_TRACEPOINT,
   LISTEN_DROP_MEMBERS,
   LISTEN_OVERFLOW_REASON,
@@ -32,15 +39,38 @@ import {
   SOCKET_LAYOUT_MEMBERS,
 } from '../src/probe/layout.ts';
 
+/**
+ * The io_uring fixed-file table members this kernel has: one of the two shapes (before and
+ * since Linux 6.13), whichever its BTF resolves.
+ */
+function fixedFileMembers(btf: Btf): ReadonlyArray<readonly [string, string]> {
+  for (const table of [IO_URING_FIXED_NODES_MEMBERS, IO_URING_FIXED_FILES_MEMBERS]) {
+    const members = Object.values(table);
+    try {
+      for (const [struct, path] of members) btf.offsetOf(struct, path);
+      return members;
+    } catch {
+      // the other shape
+    }
+  }
+  throw new Error('this kernel has neither io_ring_ctx.file_table.data.nodes nor io_ring_ctx.file_table.files');
+}
+
 /** What the programs read: these members from BTF, these tracepoints from tracefs. */
-const RECORDED_MEMBERS = [
+const recordedMembers = (btf: Btf): ReadonlyArray<readonly [string, string]> => [
   ...new Map(
-    [...Object.values(SOCKET_LAYOUT_MEMBERS), ...Object.values(LISTENER_LAYOUT_MEMBERS), ...Object.values(LISTEN_DROP_MEMBERS), ...Object.values(NETNS_LAYOUT_MEMBERS)].map((m) => [m.join('.'), m]),
+    [
+      ...Object.values(SOCKET_LAYOUT_MEMBERS), ...Object.values(LISTENER_LAYOUT_MEMBERS), ...Object.values(LISTEN_DROP_MEMBERS), ...Object.values(NETNS_LAYOUT_MEMBERS),
+      ...Object.values(IO_URING_MEMBERS), ...fixedFileMembers(btf),
+    ].map((m) => [m.join('.'), m]),
   ).values(),
 ];
-const RECORDED_TRACEPOINTS = [...ACCEPT_TRACEPOINTS, ...ACCEPT_ENTER_TRACEPOINTS, SET_STATE_TRACEPOINT, KFREE_SKB_TRACEPOINT].map((tp) => [tp.group, tp.event] as const);
+const RECORDED_TRACEPOINTS = [
+  ...ACCEPT_TRACEPOINTS, ...ACCEPT_ENTER_TRACEPOINTS, SET_STATE_TRACEPOINT, KFREE_SKB_TRACEPOINT,
+  IO_URING_SUBMIT_TRACEPOINT, IO_URING_TASK_ADD_TRACEPOINT, IO_URING_COMPLETE_TRACEPOINT,
+].map((tp) => [tp.group, tp.event] as const);
 /** Enumerators the programs take by name: (enum, value name). */
-const RECORDED_ENUMERATORS: ReadonlyArray<readonly [string, string]> = [LISTEN_OVERFLOW_REASON];
+const RECORDED_ENUMERATORS: ReadonlyArray<readonly [string, string]> = [LISTEN_OVERFLOW_REASON, IO_URING_ACCEPT_OP];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -72,7 +102,7 @@ function writeStruct(b: BtfBuilder, ints: (size: number) => number, name: string
 
 function recordBtf(btf: Btf): Uint8Array {
   const structs = new Map<string, RecordedStruct>();
-  for (const [structName, path] of RECORDED_MEMBERS) {
+  for (const [structName, path] of recordedMembers(btf)) {
     let struct = structs.get(structName);
     if (struct === undefined) structs.set(structName, (struct = { size: btf.sizeOf(structName), members: new Map() }));
     const components = path.split('.');
@@ -123,7 +153,7 @@ function main(argv: string[]): void {
   // Read back: every recorded member must resolve to the kernel's own answer.
   const recorded = Btf.parse(blob, 'recorded BTF');
   const kernel = Btf.kernel();
-  for (const [struct, path] of RECORDED_MEMBERS) {
+  for (const [struct, path] of recordedMembers(kernel)) {
     const a = recorded.offsetOf(struct, path);
     const k = kernel.offsetOf(struct, path);
     if (JSON.stringify(a) !== JSON.stringify(k)) throw new Error(`recorded ${struct}.${path} ${JSON.stringify(a)} differs from the kernel's ${JSON.stringify(k)}`);
