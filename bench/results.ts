@@ -67,6 +67,7 @@ const README_ROWS: readonly ReadmeRow[] = [
 /** The tools the README compares, by column key; columns the file lacks are left out. */
 const README_COLUMNS: readonly { key: string; label: string }[] = [
   { key: 'ts-default', label: 'ts-tcpaccept' },
+  { key: 'ts-json', label: 'ts-tcpaccept --json' },
   { key: 'ts-q', label: 'ts-tcpaccept -q' },
   { key: 'ts-handshake', label: 'ts-tcpaccept --handshake' },
   { key: 'bpftrace', label: 'bpftrace' },

@@ -27,6 +27,11 @@ export interface Tool {
   args: string[];
   /** Local and remote port of an output line, or undefined for headers and notices. */
   ports(line: string): { local: number; remote: number } | undefined;
+  /**
+   * The process whose CPU and memory are the tracer's, given the spawned one (default: itself).
+   * The C reader floor is started by a Node host that only holds the programs: its child reads.
+   */
+  measuredPid?(spawned: number): number;
 }
 
 function portsAt(line: string, remoteField: number, localField: number): { local: number; remote: number } | undefined {
@@ -36,9 +41,40 @@ function portsAt(line: string, remoteField: number, localField: number): { local
   return Number.isInteger(remote) && Number.isInteger(local) && fields.length > localField ? { local, remote } : undefined;
 }
 
-/** ts-tcpaccept's table: PID COMM IP RADDR RPORT LADDR LPORT [QWAIT(us) [RST]]. */
+/** The ports of a --json line ({"event":"accept",…,"rport":N,…,"lport":N,…}). */
+function jsonPorts(line: string): { local: number; remote: number } | undefined {
+  const remote = /"rport":(\d+)/.exec(line);
+  const local = /"lport":(\d+)/.exec(line);
+  return remote !== null && local !== null ? { local: Number(local[1]), remote: Number(remote[1]) } : undefined;
+}
+
+/** ts-tcpaccept's table: PID COMM IP RADDR RPORT LADDR LPORT [QWAIT(us) [RST]], or --json lines. */
 export function tsTcpaccept(key: string, label: string, extraArgs: string[]): Tool {
-  return { key, label, command: process.execPath, args: [binPath, ...extraArgs], ports: (line) => portsAt(line, 4, 6) };
+  const ports = extraArgs.includes('--json') ? jsonPorts : (line: string) => portsAt(line, 4, 6);
+  return { key, label, command: process.execPath, args: [binPath, ...extraArgs], ports };
+}
+
+/** The only child of a process (from /proc/PID/task/PID/children). */
+function onlyChild(pid: number): number {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  if (children.length !== 1) throw new Error(`expected process ${pid} to have one child, it has ${children.length}`);
+  return children[0]!;
+}
+
+/**
+ * The C reader floor (bench/c-reader): ts-tcpaccept's default-mode programs loaded by
+ * bench/c-reader/host.ts, the ring buffer read and rows formatted by the C program `reader`.
+ * CPU and RSS are the C reader's; the programs (row 1a) are the host's.
+ */
+export function cReader(reader: string): Tool {
+  return {
+    key: 'c-reader',
+    label: 'C reader (floor)',
+    command: process.execPath,
+    args: ['--import', 'tsx', join(benchDir, 'c-reader', 'host.ts'), reader],
+    ports: (line) => portsAt(line, 4, 6),
+    measuredPid: onlyChild,
+  };
 }
 
 /** The bpftrace script of issue 6: TIME PID COMM IP DADDR DPORT SADDR SPORT. */
@@ -223,7 +259,8 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
     // 3. The storm.
     const pid = child.pid!;
     const programIds = programIdsOfProcess(pid);
-    const cpuBefore = processCpuSeconds(pid);
+    const tracerPid = tool.measuredPid?.(pid) ?? pid;
+    const cpuBefore = processCpuSeconds(tracerPid);
     const runBefore = runTotals(programIds);
     const result = await runStorm(storm);
     const runAfter = runTotals(programIds);
@@ -241,9 +278,9 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
         if (ports !== undefined && stormPorts.has(ports.local)) printed++;
       }
     }
-    const cpuAfter = processCpuSeconds(pid);
-    const peak = peakRssBytes(pid);
-    const anonymous = anonymousRssBytes(pid);
+    const cpuAfter = processCpuSeconds(tracerPid);
+    const peak = peakRssBytes(tracerPid);
+    const anonymous = anonymousRssBytes(tracerPid);
     await stopChild(child, 'SIGINT', tool.label);
     return {
       storm: result,
