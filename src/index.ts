@@ -44,6 +44,9 @@ export { loadProgram, ProgType, attachTracepoint, BpfProgram, PerfEvent, enableS
 export type { LoadProgramOptions, ProgramInfo, StatsHandle } from './syscalls/index.ts';
 export { loadTracepointProgram, TracepointProgram, type TracepointProgramOptions } from './probe/tracepoint-program.ts';
 
+// Ask what this kernel can do.
+export { haveMapType, haveProgType, haveHelper } from './features/index.ts';
+
 // Read what programs write.
 export { PerfEventArrayReader, RingBufferReader, RecordReader, defaultWakeup, RingCorruptError } from './perf/index.ts';
 export type { PerfEventArrayOptions, RecordReaderOptions } from './perf/index.ts';

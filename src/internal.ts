@@ -23,3 +23,4 @@ export * from './probe/clock.ts';
 export * from './probe/privileges.ts';
 export * from './probe/tracepoint-program.ts';
 export * from './probe/listeners.ts';
+export * from './features/index.ts';

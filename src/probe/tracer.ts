@@ -2,6 +2,7 @@
 // from the perf rings, and closes every kernel object it made, exactly once.
 import { closeSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, statfsSync } from 'node:fs';
 import type { Program } from '../asm/index.ts';
+import { haveMapType } from '../features/index.ts';
 import { PerfEventArrayReader, RingBufferReader, type PerfEventArrayOptions, type RecordReader, type RecordReaderOptions } from '../perf/index.ts';
 import {
   Btf,
@@ -19,7 +20,6 @@ import {
   type BpfProgram,
   type PerfEvent,
   type TracepointFormat,
-  KernelError,
   pageSize,
 } from '../syscalls/index.ts';
 import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, netnsFilterFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
@@ -530,15 +530,13 @@ export class TcpAcceptTracer {
       let events: BpfMap | undefined;
       // -c and -H send nothing through a ring: their programs reference no events map.
       const wantsEvents = plan.maps.includes(MAP_NAMES.events);
+      // Ring buffers arrived in Linux 5.8; before that, per-CPU perf rings (src/features asks).
+      if (wantsEvents && plan.output.kind === 'ringbuf' && !haveMapType(MapType.RingBuf)) {
+        plan = planPrograms({ ...options, output: 'perf' });
+        plan.notices.push('this kernel has no BPF ring buffer (Linux 5.8+); using per-CPU perf rings');
+      }
       if (wantsEvents && plan.output.kind === 'ringbuf') {
-        try {
-          events = createMap({ type: MapType.RingBuf, name: 'tcpaccept_evts', keySize: 0, valueSize: 0, maxEntries: plan.ringBytes });
-        } catch (error) {
-          // Ring buffers arrived in Linux 5.8; older kernels refuse the map type.
-          if (!(error instanceof KernelError) || !['EINVAL', 'E2BIG', 'EOPNOTSUPP', 'ENOTSUPP'].includes(error.code)) throw error;
-          plan = planPrograms({ ...options, output: 'perf' });
-          plan.notices.push(`this kernel has no BPF ring buffer (${error.code}); using per-CPU perf rings`);
-        }
+        events = createMap({ type: MapType.RingBuf, name: 'tcpaccept_evts', keySize: 0, valueSize: 0, maxEntries: plan.ringBytes });
       }
       if (wantsEvents && events === undefined) {
         const cpuSlots = Math.max(...possibleCpus()) + 1;
