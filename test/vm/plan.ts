@@ -19,6 +19,8 @@ export const KERNEL_TEST_FILES: readonly string[] = [
   'test/e2e/cli.test.ts',
   // --cgroup against a real cgroup v2 hierarchy (bpf_get_current_cgroup_id in the kernel).
   'test/e2e/cgroup.test.ts',
+  // --netns against real network namespaces (the socket's skc_net->ns.inum in the kernel).
+  'test/e2e/netns.test.ts',
   // Every way out while events flow, under load: signals, write errors, SIGKILL, double SIGINT.
   'test/hardening/exits.test.ts',
   // The tracer library: ring buffer and perf array outputs, a full ring's losses.
