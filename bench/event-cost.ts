@@ -4,7 +4,7 @@
 //   node --import tsx bench/event-cost.ts
 import { openSync, closeSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { TableFormatter } from '../cli/format.ts';
+import { TableFormatter, toJson, writeJson } from '../cli/format.ts';
 import { OutputBuffer } from '../cli/output.ts';
 import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, decodeRecord, formatIpv6, monotonicToWallClockMs, type AcceptEvent } from '../src/internal.ts';
 import { formatNumber, median, printTable } from './stats.ts';
@@ -81,6 +81,34 @@ function currentPath(records: Uint8Array[], fd: number): void {
     for (const event of decodeBatch(records, start)) {
       context.wallTimeMs = monotonicToWallClockMs(event.timestampNs);
       formatter.writeRow(event, context, out);
+      out.newline();
+    }
+    writeSync(fd, out.take());
+  }
+}
+
+/** --json before: decodeRecord, sort, JSON.stringify(toJson()) into the OutputBuffer, one write. */
+function jsonStringifyPath(records: Uint8Array[], fd: number): void {
+  const context = { wallTimeMs: 0, hostname: 'bench' };
+  const out = new OutputBuffer();
+  for (let start = 0; start < records.length; start += BATCH) {
+    for (const event of decodeBatch(records, start)) {
+      context.wallTimeMs = monotonicToWallClockMs(event.timestampNs);
+      out.text(JSON.stringify(toJson(event, context)));
+      out.newline();
+    }
+    writeSync(fd, out.take());
+  }
+}
+
+/** --json now: decodeRecord, sort, writeJson (the same bytes, written in place), one write. */
+function jsonDirectPath(records: Uint8Array[], fd: number): void {
+  const context = { wallTimeMs: 0, hostname: 'bench' };
+  const out = new OutputBuffer();
+  for (let start = 0; start < records.length; start += BATCH) {
+    for (const event of decodeBatch(records, start)) {
+      context.wallTimeMs = monotonicToWallClockMs(event.timestampNs);
+      writeJson(event, context, out);
       out.newline();
     }
     writeSync(fd, out.take());
@@ -198,6 +226,8 @@ export function main(): void {
     const strings = nsPerRecord(() => stringPath(records, fd), RECORDS);
     const current = nsPerRecord(() => currentPath(records, fd), RECORDS);
     const direct = nsPerRecord(() => directPath(records, fd), RECORDS);
+    const jsonBefore = nsPerRecord(() => jsonStringifyPath(records, fd), RECORDS);
+    const jsonNow = nsPerRecord(() => jsonDirectPath(records, fd), RECORDS);
     printTable(
       `User-space work per event, ${RECORDS} synthetic records (half IPv4, half IPv6), batches of ${BATCH}, to /dev/null (median of 7)`,
       ['path', 'ns/event'],
@@ -206,6 +236,8 @@ export function main(): void {
         ['before: decode, sort, string rows, join, write', formatNumber(strings, 0)],
         ['CLI now: decode, sort, writeRow to OutputBuffer, write', formatNumber(current, 0)],
         ['prototype: bytes to one Buffer, one write', formatNumber(direct, 0)],
+        ['--json before: decode, sort, JSON.stringify(toJson()), write', formatNumber(jsonBefore, 0)],
+        ['--json now: decode, sort, writeJson to OutputBuffer, write', formatNumber(jsonNow, 0)],
       ],
     );
   } finally {

@@ -29,6 +29,20 @@ let isoPrefix = '';
 let clockSecond = Number.NaN;
 let clockText = '';
 
+/** Writes isoTime(wallTimeMs) into `out`, without building the string. */
+function writeIsoTime(wallTimeMs: number, out: OutputBuffer): void {
+  const second = Math.floor(wallTimeMs / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    isoSecond = second;
+  }
+  out.text(isoPrefix);
+  const ms = Math.floor(wallTimeMs - second * 1000);
+  if (ms < 100) out.text(ms < 10 ? '00' : '0');
+  out.integer(ms);
+  out.text('Z');
+}
+
 /** HH:MM:SS in local time. */
 export function clock(wallTimeMs: number): string {
   const second = Math.floor(wallTimeMs / 1000);
@@ -195,6 +209,49 @@ export function toJson(event: AcceptEvent, context: EventContext): JsonEvent | J
     state: event.state,
     queue_wait_us: queueWaitMicros(event) ?? null,
   };
+}
+
+/**
+ * The --json line of an accept written straight into `out` (no newline): exactly the bytes of
+ * JSON.stringify(toJson(event, context)), without the object, its strings or the stringifier
+ * (test/cli/output.test.ts compares the two on random events). Drops take the general path.
+ */
+export function writeJson(event: AcceptEvent, context: EventContext, out: OutputBuffer): void {
+  if (event.source === 'drop') {
+    out.text(JSON.stringify(toJson(event, context)));
+    return;
+  }
+  out.text('{"event":"accept","time":"');
+  writeIsoTime(context.wallTimeMs, out);
+  out.text('","monotonic_ns":"');
+  out.text(event.timestampNs.toString());
+  out.text('","hostname":');
+  out.jsonString(context.hostname);
+  out.text(event.source === 'handshake' ? ',"mode":"handshake","source":' : ',"mode":"accept","source":');
+  out.text(event.source === 'io_uring' ? '"io_uring","pid":' : event.source === 'handshake' ? '"handshake","pid":' : '"accept","pid":');
+  if (event.pid === undefined) out.text('null');
+  else out.integer(event.pid);
+  out.text(',"tid":');
+  if (event.tid === undefined) out.text('null');
+  else out.integer(event.tid);
+  out.text(',"comm":');
+  if (event.comm === undefined) out.text('null');
+  else out.jsonString(event.comm);
+  out.text(event.family === 10 ? (event.ipVersion === 6 ? ',"ip":6,"family":"AF_INET6","raddr":' : ',"ip":4,"family":"AF_INET6","raddr":')
+    : event.ipVersion === 6 ? ',"ip":6,"family":"AF_INET","raddr":' : ',"ip":4,"family":"AF_INET","raddr":');
+  out.jsonString(event.remoteAddr);
+  out.text(',"rport":');
+  out.integer(event.remotePort);
+  out.text(',"laddr":');
+  out.jsonString(event.localAddr);
+  out.text(',"lport":');
+  out.integer(event.localPort);
+  out.text(',"state":');
+  out.jsonString(event.state);
+  out.text(',"queue_wait_us":');
+  if (event.queueWaitNs === undefined) out.text('null');
+  else out.integer(Number(event.queueWaitNs / 1000n));
+  out.text('}');
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 import { cgroupJson } from './cgroup-labels.ts';
 import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { ebpfListing, tracerFiltersOf } from './plan.ts';
-import { TableFormatter, listenerJson, listenerLine, toJson } from './format.ts';
+import { TableFormatter, listenerJson, listenerLine, toJson, writeJson } from './format.ts';
 import { OutputBuffer } from './output.ts';
 import { CountIntervals, HistIntervals, countJson, countTable, histJson, histText, timeLine } from './summary.ts';
 // cli/metrics.ts pulls in prom-client (~31 ms and ~5 MB at start-up, measured in bench/): it is
@@ -302,7 +302,11 @@ async function main(): Promise<void> {
     // Drops come along for --json and --metrics; the table shows them only with --drops.
     if (event.source === 'drop' && !options.drops && !options.json) return;
     const context = { wallTimeMs: monotonicToWallClockMs(event.timestampNs), hostname: host };
-    if (options.json) pending.text(JSON.stringify(cgroups === undefined ? toJson(event, context) : { ...toJson(event, context), ...cgroupJson(where) }));
+    // --json without labels: the bytes of JSON.stringify(toJson()), written in place (cli/format.ts).
+    if (options.json) {
+      if (cgroups === undefined) writeJson(event, context, pending);
+      else pending.text(JSON.stringify({ ...toJson(event, context), ...cgroupJson(where) }));
+    }
     else formatter.writeRow(event, context, pending);
     pending.newline();
     scheduleFlush();

@@ -7,6 +7,7 @@
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const ZERO = 0x30;
+const QUOTE = 0x22;
 
 /** A growable byte buffer for output text. Not a stream: `take` hands the bytes over. */
 export class OutputBuffer {
@@ -53,6 +54,29 @@ export class OutputBuffer {
       }
       buffer[at++] = code;
     }
+    this.used = at;
+  }
+
+  /**
+   * A JSON string literal: exactly the bytes of JSON.stringify(value). Printable ASCII other
+   * than `"` and `\` (every address, state and nearly every name) is copied as is; anything
+   * else hands the whole string to JSON.stringify, whose escapes are then the ones written.
+   */
+  jsonString(value: string): void {
+    const length = value.length;
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code < 0x20 || code >= 0x7f || code === 0x22 || code === 0x5c) {
+        this.text(JSON.stringify(value));
+        return;
+      }
+    }
+    this.reserve(length + 2);
+    const buffer = this.buffer;
+    let at = this.used;
+    buffer[at++] = QUOTE;
+    for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i);
+    buffer[at++] = QUOTE;
     this.used = at;
   }
 

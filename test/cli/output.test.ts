@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { OutputBuffer } from '../../cli/output.ts';
-import { TableFormatter, type FormatOptions } from '../../cli/format.ts';
+import { TableFormatter, toJson, writeJson, type FormatOptions } from '../../cli/format.ts';
 import type { AcceptEvent } from '../../src/internal.ts';
 
 t.test('ASCII, UTF-8, padding and integers land as String would print them', async (t) => {
@@ -86,6 +86,38 @@ t.test('writeRow gives exactly the bytes of the string-built row, for any event 
       // Compared as bytes: what reaches stdout is the UTF-8 encoding of the old string.
       return bytes.equals(Buffer.from(expected.join(''), 'utf8'));
     }),
+    { numRuns: 2000 },
+  );
+  t.pass('2000 random event lists');
+});
+
+t.test('writeJson gives exactly the bytes of JSON.stringify(toJson()), for any event and context', async (t) => {
+  const anyString = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 8 }));
+  const event = fc.record({
+    base: arbitraryEvent,
+    source: fc.constantFrom('accept' as const, 'handshake' as const, 'io_uring' as const, 'drop' as const),
+    comm: fc.option(anyString, { nil: undefined }),
+    state: fc.oneof(fc.constantFrom('ESTABLISHED', 'CLOSE', 'LISTEN', 'STATE_13'), anyString),
+    remoteAddr: fc.oneof(fc.ipV4(), fc.ipV6(), anyString),
+  }).map(({ base, ...rest }) => ({ ...base, ...rest }));
+  fc.assert(
+    fc.property(
+      fc.array(event, { minLength: 1, maxLength: 4 }),
+      // Any time from 1970 to 2100, with fractions of a millisecond, and any host name.
+      fc.double({ min: 0, max: 4_102_444_800_000, noNaN: true }),
+      anyString,
+      (events, wallTimeMs, hostname) => {
+        const context = { wallTimeMs, hostname };
+        const out = new OutputBuffer(256);
+        const expected: string[] = [];
+        for (const e of events) {
+          writeJson(e, context, out);
+          out.newline();
+          expected.push(`${JSON.stringify(toJson(e, context))}\n`);
+        }
+        return out.take().equals(Buffer.from(expected.join(''), 'utf8'));
+      },
+    ),
     { numRuns: 2000 },
   );
   t.pass('2000 random event lists');
