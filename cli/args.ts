@@ -74,13 +74,337 @@ export interface ListenAddress {
   port: number;
 }
 
-export const USAGE = `usage: ts-tcpaccept [-h] [-T] [-t] [-p PID] [-P PORTS] [-4 | -6] [-q] [--json]
-                    [--handshake] [--duration SECONDS] [--ebpf] [--ffi BACKEND]
-                    [--ring-pages N] [--metrics ADDR:PORT] [--quiet] [--cgroup PATH]
-                    [--cgroup-exact PATH]
-                    [--drops] [--listeners] [-c] [-H] [-i SECONDS]
-                    [--metrics-per-process] [--netns self|PATH] [--cgroup-labels] [--web-config FILE]
-                    [--self-test]`;
+/** One command-line flag: how it is spelled, what --help says, and what it sets. */
+interface Flag {
+  readonly long: string;
+  readonly short?: string;
+  /** The value's name in --help and usage (PID, PORTS…); absent for a flag without a value. */
+  readonly value?: string;
+  /** --help's text, one string per line as printed (after the flag column). */
+  readonly help: readonly string[];
+  /** Sets what the flag means on `options`; `value` is the flag's value, '' for flags without one. */
+  readonly apply: (options: Options, value: string, shown: string) => void;
+}
+
+function nonEmpty(shown: string, value: string, what: string): string {
+  if (value === '') throw new UsageError(`${shown}: expected ${what}, got an empty value`);
+  return value;
+}
+
+/**
+ * Every flag, in --help order: the one table parsing, the usage line and --help come from,
+ * so a new flag is one entry here (and its field in Options). Cross-flag rules (conflicts,
+ * implications) are in parseArgs, after every flag has been read.
+ */
+const FLAGS: readonly Flag[] = [
+  {
+    long: 'help', short: 'h',
+    help: [
+      "show this help and exit",
+    ],
+    apply: (o) => { o.help = true; },
+  },
+  {
+    long: 'version',
+    help: [
+      "print the version and exit",
+    ],
+    apply: (o) => { o.version = true; },
+  },
+  {
+    long: 'time', short: 'T',
+    help: [
+      "prefix each line with the wall-clock time (HH:MM:SS)",
+    ],
+    apply: (o) => { o.clockTime = true; },
+  },
+  {
+    long: 'timestamp', short: 't',
+    help: [
+      "prefix each line with seconds since the first event",
+    ],
+    apply: (o) => { o.relativeTime = true; },
+  },
+  {
+    long: 'pid', short: 'p', value: 'PID',
+    help: [
+      "only accepts made by this process (TGID)",
+    ],
+    apply: (o, v, shown) => { o.pid = parseWholeNumber(shown, v, 1, 4194304); },
+  },
+  {
+    long: 'port', short: 'P', value: 'PORTS',
+    help: [
+      "only these local ports, comma separated (e.g. 80,443)",
+    ],
+    apply: (o, v, shown) => { o.ports = parsePorts(shown, v); },
+  },
+  {
+    long: 'ipv4', short: '4',
+    help: [
+      "only IPv4 (IPv4-mapped IPv6 peers count as IPv4)",
+    ],
+    apply: (o) => { o.ipVersion = 4; },
+  },
+  {
+    long: 'ipv6', short: '6',
+    help: [
+      "only IPv6",
+    ],
+    apply: (o) => { o.ipVersion = 6; },
+  },
+  {
+    long: 'queue-wait', short: 'q',
+    help: [
+      "add QWAIT(us): microseconds from handshake completion to accept();",
+      "a connection reset by the client before accept() shows \" RST\"",
+    ],
+    apply: (o) => { o.queueWait = true; },
+  },
+  {
+    long: 'json',
+    help: [
+      "one JSON object per line with every field (implies -q)",
+    ],
+    apply: (o) => { o.json = true; },
+  },
+  {
+    long: 'handshake',
+    help: [
+      "report at handshake completion from the sock:inet_sock_set_state",
+      "tracepoint alone: catches accepts that bypass accept(2) (io_uring,",
+      "in-kernel servers) and does not slow other syscalls; PID/COMM are",
+      "those of the listening socket's owner, \"-\" when unknown",
+    ],
+    apply: (o) => { o.handshake = true; },
+  },
+  {
+    long: 'duration', value: 'SECONDS',
+    help: [
+      "stop after SECONDS (a positive number)",
+    ],
+    apply: (o, v, shown) => { o.durationSeconds = parseDuration(shown, v); },
+  },
+  {
+    long: 'ebpf',
+    help: [
+      "print the BPF programs as annotated assembly and exit",
+    ],
+    apply: (o) => { o.ebpf = true; },
+  },
+  {
+    long: 'ffi', value: 'BACKEND',
+    help: [
+      "FFI backend: koffi (default) or ffi-napi",
+    ],
+    apply: (o, v, shown) => {
+      if (v !== 'koffi' && v !== 'ffi-napi') throw new UsageError(`${shown}: expected koffi or ffi-napi, got ${quoted(v)}`);
+      o.ffi = v;
+    },
+  },
+  {
+    long: 'ring-pages', value: 'N',
+    help: [
+      "event ring size in 4 KiB pages per CPU, a power of two from 1 to",
+      "4096 (default 256); raise it if \"Possibly lost\" appears",
+    ],
+    apply: (o, v, shown) => {
+      const pages = parseWholeNumber(shown, v, 1, 4096);
+      if ((pages & (pages - 1)) !== 0) throw new UsageError(`${shown}: ${pages} is not a power of two (1, 2, 4, … 4096)`);
+      o.ringPages = pages;
+    },
+  },
+  {
+    long: 'metrics', value: 'ADDR:PORT',
+    help: [
+      "serve Prometheus metrics at http://ADDR:PORT/metrics: accepted",
+      "connections by local port, family and server comm, accept-queue",
+      "wait histogram by local port (10 us .. 10 s), lost samples, events",
+      "per second, build info. Binds only ADDR (0.0.0.0 for every IPv4",
+      "interface, [::] for every interface, IPv6 in brackets); port 0",
+      "picks a free port. The address is printed on stderr. Measures the",
+      "queue wait as -q does (the table shows it only with -q)",
+    ],
+    apply: (o, v, shown) => { o.metrics = parseListenAddress(shown, v); },
+  },
+  {
+    long: 'quiet',
+    help: [
+      "no per-event output, metrics only (needs --metrics)",
+    ],
+    apply: (o) => { o.quiet = true; },
+  },
+  {
+    long: 'cgroup', value: 'PATH',
+    help: [
+      "only accepts by tasks in this cgroup v2 directory or any cgroup",
+      "below it (a Kubernetes pod and its containers, a systemd slice",
+      "and its services), checked in the kernel with",
+      "bpf_current_task_under_cgroup, e.g. /sys/fs/cgroup/system.slice",
+      "(or under /sys/fs/cgroup/unified on hybrid hosts). Not with",
+      "--handshake",
+    ],
+    apply: (o, v, shown) => { o.cgroupPath = nonEmpty(shown, v, 'a cgroup v2 directory'); },
+  },
+  {
+    long: 'cgroup-exact', value: 'PATH',
+    help: [
+      "only accepts by tasks in exactly this cgroup v2 directory, not",
+      "its children (bpf_get_current_cgroup_id), e.g. a container's",
+      "cgroup from the 0:: line of /proc/<pid>/cgroup",
+    ],
+    apply: (o, v, shown) => { o.cgroupExactPath = nonEmpty(shown, v, 'a cgroup v2 directory'); },
+  },
+  {
+    long: 'drops',
+    help: [
+      "also report each client the kernel dropped because the listener's",
+      "accept queue was full: its handshake-completing ACK was thrown",
+      "away (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+).",
+      "Such rows end in \" DROP\"; PID/COMM are the listener's owner.",
+      "On with --json where the kernel has it",
+    ],
+    apply: (o) => { o.drops = true; },
+  },
+  {
+    long: 'listeners',
+    help: [
+      "every interval, a line per TCP listener whose drop counter grew",
+      "or whose accept queue is at least half full: \"LISTENER PID COMM",
+      "ADDR:PORT queue N/MAX drops D (+new)\", read through sock_diag",
+      "(as ss -tlnm shows them; this network namespace only). With",
+      "--json, an object for every matching listener",
+    ],
+    apply: (o) => { o.listeners = true; },
+  },
+  {
+    long: 'count', short: 'c',
+    help: [
+      "instead of a line per connection, every interval and at exit a",
+      "table of that interval's accepted connections per PID, TID, COMM",
+      "and local address:port, counted in the kernel, with each row's",
+      "share of its listener (an SO_REUSEPORT group counts as one",
+      "listener) and the group's sockets. With --json, one \"count\" object",
+      "per row per interval",
+    ],
+    apply: (o) => { o.count = true; },
+  },
+  {
+    long: 'hist', short: 'H',
+    help: [
+      "every interval and at exit, a log2 histogram of the accept-queue",
+      "wait (microseconds) per local port, counted in the kernel, in bcc's",
+      "layout. With --json, one \"histogram\" object per port per interval.",
+      "Combines with -c",
+    ],
+    apply: (o) => { o.hist = true; },
+  },
+  {
+    long: 'interval', short: 'i', value: 'SECONDS',
+    help: [
+      "seconds between --listeners snapshots and -c/-H tables (default 1)",
+    ],
+    apply: (o, v, shown) => { o.intervalSeconds = parseDuration(shown, v); },
+  },
+  {
+    long: 'metrics-per-process',
+    help: [
+      "with -c and --metrics: label tcpaccept_accepted_connections_total",
+      "with pid too (one series per worker process: more series)",
+    ],
+    apply: (o) => { o.metricsPerProcess = true; },
+  },
+  {
+    long: 'netns', value: 'self|PATH',
+    help: [
+      "only sockets of this network namespace: self (the one ts-tcpaccept",
+      "runs in, e.g. a pod's) or a namespace file such as /proc/PID/ns/net",
+      "or /run/netns/NAME; checked in the kernel (the socket's",
+      "skc_net->ns.inum against the file's inode). Tracepoints are",
+      "host-wide: without it an agent in a namespace counts every",
+      "namespace's accepts. --listeners and --handshake owners still come",
+      "from ts-tcpaccept's own namespace",
+    ],
+    apply: (o, v, shown) => { o.netns = nonEmpty(shown, v, 'self or a network namespace file such as /proc/PID/ns/net'); },
+  },
+  {
+    long: 'web-config', value: 'FILE',
+    help: [
+      "TLS (certificate, key, optional client CA and client_auth_type) and",
+      "basic-auth users with bcrypt hashes for --metrics, in the",
+      "Prometheus exporter toolkit's format (node_exporter's",
+      "--web.config.file); what it cannot honour is refused (exit 2)",
+    ],
+    apply: (o, v, shown) => { o.webConfig = nonEmpty(shown, v, 'a file'); },
+  },
+  {
+    long: 'cgroup-labels',
+    help: [
+      "who the server is, beyond PID and COMM: --json objects get",
+      "cgroup_id, cgroup (the v2 path), container_id, container_runtime",
+      "and pod_uid, and tcpaccept_accepted_connections_total the labels",
+      "cgroup_id, cgroup, container_id and pod_uid (one series per",
+      "container: more series). Docker, containerd, CRI-O and podman",
+      "names under systemd or cgroupfs, Kubernetes pod slices. Read from",
+      "/proc/PID/task/TID/cgroup; needs --json or --metrics",
+    ],
+    apply: (o) => { o.cgroupLabels = true; },
+  },
+  {
+    long: 'self-test',
+    help: [
+      "check this kernel end to end: load and attach as usual, make one",
+      "loopback connection to a server of its own, and say per stage what",
+      "worked (programs loaded and attached, programs ran, record reached",
+      "the ring, reader decoded it, row printed); exit 0 only when the row",
+      "arrived. Combine with -q, --handshake, -4/-6 to test those modes",
+    ],
+    apply: (o) => { o.selfTest = true; },
+  },
+];
+
+const BY_LONG = new Map(FLAGS.map((flag) => [flag.long, flag]));
+const BY_SHORT = new Map(FLAGS.flatMap((flag) => (flag.short === undefined ? [] : [[flag.short, flag] as const])));
+
+/** The usage line, wrapped at 80 columns: every flag, -4 and -6 as the alternatives they are. */
+function usageLine(): string {
+  const tokens: string[] = [];
+  for (const flag of FLAGS) {
+    if (flag.long === 'ipv6') continue;
+    if (flag.long === 'ipv4') {
+      tokens.push('[-4 | -6]');
+      continue;
+    }
+    const name = flag.short === undefined ? `--${flag.long}` : `-${flag.short}`;
+    tokens.push(`[${name}${flag.value === undefined ? '' : ` ${flag.value}`}]`);
+  }
+  const prefix = 'usage: ts-tcpaccept';
+  const lines: string[] = [];
+  let line = prefix;
+  for (const token of tokens) {
+    if (line.length + 1 + token.length > 80 && line.trim() !== '') {
+      lines.push(line);
+      line = ' '.repeat(prefix.length);
+    }
+    line += ` ${token}`;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** --help's options section: the flag in a 24-column gutter, then its lines. */
+function optionsHelp(): string {
+  const lines: string[] = [];
+  for (const flag of FLAGS) {
+    const spelled = `  ${flag.short === undefined ? '' : `-${flag.short}, `}--${flag.long}${flag.value === undefined ? '' : ` ${flag.value}`}`;
+    const [first = '', ...rest] = flag.help;
+    lines.push(`${spelled.length < 24 ? spelled.padEnd(24) : `${spelled}  `}${first}`);
+    for (const more of rest) lines.push(`${' '.repeat(24)}${more}`);
+  }
+  return lines.join('\n');
+}
+
+export const USAGE = usageLine();
 
 export const HELP = `${USAGE}
 
@@ -90,89 +414,7 @@ in the accept queue. Needs root, or CAP_BPF + CAP_PERFMON + CAP_DAC_READ_SEARCH 
 is readable by root only).
 
 options:
-  -h, --help            show this help and exit
-  --version             print the version and exit
-  -T, --time            prefix each line with the wall-clock time (HH:MM:SS)
-  -t, --timestamp       prefix each line with seconds since the first event
-  -p, --pid PID         only accepts made by this process (TGID)
-  -P, --port PORTS      only these local ports, comma separated (e.g. 80,443)
-  -4, --ipv4            only IPv4 (IPv4-mapped IPv6 peers count as IPv4)
-  -6, --ipv6            only IPv6
-  -q, --queue-wait      add QWAIT(us): microseconds from handshake completion to accept();
-                        a connection reset by the client before accept() shows " RST"
-  --json                one JSON object per line with every field (implies -q)
-  --handshake           report at handshake completion from the sock:inet_sock_set_state
-                        tracepoint alone: catches accepts that bypass accept(2) (io_uring,
-                        in-kernel servers) and does not slow other syscalls; PID/COMM are
-                        those of the listening socket's owner, "-" when unknown
-  --duration SECONDS    stop after SECONDS (a positive number)
-  --ebpf                print the BPF programs as annotated assembly and exit
-  --ffi BACKEND         FFI backend: koffi (default) or ffi-napi
-  --ring-pages N        event ring size in 4 KiB pages per CPU, a power of two from 1 to
-                        4096 (default 256); raise it if "Possibly lost" appears
-  --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics: accepted
-                        connections by local port, family and server comm, accept-queue
-                        wait histogram by local port (10 us .. 10 s), lost samples, events
-                        per second, build info. Binds only ADDR (0.0.0.0 for every IPv4
-                        interface, [::] for every interface, IPv6 in brackets); port 0
-                        picks a free port. The address is printed on stderr. Measures the
-                        queue wait as -q does (the table shows it only with -q)
-  --quiet               no per-event output, metrics only (needs --metrics)
-  --cgroup PATH         only accepts by tasks in this cgroup v2 directory or any cgroup
-                        below it (a Kubernetes pod and its containers, a systemd slice
-                        and its services), checked in the kernel with
-                        bpf_current_task_under_cgroup, e.g. /sys/fs/cgroup/system.slice
-                        (or under /sys/fs/cgroup/unified on hybrid hosts). Not with
-                        --handshake
-  --cgroup-exact PATH   only accepts by tasks in exactly this cgroup v2 directory, not
-                        its children (bpf_get_current_cgroup_id), e.g. a container's
-                        cgroup from the 0:: line of /proc/<pid>/cgroup
-  --drops               also report each client the kernel dropped because the listener's
-                        accept queue was full: its handshake-completing ACK was thrown
-                        away (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+).
-                        Such rows end in " DROP"; PID/COMM are the listener's owner.
-                        On with --json where the kernel has it
-  --listeners           every interval, a line per TCP listener whose drop counter grew
-                        or whose accept queue is at least half full: "LISTENER PID COMM
-                        ADDR:PORT queue N/MAX drops D (+new)", read through sock_diag
-                        (as ss -tlnm shows them; this network namespace only). With
-                        --json, an object for every matching listener
-  -c, --count           instead of a line per connection, every interval and at exit a
-                        table of that interval's accepted connections per PID, TID, COMM
-                        and local address:port, counted in the kernel, with each row's
-                        share of its listener (an SO_REUSEPORT group counts as one
-                        listener) and the group's sockets. With --json, one "count" object
-                        per row per interval
-  -H, --hist            every interval and at exit, a log2 histogram of the accept-queue
-                        wait (microseconds) per local port, counted in the kernel, in bcc's
-                        layout. With --json, one "histogram" object per port per interval.
-                        Combines with -c
-  -i, --interval SECONDS  seconds between --listeners snapshots and -c/-H tables (default 1)
-  --metrics-per-process with -c and --metrics: label tcpaccept_accepted_connections_total
-                        with pid too (one series per worker process: more series)
-  --netns self|PATH     only sockets of this network namespace: self (the one ts-tcpaccept
-                        runs in, e.g. a pod's) or a namespace file such as /proc/PID/ns/net
-                        or /run/netns/NAME; checked in the kernel (the socket's
-                        skc_net->ns.inum against the file's inode). Tracepoints are
-                        host-wide: without it an agent in a namespace counts every
-                        namespace's accepts. --listeners and --handshake owners still come
-                        from ts-tcpaccept's own namespace
-  --web-config FILE     TLS (certificate, key, optional client CA and client_auth_type) and
-                        basic-auth users with bcrypt hashes for --metrics, in the
-                        Prometheus exporter toolkit's format (node_exporter's
-                        --web.config.file); what it cannot honour is refused (exit 2)
-  --cgroup-labels       who the server is, beyond PID and COMM: --json objects get
-                        cgroup_id, cgroup (the v2 path), container_id, container_runtime
-                        and pod_uid, and tcpaccept_accepted_connections_total the labels
-                        cgroup_id, cgroup, container_id and pod_uid (one series per
-                        container: more series). Docker, containerd, CRI-O and podman
-                        names under systemd or cgroupfs, Kubernetes pod slices. Read from
-                        /proc/PID/task/TID/cgroup; needs --json or --metrics
-  --self-test           check this kernel end to end: load and attach as usual, make one
-                        loopback connection to a server of its own, and say per stage what
-                        worked (programs loaded and attached, programs ran, record reached
-                        the ring, reader decoded it, row printed); exit 0 only when the row
-                        arrived. Combine with -q, --handshake, -4/-6 to test those modes
+${optionsHelp()}
 
 environment:
   TS_TCPACCEPT_BTF      kernel BTF file (default /sys/kernel/btf/vmlinux); when it cannot
@@ -193,56 +435,6 @@ examples:
 exit status: 0 after SIGINT, SIGTERM, SIGHUP, SIGPIPE or --duration (130 when a second
 SIGINT arrives while closing); 1 on a runtime error (e.g. not permitted, or writing the
 output failed); 2 on a usage error.`;
-
-interface FlagSpec {
-  readonly takesValue: boolean;
-}
-
-const LONG: Readonly<Record<string, FlagSpec>> = {
-  help: { takesValue: false },
-  version: { takesValue: false },
-  time: { takesValue: false },
-  timestamp: { takesValue: false },
-  pid: { takesValue: true },
-  port: { takesValue: true },
-  ipv4: { takesValue: false },
-  ipv6: { takesValue: false },
-  'queue-wait': { takesValue: false },
-  json: { takesValue: false },
-  handshake: { takesValue: false },
-  duration: { takesValue: true },
-  ebpf: { takesValue: false },
-  ffi: { takesValue: true },
-  'ring-pages': { takesValue: true },
-  metrics: { takesValue: true },
-  quiet: { takesValue: false },
-  cgroup: { takesValue: true },
-  'cgroup-exact': { takesValue: true },
-  netns: { takesValue: true },
-  'cgroup-labels': { takesValue: false },
-  'web-config': { takesValue: true },
-  'self-test': { takesValue: false },
-  drops: { takesValue: false },
-  listeners: { takesValue: false },
-  interval: { takesValue: true },
-  count: { takesValue: false },
-  hist: { takesValue: false },
-  'metrics-per-process': { takesValue: false },
-};
-
-const SHORT: Readonly<Record<string, string>> = {
-  h: 'help',
-  T: 'time',
-  t: 'timestamp',
-  p: 'pid',
-  P: 'port',
-  '4': 'ipv4',
-  '6': 'ipv6',
-  q: 'queue-wait',
-  i: 'interval',
-  c: 'count',
-  H: 'hist',
-};
 
 function parseWholeNumber(flag: string, text: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(text)) {
@@ -368,61 +560,7 @@ export function parseArgs(argv: readonly string[]): Options {
       throw new UsageError(`${shown} was given more than once`);
     }
     seen.add(seenKey);
-    switch (longName) {
-      case 'help': options.help = true; break;
-      case 'version': options.version = true; break;
-      case 'time': options.clockTime = true; break;
-      case 'timestamp': options.relativeTime = true; break;
-      case 'pid': options.pid = parseWholeNumber(shown, value!, 1, 4194304); break;
-      case 'port': options.ports = parsePorts(shown, value!); break;
-      case 'ipv4': options.ipVersion = 4; break;
-      case 'ipv6': options.ipVersion = 6; break;
-      case 'queue-wait': options.queueWait = true; break;
-      case 'json': options.json = true; break;
-      case 'handshake': options.handshake = true; break;
-      case 'duration': options.durationSeconds = parseDuration(shown, value!); break;
-      case 'ebpf': options.ebpf = true; break;
-      case 'ffi':
-        if (value !== 'koffi' && value !== 'ffi-napi') {
-          throw new UsageError(`${shown}: expected koffi or ffi-napi, got ${quoted(value ?? '')}`);
-        }
-        options.ffi = value;
-        break;
-      case 'ring-pages': {
-        const pages = parseWholeNumber(shown, value!, 1, 4096);
-        if ((pages & (pages - 1)) !== 0) throw new UsageError(`${shown}: ${pages} is not a power of two (1, 2, 4, … 4096)`);
-        options.ringPages = pages;
-        break;
-      }
-      case 'metrics': options.metrics = parseListenAddress(shown, value!); break;
-      case 'quiet': options.quiet = true; break;
-      case 'cgroup':
-        if (value === '') throw new UsageError(`${shown}: expected a cgroup v2 directory, got an empty value`);
-        options.cgroupPath = value;
-        break;
-      case 'cgroup-exact':
-        if (value === '') throw new UsageError(`${shown}: expected a cgroup v2 directory, got an empty value`);
-        options.cgroupExactPath = value;
-        break;
-      case 'netns':
-        if (value === '') throw new UsageError(`${shown}: expected self or a network namespace file such as /proc/PID/ns/net, got an empty value`);
-        options.netns = value;
-        break;
-      case 'cgroup-labels': options.cgroupLabels = true; break;
-      case 'web-config':
-        if (value === '') throw new UsageError(`${shown}: expected a file, got an empty value`);
-        options.webConfig = value;
-        break;
-      case 'self-test': options.selfTest = true; break;
-      case 'drops': options.drops = true; break;
-      case 'listeners': options.listeners = true; break;
-      case 'interval': options.intervalSeconds = parseDuration(shown, value!); break;
-      case 'count': options.count = true; break;
-      case 'hist': options.hist = true; break;
-      case 'metrics-per-process': options.metricsPerProcess = true; break;
-      default:
-        throw new UsageError(`unknown option ${shown}`);
-    }
+    BY_LONG.get(longName)!.apply(options, value ?? '', shown);
   };
 
   for (let i = 0; i < argv.length; i++) {
@@ -439,23 +577,22 @@ export function parseArgs(argv: readonly string[]): Options {
       const eq = arg.indexOf('=');
       const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
       const inline = eq < 0 ? undefined : arg.slice(eq + 1);
-      const spec = Object.hasOwn(LONG, name) ? LONG[name] : undefined;
-      if (spec === undefined) throw new UsageError(`unknown option --${clip(name)} (see --help)`);
-      if (!spec.takesValue && inline !== undefined) throw new UsageError(`--${clip(name)} takes no value`);
-      apply(name, `--${name}`, spec.takesValue ? takeValue(`--${name}`, inline) : undefined);
+      const flag = BY_LONG.get(name);
+      if (flag === undefined) throw new UsageError(`unknown option --${clip(name)} (see --help)`);
+      if (flag.value === undefined && inline !== undefined) throw new UsageError(`--${clip(name)} takes no value`);
+      apply(name, `--${name}`, flag.value !== undefined ? takeValue(`--${name}`, inline) : undefined);
     } else if (arg.startsWith('-') && arg.length > 1) {
       // Bundled short flags: -Tt, -qp 123, -p123.
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j]!;
-        const name = Object.hasOwn(SHORT, letter) ? SHORT[letter] : undefined;
-        if (name === undefined) throw new UsageError(`unknown option -${letter} (see --help)`);
-        const spec = LONG[name]!;
-        if (spec.takesValue) {
+        const flag = BY_SHORT.get(letter);
+        if (flag === undefined) throw new UsageError(`unknown option -${letter} (see --help)`);
+        if (flag.value !== undefined) {
           const rest = arg.slice(j + 1);
-          apply(name, `-${letter}`, takeValue(`-${letter}`, rest === '' ? undefined : rest));
+          apply(flag.long, `-${letter}`, takeValue(`-${letter}`, rest === '' ? undefined : rest));
           break;
         }
-        apply(name, `-${letter}`, undefined);
+        apply(flag.long, `-${letter}`, undefined);
       }
     } else {
       throw new UsageError(`unexpected argument ${quoted(arg)}: ts-tcpaccept takes no positional arguments`);

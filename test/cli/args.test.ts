@@ -53,6 +53,18 @@ t.test('--help mentions every long option', async (t) => {
   }
 });
 
+t.test('usage and --help come from the one flag table: every flag in both, usage within 80 columns', async (t) => {
+  const { HELP, USAGE } = await import('../../cli/args.ts');
+  const longs = [...HELP.matchAll(/^ {2}(?:-(\S), )?--([a-z0-9-]+)/gm)].map((m) => [m[1], m[2]!] as const);
+  t.ok(longs.length >= 29, `--help lists ${longs.length} flags`);
+  for (const [short, long] of longs) {
+    const spelled = long === 'ipv4' || long === 'ipv6' ? '[-4 | -6]' : short !== undefined ? `[-${short}` : `[--${long}`;
+    t.ok(USAGE.includes(spelled), `usage has ${spelled}`);
+  }
+  t.ok(USAGE.split('\n').every((line) => line.length <= 80), 'usage wraps at 80 columns');
+  t.ok(HELP.split('\n').every((line) => line.length <= 100), 'help lines stay readable');
+});
+
 t.test('--ring-pages', async (t) => {
   t.equal(parseArgs(['--ring-pages', '1']).ringPages, 1);
   t.equal(parseArgs(['--ring-pages=256']).ringPages, 256);
@@ -90,6 +102,14 @@ const bad: Array<[string[], RegExp]> = [
   [['-46'], /-4 and -6 cannot be combined/],
   [['-4', '-4'], /-4 was given more than once/],
   [['--duration'], /needs a value/],
+  [['--netns'], /--netns needs a value/],
+  [['--netns', ''], /--netns: expected self or a network namespace file/],
+  [['--cgroup', '/a', '--cgroup-exact', '/b'], /--cgroup and --cgroup-exact cannot be combined/],
+  [['--cgroup-exact', '/a', '--handshake'], /--cgroup-exact cannot be combined with --handshake/],
+  [['--cgroup-labels'], /--cgroup-labels adds fields to --json and labels to --metrics: it needs one of them/],
+  [['--web-config', 'web.yml'], /--web-config sets up TLS and authentication for the metrics server: it needs --metrics/],
+  [['--web-config', '', '--metrics', '127.0.0.1:0'], /--web-config: expected a file/],
+  [['--self-test', '--netns', 'self'], /--self-test .* cannot be combined with --netns/],
   [['--duration', '0'], /out of range/],
   [['--duration', '-3'], /expected a positive number/],
   [['--duration', 'soon'], /expected a positive number/],
