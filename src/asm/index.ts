@@ -4,7 +4,8 @@
 export { assemble, bpf, parse } from './text.ts';
 export { disassemble } from './disassemble.ts';
 export { ProgramBuilder, type AtomicOperation, type JumpTarget, type Operand } from './builder.ts';
-export { Program, link, type DisassembleOptions, type ListingEntry, type MapFds, type ProgramItem } from './program.ts';
+export { Program, link, type DisassembleOptions, type ListingEntry, type MapFds, type ProgramItem, type SourceLine } from './program.ts';
+export { describeVerifierRejection, locateVerifierRejection, type VerifierRejection } from './verifier-log.ts';
 export { AsmBuildError, AsmDecodeError, AsmSyntaxError } from './errors.ts';
 export { Helper, helperId, helperName, type HelperName } from './helpers.ts';
 export {

@@ -3,7 +3,7 @@
 import * as encode from './encode.ts';
 import { AsmSyntaxError } from './errors.ts';
 import { helperId } from './helpers.ts';
-import type { Instruction } from './instruction.ts';
+import { type Instruction, slotsOf } from './instruction.ts';
 import {
   ALU_ASSIGN, BYTE_SWAPS, CONDITIONS, FETCH_OPERATIONS, IDENTIFIER, LOCK_OPERATORS, MEMORY_TYPES, REGISTER_NAME,
   RESERVED_NAMES, type Token, tokenize,
@@ -66,6 +66,8 @@ class Parser {
   private readonly origins: Token[] = [];
   private readonly calls: PendingCall[] = [];
   private lineStartItem = 0;
+  /** The slot the next instruction takes. */
+  private pc = 0;
 
   constructor(
     private readonly tokens: readonly Token[],
@@ -93,10 +95,14 @@ class Parser {
       }
     }
     this.resolveCalls();
-    return link(this.items, (item, _pc, reason) => {
-      const at = this.origins[item] as Token;
-      return this.error(at, reason);
-    });
+    return link(
+      this.items,
+      (item, _pc, reason) => {
+        const at = this.origins[item] as Token;
+        return this.error(at, reason);
+      },
+      { lines: this.lines, lineOfItem: (item) => this.origins[item]?.line },
+    );
   }
 
   // --- plumbing -------------------------------------------------------------------------
@@ -142,6 +148,7 @@ class Parser {
   private emit(origin: Token, insn: Instruction): number {
     this.items.push({ kind: 'insn', insn });
     this.origins.push(origin);
+    this.pc += slotsOf(insn);
     return this.items.length - 1;
   }
 
@@ -314,6 +321,16 @@ class Parser {
 
   private statement(): void {
     const token = this.peek();
+    if (token.kind === 'number' && this.isPunct(this.peek(1), ':')) {
+      // `12: r1 = r6`: a slot number, as the verifier log and disassemble({ slots: true }) print.
+      if (token.value !== BigInt(this.pc)) this.fail(token, `slot number ${token.text} does not match: this instruction is at slot ${this.pc}`);
+      this.pos += 2;
+      const after = this.peek();
+      if (after.kind === 'newline' || after.kind === 'eof' || after.kind === 'comment' || this.isPunct(after, ';')) {
+        this.fail(after, `expected an instruction after slot number ${token.text}, found ${describe(after)}`);
+      }
+      return this.statement();
+    }
     if (this.isName(token) && this.isPunct(this.peek(1), ':')) {
       const { name } = this.name('a label');
       if (RESERVED_NAMES.has(name)) this.fail(token, `"${name}" cannot be a label`);

@@ -5,6 +5,7 @@ import { formatInstruction } from './format.ts';
 import {
   type Instruction, decode, encode, isInt16, isInt32, mnemonicOf, problemOf, slotsOf, targetField, targetOf,
 } from './instruction.ts';
+import { LD_IMM64 } from './opcodes.ts';
 
 /** One element of a program being built: an instruction, or a label for the next one. */
 export type ProgramItem = { readonly kind: 'insn'; readonly insn: Instruction } | { readonly kind: 'label'; readonly name: string };
@@ -23,6 +24,20 @@ export interface DisassembleOptions {
   readonly helperNames?: boolean;
   /** Print the comments attached to instructions (default true). */
   readonly comments?: boolean;
+  /**
+   * Number each instruction with its slot, `12: r1 = r6`, as the verifier log and `bpftool prog
+   * dump xlated` do (ld_imm64 takes two slots, so the next number skips one). Default false.
+   * The numbers parse back: the parser checks each against the slot it names.
+   */
+  readonly slots?: boolean;
+}
+
+/** Where an instruction of a parsed program came from in its text. */
+export interface SourceLine {
+  /** 1-based line number in the program text. */
+  readonly line: number;
+  /** The whole line as written, comment included (interpolations shown as `${value}`). */
+  readonly text: string;
 }
 
 /** One instruction of a listing, with everything a printer needs. */
@@ -43,11 +58,43 @@ export class Program {
   readonly instructions: readonly Instruction[];
   /** Label name → slot index. */
   readonly labels: ReadonlyMap<string, number>;
+  readonly #sourceLines: readonly string[];
+  readonly #lineOfSlot: ReadonlyMap<number, number>;
 
-  /** @internal Use `link`, the builder, `bpf` or `parse`. */
-  constructor(instructions: readonly Instruction[], labels: ReadonlyMap<string, number>) {
+  /**
+   * @internal Use `link`, the builder, `bpf` or `parse`. `source`: the program text's lines and
+   * the line (1-based) each instruction's slot came from, for programs parsed from text.
+   */
+  constructor(
+    instructions: readonly Instruction[],
+    labels: ReadonlyMap<string, number>,
+    source?: { readonly lines: readonly string[]; readonly lineOfSlot: ReadonlyMap<number, number> },
+  ) {
     this.instructions = instructions;
     this.labels = labels;
+    this.#sourceLines = source?.lines ?? [];
+    this.#lineOfSlot = source?.lineOfSlot ?? new Map();
+  }
+
+  /**
+   * The line of the program text the instruction at `slot` was written on (either slot of an
+   * ld_imm64), or undefined for a program that was not parsed from text.
+   */
+  sourceOf(slot: number): SourceLine | undefined {
+    let line = this.#lineOfSlot.get(slot);
+    if (line === undefined && this.instructionAt(slot - 1)?.opcode === LD_IMM64) line = this.#lineOfSlot.get(slot - 1);
+    return line === undefined ? undefined : { line, text: this.#sourceLines[line - 1] ?? '' };
+  }
+
+  /** The instruction that starts at `slot` (not the second half of an ld_imm64), if any. */
+  instructionAt(slot: number): Instruction | undefined {
+    let pc = 0;
+    for (const insn of this.instructions) {
+      if (pc === slot) return insn;
+      if (pc > slot) return undefined;
+      pc += slotsOf(insn);
+    }
+    return undefined;
   }
 
   /** Length in 8-byte slots — the `insn_cnt` that BPF_PROG_LOAD wants (ld_imm64 counts 2). */
@@ -118,11 +165,15 @@ export class Program {
     const end = this.instructionCount;
     const trailing = [...this.labels].filter(([, at]) => at === end).map(([name]) => name);
     const indent = entries.some((e) => e.labels.length > 0) || trailing.length > 0 ? '\t' : '';
+    // Slot numbers right-aligned to the widest, so the instructions still line up.
+    const width = options.slots ? String(entries.at(-1)?.pc ?? 0).length : 0;
     const lines: string[] = [];
     for (const entry of entries) {
       for (const name of entry.labels) lines.push(`${name}:`);
       const comment = options.comments === false || entry.comment === undefined ? '' : entry.comment;
-      lines.push(comment ? `${indent}${entry.text.padEnd(COMMENT_COLUMN)} // ${comment}` : `${indent}${entry.text}`);
+      const slot = options.slots ? `${String(entry.pc).padStart(width)}: ` : '';
+      const text = `${slot}${entry.text}`;
+      lines.push(comment ? `${indent}${text.padEnd(COMMENT_COLUMN + slot.length)} // ${comment}` : `${indent}${text}`);
     }
     for (const name of trailing) lines.push(`${name}:`);
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
@@ -138,7 +189,11 @@ export class Program {
  * Resolve labels and check every instruction. `fail` builds the error for the item at an index
  * (the builder reports instruction index and mnemonic, the parser a line and column).
  */
-export function link(items: readonly ProgramItem[], fail: (item: number, pc: number, reason: string) => Error): Program {
+export function link(
+  items: readonly ProgramItem[],
+  fail: (item: number, pc: number, reason: string) => Error,
+  source?: { readonly lines: readonly string[]; readonly lineOfItem: (item: number) => number | undefined },
+): Program {
   const labels = new Map<string, number>();
   let pc = 0;
   items.forEach((item, i) => {
@@ -152,8 +207,11 @@ export function link(items: readonly ProgramItem[], fail: (item: number, pc: num
   const end = pc;
   pc = 0;
   const instructions: Instruction[] = [];
+  const lineOfSlot = new Map<number, number>();
   items.forEach((item, i) => {
     if (item.kind === 'label') return;
+    const line = source?.lineOfItem(i);
+    if (line !== undefined) lineOfSlot.set(pc, line);
     let insn = item.insn;
     if (insn.label !== undefined) {
       const field = targetField(insn);
@@ -172,5 +230,5 @@ export function link(items: readonly ProgramItem[], fail: (item: number, pc: num
     instructions.push(insn);
     pc += slotsOf(insn);
   });
-  return new Program(instructions, labels);
+  return new Program(instructions, labels, source === undefined ? undefined : { lines: source.lines, lineOfSlot });
 }

@@ -2,8 +2,9 @@
 // the perf event array a program outputs to, load and attach in one call that owns the result.
 // TcpAcceptTracer does the same steps by hand; these exist so that other tools built on the
 // library (examples/tcpstates.ts) need nothing below the package root.
-import type { Program } from '../asm/index.ts';
+import { describeVerifierRejection, locateVerifierRejection, type Program } from '../asm/index.ts';
 import {
+  KernelError,
   MapType,
   ProgType,
   attachTracepoint,
@@ -104,12 +105,17 @@ export class TracepointProgram {
   static load(options: TracepointProgramOptions): TracepointProgram {
     const fds: Record<string, number> = {};
     for (const [name, map] of Object.entries(options.maps ?? {})) fds[name] = map.fd;
-    const program = loadProgram({
-      type: ProgType.Tracepoint,
-      name: options.name,
-      instructions: options.program.bytecode(fds),
-      ...(options.license === undefined ? {} : { license: options.license }),
-    });
+    let program: BpfProgram;
+    try {
+      program = loadProgram({
+        type: ProgType.Tracepoint,
+        name: options.name,
+        instructions: options.program.bytecode(fds),
+        ...(options.license === undefined ? {} : { license: options.license }),
+      });
+    } catch (error) {
+      throw withVerifierSource(error, options.program);
+    }
     const links: PerfEvent[] = [];
     try {
       const points: readonly TracepointRef[] = isTracepointList(options.attachTo) ? options.attachTo : [options.attachTo];
@@ -133,6 +139,23 @@ export class TracepointProgram {
     for (const link of [...this.links].reverse()) link.close();
     this.program.close();
   }
+}
+
+/**
+ * A verifier rejection of `program` pointed at its source: the KernelError again, its hint now
+ * naming the slot the log stopped at and that slot's line of the program text (with its
+ * comment), or the instruction and its comment for a program built without text. Any other
+ * error is returned as it is.
+ */
+export function withVerifierSource(error: unknown, program: Program): unknown {
+  if (!(error instanceof KernelError) || error.verifierLog === undefined) return error;
+  const rejection = locateVerifierRejection(program, error.verifierLog);
+  if (rejection === undefined) return error;
+  return new KernelError(error.operation, error.errno, {
+    context: 'bpf',
+    verifierLog: error.verifierLog,
+    hint: `the verifier rejected the program at ${describeVerifierRejection(rejection)} (full log in .verifierLog); it ended with:`,
+  });
 }
 
 function isTracepointList(value: TracepointRef | readonly TracepointRef[]): value is readonly TracepointRef[] {

@@ -26,6 +26,7 @@ import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET
 import { IO_URING_COMPLETE_TRACEPOINT, IO_URING_SUBMIT_SQE_TRACEPOINT, IO_URING_SUBMIT_TRACEPOINT, IO_URING_TASK_ADD_TRACEPOINT, ioUringStructLayout, ioUringTracepointLayout, type IoUringStructLayout } from './layout.ts';
 import { IO_ACCEPT_KEY_SIZE, IO_ACCEPT_MAP_ENTRIES, IO_ACCEPT_VALUE_SIZE, ioUringCompleteProgramText, ioUringSubmitProgramText } from './io-uring-program.ts';
 import { ListenerOwnerResolver } from './owner.ts';
+import { withVerifierSource } from './tracepoint-program.ts';
 import {
   MAP_NAMES,
   acceptProgramText,
@@ -437,7 +438,7 @@ export function describePlan(plan: TracerPlan): string {
     out.push('');
     out.push(`// program ${p.name} (BPF_PROG_TYPE_TRACEPOINT, ${p.program.instructionCount} instructions)`);
     out.push(`// attached to: ${p.attachTo.map((tp) => `tracepoint:${tp.group}:${tp.event}`).join(', ')}`);
-    out.push(p.program.disassemble().trimEnd());
+    out.push(p.program.disassemble({ slots: true }).trimEnd());
   }
   return `${out.join('\n')}\n`;
 }
@@ -675,7 +676,12 @@ export class TcpAcceptTracer {
       const fds = Object.fromEntries([...maps].map(([name, map]) => [name, map.fd]));
       const programs: BpfProgram[] = [];
       for (const planned of plan.programs) {
-        const program = loadProgram({ type: ProgType.Tracepoint, name: planned.name, instructions: planned.program.bytecode(fds) });
+        let program: BpfProgram;
+        try {
+          program = loadProgram({ type: ProgType.Tracepoint, name: planned.name, instructions: planned.program.bytecode(fds) });
+        } catch (error) {
+          throw withVerifierSource(error, planned.program);
+        }
         owned.push(program);
         programs.push(program);
         for (const tp of planned.attachTo) {
