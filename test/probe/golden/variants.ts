@@ -44,11 +44,9 @@ export const VARIANTS: readonly GoldenVariant[] = [
   { name: 'cgroup-ancestor', args: ['--cgroup', '/sys/fs/cgroup/golden/app'], plan: { cgroupMethod: 'ancestor' } },
   { name: 'cgroup-exact', args: ['--cgroup-exact', '/sys/fs/cgroup/golden'] },
   { name: 'all-filters', args: ['-p', '4242', '-P', '8080', '-4', '--cgroup', '/sys/fs/cgroup/golden'] },
-  // --netns needs sock.__sk_common.skc_net and net.ns.inum in test/fixtures/kernel/btf, which
-  // was recorded before scripts/record-kernel.ts wrote them: re-record, then uncomment these.
-  // { name: 'netns', args: ['--netns', 'self'] },
-  // { name: 'handshake-netns', args: ['--handshake', '--netns', 'self'] },
-  // { name: 'all-filters-netns', args: ['-p', '4242', '-P', '8080', '-4', '--cgroup', '/sys/fs/cgroup/golden', '--netns', '/run/netns/golden'] },
+  { name: 'netns', args: ['--netns', 'self'] },
+  { name: 'handshake-netns', args: ['--handshake', '--netns', 'self'] },
+  { name: 'all-filters-netns', args: ['-p', '4242', '-P', '8080', '-4', '--cgroup', '/sys/fs/cgroup/golden', '--netns', '/run/netns/golden'] },
   { name: 'queue-wait', args: ['-q'] },
   { name: 'queue-wait-perf', args: ['-q'], plan: { output: 'perf' } },
   { name: 'json', args: ['--json'] },
