@@ -15,8 +15,9 @@ import {
   loadedProgramIds,
   useFfiBackend,
   verifierLogSizes,
+  attachTracepoint,
 } from '../../src/syscalls/index.ts';
-import { attrSize } from '../../src/syscalls/attrs.ts';
+import { attrSize, PERF_ATTR_SIZE, PerfIoctl, PerfType } from '../../src/syscalls/attrs.ts';
 import { assemble } from '../../src/asm/index.ts';
 
 const program = assemble('r0 = 0\nexit\n');
@@ -307,4 +308,63 @@ t.test('the fake kernel itself', async (t) => {
   await new Promise((resolve) => setImmediate(resolve));
   t.equal(woken, 1, 'a closed watch stays quiet');
   t.equal(kernel.sysconf(30), 4096, '_SC_PAGESIZE');
+});
+
+t.test('attachTracepoint: open disabled, SET_BPF, ENABLE; any failure closes the event', async (t) => {
+  const kernel = new FakeBackend();
+  kernel.onBpf('PROG_LOAD', () => kernel.openFd());
+  let attrType = -1;
+  let config = -1n;
+  kernel.on('perf_event_open', ([attr, pid, cpu]) => {
+    const view = kernel.dataView(BigInt(attr as bigint), PERF_ATTR_SIZE);
+    attrType = view.getUint32(0, true);
+    config = view.getBigUint64(8, true);
+    t.equal(view.getBigUint64(40, true) & 1n, 1n, 'opened disabled');
+    t.same([pid, cpu], [-1, 0], 'every process, on cpu 0');
+    return kernel.openFd();
+  });
+  const ioctls: number[] = [];
+  kernel.on('ioctl', ([, request]) => {
+    ioctls.push(Number(request));
+    return 0;
+  });
+  const tp = { group: 'sock', event: 'inet_sock_set_state', id: 1234 };
+  withKernel(kernel, () => {
+    const loaded = loadProgram({ type: ProgType.Tracepoint, name: 'attach_me', instructions: program });
+    const event = attachTracepoint(tp, loaded);
+    t.equal(attrType, PerfType.TRACEPOINT);
+    t.equal(config, 1234n, 'config is the tracepoint id');
+    t.same(ioctls, [PerfIoctl.SET_BPF, PerfIoctl.ENABLE], 'SET_BPF, then ENABLE');
+    const setBpf = kernel.calls.find((c) => c.name === 'ioctl')!;
+    t.equal(setBpf.args[2], loaded.fd, 'SET_BPF passes the program fd');
+    event.close();
+    loaded.close();
+  });
+  t.equal(kernel.openFds.size, 0, 'all closed');
+
+  // ENOENT from perf_event_open: a tracepoint this kernel does not have.
+  const missing = new FakeBackend();
+  missing.onBpf('PROG_LOAD', () => missing.openFd());
+  missing.on('perf_event_open', () => -Errno.ENOENT);
+  withKernel(missing, () => {
+    const loaded = loadProgram({ type: ProgType.Tracepoint, name: 'attach_me', instructions: program });
+    const error = thrown(() => attachTracepoint(tp, loaded));
+    t.equal(error.code, 'ENOENT');
+    t.match(error.hint, /tracepoint does not exist/, 'ENOENT names the missing tracepoint');
+    t.equal(error.operation, 'perf_event_open(tracepoint sock:inet_sock_set_state, cpu 0)');
+    loaded.close();
+  });
+  t.equal(missing.liveRegions, 0, 'the attr was freed');
+
+  // SET_BPF refused: the half-made event is closed before the error leaves.
+  const refusing = new FakeBackend();
+  refusing.onBpf('PROG_LOAD', () => refusing.openFd());
+  refusing.on('perf_event_open', () => refusing.openFd());
+  refusing.on('ioctl', () => -Errno.EINVAL);
+  withKernel(refusing, () => {
+    const loaded = loadProgram({ type: ProgType.Tracepoint, name: 'attach_me', instructions: program });
+    t.equal(thrown(() => attachTracepoint(tp, loaded)).code, 'EINVAL');
+    t.equal(refusing.openFds.size, 1, 'only the program is still open');
+    loaded.close();
+  });
 });
