@@ -425,8 +425,12 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
   return { mode, notices, programs, maps, filters: { ...options }, output, ringBytes };
 }
 
-/** The programs as annotated assembly: what --ebpf prints. It assembles back to the same bytes. */
-export function describePlan(plan: TracerPlan): string {
+/**
+ * The programs as annotated assembly: what --ebpf prints. It assembles back to the same bytes.
+ * `slots` (default true) numbers the instructions as the verifier log does; the golden
+ * programs leave the numbers out, so that one inserted instruction is a one-line diff.
+ */
+export function describePlan(plan: TracerPlan, options: { slots?: boolean } = {}): string {
   const out: string[] = [];
   const describe = (name: string) =>
     name === MAP_NAMES.events && plan.output.kind === 'ringbuf'
@@ -438,7 +442,7 @@ export function describePlan(plan: TracerPlan): string {
     out.push('');
     out.push(`// program ${p.name} (BPF_PROG_TYPE_TRACEPOINT, ${p.program.instructionCount} instructions)`);
     out.push(`// attached to: ${p.attachTo.map((tp) => `tracepoint:${tp.group}:${tp.event}`).join(', ')}`);
-    out.push(p.program.disassemble({ slots: true }).trimEnd());
+    out.push(p.program.disassemble({ slots: options.slots ?? true }).trimEnd());
   }
   return `${out.join('\n')}\n`;
 }

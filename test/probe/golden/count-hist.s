@@ -3,307 +3,307 @@
 
 // program tcpaccept_exit (BPF_PROG_TYPE_TRACEPOINT, 256 instructions)
 // attached to: tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept
-	  0: r6 = r1                              // r6 = tracepoint record; survives helper calls
-	  1: r7 = *(u64 *)(r6 + 16)               // r7 = accept's return value: the new fd, or -errno
-	  2: if r7 s< 0 goto out                  // the accept failed: nothing was accepted
-	  3: call bpf_get_current_pid_tgid
-	  4: r8 = r0                              // r8 = tgid << 32 | tid of the accepting task
-	  5: call bpf_get_current_task
-	  6: r3 = r0                              // r3 = current (struct task_struct *)
-	  7: r3 += 1824                           // &current->files
-	  8: r1 = r10
-	  9: r1 += -176
-	 10: r2 = 8
-	 11: call bpf_probe_read_kernel           // current->files (left 0 if unreadable: the walk then ends at the family check)
-	 12: r3 = *(u64 *)(r10 - 176)
-	 13: r3 += 32                             // &files->fdt
-	 14: r1 = r10
-	 15: r1 += -176
-	 16: r2 = 8
-	 17: call bpf_probe_read_kernel           // files->fdt (left 0 if unreadable: the walk then ends at the family check)
-	 18: r3 = *(u64 *)(r10 - 176)
-	 19: r3 += 8                              // &fdt->fd: the array of open files
-	 20: r1 = r10
-	 21: r1 += -176
-	 22: r2 = 8
-	 23: call bpf_probe_read_kernel           // fdt->fd: the array of open files (left 0 if unreadable: the walk then ends at the family check)
-	 24: r3 = *(u64 *)(r10 - 176)
-	 25: *(u64 *)(r10 - 192) = r3             // -c: keep the array, for the listening fd's file
-	 26: r7 <<= 3                             // the fd indexes an array of 8-byte pointers
-	 27: r3 += r7                             // &fdt->fd[ret]
-	 28: r1 = r10
-	 29: r1 += -176
-	 30: r2 = 8
-	 31: call bpf_probe_read_kernel           // fd[ret]: the struct file
-	 32: r3 = *(u64 *)(r10 - 176)
-	 33: r3 += 24                             // &file->private_data: the struct socket
-	 34: r1 = r10
-	 35: r1 += -176
-	 36: r2 = 8
-	 37: call bpf_probe_read_kernel           // file->private_data: the struct socket (left 0 if unreadable: the walk then ends at the family check)
-	 38: r3 = *(u64 *)(r10 - 176)
-	 39: r3 += 24                             // &socket->sk: the struct sock
-	 40: r1 = r10
-	 41: r1 += -176
-	 42: r2 = 8
-	 43: call bpf_probe_read_kernel           // socket->sk: the struct sock (left 0 if unreadable: the walk then ends at the family check)
-	 44: r3 = *(u64 *)(r10 - 176)
-	 45: r9 = r3                              // r9 = sk; survives helper calls
-	 46: r1 = r10
-	 47: r1 += -168
-	 48: r2 = 88
-	 49: call bpf_probe_read_kernel
-	 50: if r0 != 0 goto out                  // no readable socket behind this fd
-	 51: r7 = *(u16 *)(r10 - 152)             // r7 = sk->sk_family
-	 52: if r7 == 2 goto family_ok            // IPv4
-	 53: if r7 != 10 goto out                 // neither IPv4 nor IPv6 (AF_UNIX accepts come here too)
+	r6 = r1                              // r6 = tracepoint record; survives helper calls
+	r7 = *(u64 *)(r6 + 16)               // r7 = accept's return value: the new fd, or -errno
+	if r7 s< 0 goto out                  // the accept failed: nothing was accepted
+	call bpf_get_current_pid_tgid
+	r8 = r0                              // r8 = tgid << 32 | tid of the accepting task
+	call bpf_get_current_task
+	r3 = r0                              // r3 = current (struct task_struct *)
+	r3 += 1824                           // &current->files
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // current->files (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 32                             // &files->fdt
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // files->fdt (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 8                              // &fdt->fd: the array of open files
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // fdt->fd: the array of open files (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	*(u64 *)(r10 - 192) = r3             // -c: keep the array, for the listening fd's file
+	r7 <<= 3                             // the fd indexes an array of 8-byte pointers
+	r3 += r7                             // &fdt->fd[ret]
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // fd[ret]: the struct file
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 24                             // &file->private_data: the struct socket
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // file->private_data: the struct socket (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 24                             // &socket->sk: the struct sock
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // socket->sk: the struct sock (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r9 = r3                              // r9 = sk; survives helper calls
+	r1 = r10
+	r1 += -168
+	r2 = 88
+	call bpf_probe_read_kernel
+	if r0 != 0 goto out                  // no readable socket behind this fd
+	r7 = *(u16 *)(r10 - 152)             // r7 = sk->sk_family
+	if r7 == 2 goto family_ok            // IPv4
+	if r7 != 10 goto out                 // neither IPv4 nor IPv6 (AF_UNIX accepts come here too)
 family_ok:
-	 54: r1 = r10
-	 55: r1 += -184
-	 56: r2 = 2
-	 57: r3 = r9
-	 58: r3 += 532                            // &sk->sk_protocol
-	 59: call bpf_probe_read_kernel
-	 60: r1 = *(u16 *)(r10 - 184)             // sk->sk_protocol
-	 61: if r1 != 6 goto out
-	 62: r1 = r10
-	 63: r1 += -54
-	 64: r2 = 2
-	 65: r3 = r9
-	 66: r3 += 814                            // &inet_sk(sk)->inet_sport
-	 67: call bpf_probe_read_kernel
-	 68: r1 = *(u16 *)(r10 - 54)
-	 69: r1 = be16 r1                         // network to host byte order
-	 70: *(u16 *)(r10 - 54) = r1
-	 71: *(u64 *)(r10 - 240) = 0              // listener unknown until found
-	 72: *(u64 *)(r10 - 264) = 0              // no SO_REUSEPORT group until found
-	 73: *(u64 *)(r10 - 256) = 0
-	 74: *(u64 *)(r10 - 184) = r8             // key: pid_tgid, as the sys_enter program stored it
-	 75: r1 = map[listenfds] ll
-	 77: r2 = r10
-	 78: r2 += -184
-	 79: call bpf_map_lookup_elem
-	 80: if r0 == 0 goto listener_done        // accept() was entered before tracing started
-	 81: r3 = *(u32 *)(r0 + 0)                // r3 = the listening fd
-	 82: r3 <<= 3                             // an index into the array of 8-byte pointers
-	 83: r1 = *(u64 *)(r10 - 192)
-	 84: r3 += r1                             // &fdt->fd[listening fd]
-	 85: r1 = r10
-	 86: r1 += -176
-	 87: r2 = 8
-	 88: call bpf_probe_read_kernel           // the listening struct file
-	 89: r3 = *(u64 *)(r10 - 176)
-	 90: r3 += 24                             // &file->private_data: the listening struct socket
-	 91: r1 = r10
-	 92: r1 += -176
-	 93: r2 = 8
-	 94: call bpf_probe_read_kernel           // file->private_data: the listening struct socket (left 0 if unreadable: the walk then ends at the family check)
-	 95: r3 = *(u64 *)(r10 - 176)
-	 96: r3 += 24                             // &socket->sk: the listening struct sock
-	 97: r1 = r10
-	 98: r1 += -176
-	 99: r2 = 8
-	100: call bpf_probe_read_kernel           // socket->sk: the listening struct sock (left 0 if unreadable: the walk then ends at the family check)
-	101: r3 = *(u64 *)(r10 - 176)
-	102: *(u64 *)(r10 - 240) = r3             // the listener, an opaque id for user space
-	103: if r3 == 0 goto listener_done
-	104: r3 += 728
-	105: r1 = r10
-	106: r1 += -264
-	107: r2 = 8
-	108: call bpf_probe_read_kernel           // sk->sk_reuseport_cb: its SO_REUSEPORT group, NULL when none
-	109: r3 = *(u64 *)(r10 - 264)
-	110: if r3 == 0 goto listener_done
-	111: r3 += 18
-	112: r1 = r10
-	113: r1 += -256
-	114: r2 = 2
-	115: call bpf_probe_read_kernel           // reuse->num_socks (u16; the slot's upper bytes stay 0)
+	r1 = r10
+	r1 += -184
+	r2 = 2
+	r3 = r9
+	r3 += 532                            // &sk->sk_protocol
+	call bpf_probe_read_kernel
+	r1 = *(u16 *)(r10 - 184)             // sk->sk_protocol
+	if r1 != 6 goto out
+	r1 = r10
+	r1 += -54
+	r2 = 2
+	r3 = r9
+	r3 += 814                            // &inet_sk(sk)->inet_sport
+	call bpf_probe_read_kernel
+	r1 = *(u16 *)(r10 - 54)
+	r1 = be16 r1                         // network to host byte order
+	*(u16 *)(r10 - 54) = r1
+	*(u64 *)(r10 - 240) = 0              // listener unknown until found
+	*(u64 *)(r10 - 264) = 0              // no SO_REUSEPORT group until found
+	*(u64 *)(r10 - 256) = 0
+	*(u64 *)(r10 - 184) = r8             // key: pid_tgid, as the sys_enter program stored it
+	r1 = map[listenfds] ll
+	r2 = r10
+	r2 += -184
+	call bpf_map_lookup_elem
+	if r0 == 0 goto listener_done        // accept() was entered before tracing started
+	r3 = *(u32 *)(r0 + 0)                // r3 = the listening fd
+	r3 <<= 3                             // an index into the array of 8-byte pointers
+	r1 = *(u64 *)(r10 - 192)
+	r3 += r1                             // &fdt->fd[listening fd]
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // the listening struct file
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 24                             // &file->private_data: the listening struct socket
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // file->private_data: the listening struct socket (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	r3 += 24                             // &socket->sk: the listening struct sock
+	r1 = r10
+	r1 += -176
+	r2 = 8
+	call bpf_probe_read_kernel           // socket->sk: the listening struct sock (left 0 if unreadable: the walk then ends at the family check)
+	r3 = *(u64 *)(r10 - 176)
+	*(u64 *)(r10 - 240) = r3             // the listener, an opaque id for user space
+	if r3 == 0 goto listener_done
+	r3 += 728
+	r1 = r10
+	r1 += -264
+	r2 = 8
+	call bpf_probe_read_kernel           // sk->sk_reuseport_cb: its SO_REUSEPORT group, NULL when none
+	r3 = *(u64 *)(r10 - 264)
+	if r3 == 0 goto listener_done
+	r3 += 18
+	r1 = r10
+	r1 += -256
+	r2 = 2
+	call bpf_probe_read_kernel           // reuse->num_socks (u16; the slot's upper bytes stay 0)
 listener_done:
-	116: *(u64 *)(r10 - 248) = r8
-	117: r7 = *(u16 *)(r10 - 152)             // r7 = sk->sk_family
-	118: *(u16 *)(r10 - 214) = r7
-	119: r1 = *(u16 *)(r10 - 54)              // the local port, host order, read above
-	120: *(u16 *)(r10 - 216) = r1
-	121: *(u32 *)(r10 - 212) = 0              // padding: hash keys compare every byte
-	122: if r7 == 10 goto count_ipv6
-	123: *(u64 *)(r10 - 232) = 0              // IPv4 uses 4 of the 16 address bytes
-	124: *(u64 *)(r10 - 224) = 0              // IPv4 uses 4 of the 16 address bytes
-	125: r1 = *(u32 *)(r10 - 164)
-	126: *(u32 *)(r10 - 232) = r1             // local IPv4 address
-	127: goto count_comm
+	*(u64 *)(r10 - 248) = r8
+	r7 = *(u16 *)(r10 - 152)             // r7 = sk->sk_family
+	*(u16 *)(r10 - 214) = r7
+	r1 = *(u16 *)(r10 - 54)              // the local port, host order, read above
+	*(u16 *)(r10 - 216) = r1
+	*(u32 *)(r10 - 212) = 0              // padding: hash keys compare every byte
+	if r7 == 10 goto count_ipv6
+	*(u64 *)(r10 - 232) = 0              // IPv4 uses 4 of the 16 address bytes
+	*(u64 *)(r10 - 224) = 0              // IPv4 uses 4 of the 16 address bytes
+	r1 = *(u32 *)(r10 - 164)
+	*(u32 *)(r10 - 232) = r1             // local IPv4 address
+	goto count_comm
 count_ipv6:
-	128: r1 = *(u64 *)(r10 - 96)              // local IPv6 address, bytes 0..7
-	129: *(u64 *)(r10 - 232) = r1
-	130: r1 = *(u64 *)(r10 - 88)              // local IPv6 address, bytes 8..15
-	131: *(u64 *)(r10 - 224) = r1
+	r1 = *(u64 *)(r10 - 96)              // local IPv6 address, bytes 0..7
+	*(u64 *)(r10 - 232) = r1
+	r1 = *(u64 *)(r10 - 88)              // local IPv6 address, bytes 8..15
+	*(u64 *)(r10 - 224) = r1
 count_comm:
-	132: r1 = r10
-	133: r1 += -208
-	134: r2 = 16
-	135: call bpf_get_current_comm            // the server's command name, NUL-padded
-	136: r1 = map[counts] ll
-	138: r2 = r10
-	139: r2 += -248
-	140: call bpf_map_lookup_elem
-	141: if r0 == 0 goto count_new            // this thread's first accept on this listener
-	142: r1 = *(u64 *)(r0 + 0)
-	143: r1 += 1                              // per-CPU value: only this CPU writes it, no atomics
-	144: *(u64 *)(r0 + 0) = r1
-	145: r1 = *(u64 *)(r10 - 264)
-	146: *(u64 *)(r0 + 8) = r1                // the group as last seen
-	147: r1 = *(u64 *)(r10 - 256)
-	148: *(u64 *)(r0 + 16) = r1               // and its size (sockets join and leave)
-	149: goto count_done
+	r1 = r10
+	r1 += -208
+	r2 = 16
+	call bpf_get_current_comm            // the server's command name, NUL-padded
+	r1 = map[counts] ll
+	r2 = r10
+	r2 += -248
+	call bpf_map_lookup_elem
+	if r0 == 0 goto count_new            // this thread's first accept on this listener
+	r1 = *(u64 *)(r0 + 0)
+	r1 += 1                              // per-CPU value: only this CPU writes it, no atomics
+	*(u64 *)(r0 + 0) = r1
+	r1 = *(u64 *)(r10 - 264)
+	*(u64 *)(r0 + 8) = r1                // the group as last seen
+	r1 = *(u64 *)(r10 - 256)
+	*(u64 *)(r0 + 16) = r1               // and its size (sockets join and leave)
+	goto count_done
 count_new:
-	150: *(u64 *)(r10 - 272) = 1
-	151: r1 = map[counts] ll
-	153: r2 = r10
-	154: r2 += -248
-	155: r3 = r10
-	156: r3 += -272
-	157: r4 = 0                               // exact: it sets this CPU's copy only, others stay
-	158: call bpf_map_update_elem
-	159: if r0 == 0 goto count_done
-	160: *(u32 *)(r10 - 184) = 0              // the map is full: count the loss (key 0 of lost)
-	161: r1 = map[lost] ll
-	163: r2 = r10
-	164: r2 += -184
-	165: call bpf_map_lookup_elem
-	166: if r0 == 0 goto count_done
-	167: r1 = *(u64 *)(r0 + 0)                // per-CPU slot: no other CPU writes it, no atomics needed
-	168: r1 += 1
-	169: *(u64 *)(r0 + 0) = r1
+	*(u64 *)(r10 - 272) = 1
+	r1 = map[counts] ll
+	r2 = r10
+	r2 += -248
+	r3 = r10
+	r3 += -272
+	r4 = 0                               // exact: it sets this CPU's copy only, others stay
+	call bpf_map_update_elem
+	if r0 == 0 goto count_done
+	*(u32 *)(r10 - 184) = 0              // the map is full: count the loss (key 0 of lost)
+	r1 = map[lost] ll
+	r2 = r10
+	r2 += -184
+	call bpf_map_lookup_elem
+	if r0 == 0 goto count_done
+	r1 = *(u64 *)(r0 + 0)                // per-CPU slot: no other CPU writes it, no atomics needed
+	r1 += 1
+	*(u64 *)(r0 + 0) = r1
 count_done:
-	170: call bpf_ktime_get_ns
-	171: r7 = r0                              // r7 = now
-	172: *(u64 *)(r10 - 184) = r9             // key: the sock pointer, as the handshake program stored it
-	173: r1 = map[handshakes] ll
-	175: r2 = r10
-	176: r2 += -184
-	177: call bpf_map_lookup_elem
-	178: if r0 == 0 goto hist_done            // handshake before tracing started, or evicted: no wait known
-	179: r1 = *(u64 *)(r0 + 0)                // r1 = when the handshake completed
-	180: r7 -= r1                             // r7 = nanoseconds in the accept queue
-	181: r1 = map[handshakes] ll
-	183: r2 = r10
-	184: r2 += -184
-	185: call bpf_map_delete_elem             // accepted: the entry has served
-	186: r7 /= 1000                           // microseconds, bcc's usecs
-	187: r1 = r7
-	188: r2 = 0
-	189: r3 = r1
-	190: r3 >>= 32
-	191: if r3 == 0 goto log2_32              // nothing at or above bit 32
-	192: r2 += 32
-	193: r1 = r3
+	call bpf_ktime_get_ns
+	r7 = r0                              // r7 = now
+	*(u64 *)(r10 - 184) = r9             // key: the sock pointer, as the handshake program stored it
+	r1 = map[handshakes] ll
+	r2 = r10
+	r2 += -184
+	call bpf_map_lookup_elem
+	if r0 == 0 goto hist_done            // handshake before tracing started, or evicted: no wait known
+	r1 = *(u64 *)(r0 + 0)                // r1 = when the handshake completed
+	r7 -= r1                             // r7 = nanoseconds in the accept queue
+	r1 = map[handshakes] ll
+	r2 = r10
+	r2 += -184
+	call bpf_map_delete_elem             // accepted: the entry has served
+	r7 /= 1000                           // microseconds, bcc's usecs
+	r1 = r7
+	r2 = 0
+	r3 = r1
+	r3 >>= 32
+	if r3 == 0 goto log2_32              // nothing at or above bit 32
+	r2 += 32
+	r1 = r3
 log2_32:
-	194: r3 = r1
-	195: r3 >>= 16
-	196: if r3 == 0 goto log2_16              // nothing at or above bit 16
-	197: r2 += 16
-	198: r1 = r3
+	r3 = r1
+	r3 >>= 16
+	if r3 == 0 goto log2_16              // nothing at or above bit 16
+	r2 += 16
+	r1 = r3
 log2_16:
-	199: r3 = r1
-	200: r3 >>= 8
-	201: if r3 == 0 goto log2_8               // nothing at or above bit 8
-	202: r2 += 8
-	203: r1 = r3
+	r3 = r1
+	r3 >>= 8
+	if r3 == 0 goto log2_8               // nothing at or above bit 8
+	r2 += 8
+	r1 = r3
 log2_8:
-	204: r3 = r1
-	205: r3 >>= 4
-	206: if r3 == 0 goto log2_4               // nothing at or above bit 4
-	207: r2 += 4
-	208: r1 = r3
+	r3 = r1
+	r3 >>= 4
+	if r3 == 0 goto log2_4               // nothing at or above bit 4
+	r2 += 4
+	r1 = r3
 log2_4:
-	209: r3 = r1
-	210: r3 >>= 2
-	211: if r3 == 0 goto log2_2               // nothing at or above bit 2
-	212: r2 += 2
-	213: r1 = r3
+	r3 = r1
+	r3 >>= 2
+	if r3 == 0 goto log2_2               // nothing at or above bit 2
+	r2 += 2
+	r1 = r3
 log2_2:
-	214: r3 = r1
-	215: r3 >>= 1
-	216: if r3 == 0 goto log2_1               // nothing at or above bit 1
-	217: r2 += 1
-	218: r1 = r3
+	r3 = r1
+	r3 >>= 1
+	if r3 == 0 goto log2_1               // nothing at or above bit 1
+	r2 += 1
+	r1 = r3
 log2_1:
-	219: r2 += 1                              // 0 and 1 us both land in slot 1 ("0 -> 1")
-	220: *(u32 *)(r10 - 276) = r2
-	221: r1 = *(u16 *)(r10 - 54)              // the local port, host order
-	222: *(u16 *)(r10 - 280) = r1
-	223: *(u16 *)(r10 - 278) = 0              // padding: hash keys compare every byte
-	224: r1 = map[hist] ll
-	226: r2 = r10
-	227: r2 += -280
-	228: call bpf_map_lookup_elem
-	229: if r0 == 0 goto hist_new             // first wait of this size on this port
-	230: r1 = *(u64 *)(r0 + 0)
-	231: r1 += 1                              // per-CPU value: only this CPU writes it
-	232: *(u64 *)(r0 + 0) = r1
-	233: goto hist_done
+	r2 += 1                              // 0 and 1 us both land in slot 1 ("0 -> 1")
+	*(u32 *)(r10 - 276) = r2
+	r1 = *(u16 *)(r10 - 54)              // the local port, host order
+	*(u16 *)(r10 - 280) = r1
+	*(u16 *)(r10 - 278) = 0              // padding: hash keys compare every byte
+	r1 = map[hist] ll
+	r2 = r10
+	r2 += -280
+	call bpf_map_lookup_elem
+	if r0 == 0 goto hist_new             // first wait of this size on this port
+	r1 = *(u64 *)(r0 + 0)
+	r1 += 1                              // per-CPU value: only this CPU writes it
+	*(u64 *)(r0 + 0) = r1
+	goto hist_done
 hist_new:
-	234: *(u64 *)(r10 - 288) = 1
-	235: r1 = map[hist] ll
-	237: r2 = r10
-	238: r2 += -280
-	239: r3 = r10
-	240: r3 += -288
-	241: r4 = 0                               // exact: it sets this CPU's copy only
-	242: call bpf_map_update_elem
-	243: if r0 == 0 goto hist_done
-	244: *(u32 *)(r10 - 184) = 0              // the map is full: count the loss (key 0 of lost)
-	245: r1 = map[lost] ll
-	247: r2 = r10
-	248: r2 += -184
-	249: call bpf_map_lookup_elem
-	250: if r0 == 0 goto hist_done
-	251: r1 = *(u64 *)(r0 + 0)                // per-CPU slot: no other CPU writes it, no atomics needed
-	252: r1 += 1
-	253: *(u64 *)(r0 + 0) = r1
+	*(u64 *)(r10 - 288) = 1
+	r1 = map[hist] ll
+	r2 = r10
+	r2 += -280
+	r3 = r10
+	r3 += -288
+	r4 = 0                               // exact: it sets this CPU's copy only
+	call bpf_map_update_elem
+	if r0 == 0 goto hist_done
+	*(u32 *)(r10 - 184) = 0              // the map is full: count the loss (key 0 of lost)
+	r1 = map[lost] ll
+	r2 = r10
+	r2 += -184
+	call bpf_map_lookup_elem
+	if r0 == 0 goto hist_done
+	r1 = *(u64 *)(r0 + 0)                // per-CPU slot: no other CPU writes it, no atomics needed
+	r1 += 1
+	*(u64 *)(r0 + 0) = r1
 hist_done:
 out:
-	254: r0 = 0
-	255: exit
+	r0 = 0
+	exit
 
 // program tcpaccept_enter (BPF_PROG_TYPE_TRACEPOINT, 15 instructions)
 // attached to: tracepoint:syscalls:sys_enter_accept4, tracepoint:syscalls:sys_enter_accept
-	 0: r6 = r1                              // r6 = tracepoint record
-	 1: call bpf_get_current_pid_tgid
-	 2: *(u64 *)(r10 - 8) = r0               // key: tgid << 32 | tid, what the exit program looks up
-	 3: r1 = *(u64 *)(r6 + 16)               // fd: the listening socket's descriptor
-	 4: *(u32 *)(r10 - 16) = r1              // value: the fd (an int)
-	 5: r1 = map[listenfds] ll
-	 7: r2 = r10
-	 8: r2 += -8
-	 9: r3 = r10
-	10: r3 += -16
-	11: r4 = 0
-	12: call bpf_map_update_elem             // LRU: threads that exit age out
+	r6 = r1                              // r6 = tracepoint record
+	call bpf_get_current_pid_tgid
+	*(u64 *)(r10 - 8) = r0               // key: tgid << 32 | tid, what the exit program looks up
+	r1 = *(u64 *)(r6 + 16)               // fd: the listening socket's descriptor
+	*(u32 *)(r10 - 16) = r1              // value: the fd (an int)
+	r1 = map[listenfds] ll
+	r2 = r10
+	r2 += -8
+	r3 = r10
+	r3 += -16
+	r4 = 0
+	call bpf_map_update_elem             // LRU: threads that exit age out
 out:
-	13: r0 = 0
-	14: exit
+	r0 = 0
+	exit
 
 // program tcpaccept_hshk (BPF_PROG_TYPE_TRACEPOINT, 21 instructions)
 // attached to: tracepoint:sock:inet_sock_set_state
-	 0: r2 = *(u32 *)(r1 + 16)               // oldstate
-	 1: if r2 != 3 goto out                  // most transitions are not SYN_RECV -> …: leave early
-	 2: r2 = *(u32 *)(r1 + 20)               // newstate
-	 3: if r2 != 1 goto out                  // SYN_RECV -> ESTABLISHED: a passive open completed
-	 4: r2 = *(u16 *)(r1 + 30)               // protocol (u8 before 5.6, u16 since)
-	 5: if r2 != 6 goto out
-	 6: r6 = r1                              // r6 = tracepoint record
-	 7: r1 = *(u64 *)(r6 + 8)                // skaddr: the child socket accept() will return
-	 8: *(u64 *)(r10 - 8) = r1               // key
-	 9: call bpf_ktime_get_ns
-	10: *(u64 *)(r10 - 16) = r0              // value: handshake completion time
-	11: r1 = map[handshakes] ll
-	13: r2 = r10
-	14: r2 += -8
-	15: r3 = r10
-	16: r3 += -16
-	17: r4 = 0
-	18: call bpf_map_update_elem             // LRU: sockets never accepted age out
+	r2 = *(u32 *)(r1 + 16)               // oldstate
+	if r2 != 3 goto out                  // most transitions are not SYN_RECV -> …: leave early
+	r2 = *(u32 *)(r1 + 20)               // newstate
+	if r2 != 1 goto out                  // SYN_RECV -> ESTABLISHED: a passive open completed
+	r2 = *(u16 *)(r1 + 30)               // protocol (u8 before 5.6, u16 since)
+	if r2 != 6 goto out
+	r6 = r1                              // r6 = tracepoint record
+	r1 = *(u64 *)(r6 + 8)                // skaddr: the child socket accept() will return
+	*(u64 *)(r10 - 8) = r1               // key
+	call bpf_ktime_get_ns
+	*(u64 *)(r10 - 16) = r0              // value: handshake completion time
+	r1 = map[handshakes] ll
+	r2 = r10
+	r2 += -8
+	r3 = r10
+	r3 += -16
+	r4 = 0
+	call bpf_map_update_elem             // LRU: sockets never accepted age out
 out:
-	19: r0 = 0
-	20: exit
+	r0 = 0
+	exit
