@@ -14,5 +14,5 @@ export {
 export { B, H, W, DW, Size, Class, Mode, Source, AluOp, JmpOp, AtomicOp, Pseudo, CallKind, LD_IMM64 } from './opcodes.ts';
 export { type Instruction, INSTRUCTION_BYTES, decode, encode, mnemonicOf, problemOf, slotsOf } from './instruction.ts';
 export { formatInstruction } from './format.ts';
-export { fp, address, sizeName, copyToStack, loadField, ringbufOutput, type LoadableField } from './snippets.ts';
+export { fp, address, sizeName, copyToStack, loadField, ringbufOutput, mapUpdateElem, type LoadableField } from './snippets.ts';
 export { defineRecord, type FieldType, type ScalarType, type DecodedField, type DecodedRecord, type RecordFieldLayout, type RecordLayout, type StackRecord } from './record.ts';

@@ -73,3 +73,20 @@ export function ringbufOutput(map: string, stackOffset: number, size: number, fl
     'call bpf_ringbuf_output',
   ].join('\n');
 }
+
+/**
+ * Program text for bpf_map_update_elem(map, r10 + keyOffset, r10 + valueOffset, flags): the key
+ * and the value are already on the stack. `why` comments the call (e.g. why an LRU map is
+ * enough). Clobbers r1-r5; r0 is 0 or a negative errno.
+ */
+export function mapUpdateElem(map: string, keyOffset: number, valueOffset: number, flags: number, why?: string): string {
+  return [
+    `r1 = map[${map}] ll`,
+    'r2 = r10',
+    `r2 += ${keyOffset}                            // key`,
+    'r3 = r10',
+    `r3 += ${valueOffset}                            // value`,
+    `r4 = ${flags}`,
+    `call bpf_map_update_elem${why === undefined ? '' : `                      // ${why}`}`,
+  ].join('\n');
+}

@@ -12,7 +12,7 @@
 //
 // Offsets come from tracefs formats and BTF (layout.ts); the few numbers below are uapi or
 // kernel #defines, which BTF does not carry, each named where it is defined.
-import { fp, sizeName } from '../asm/index.ts';
+import { fp, mapUpdateElem, sizeName } from '../asm/index.ts';
 import type { IoUringLayout } from './layout.ts';
 import { MAP_NAMES, acceptedSocketProgramText, taskFilters, type AcceptFrame, type EventOutput, type ProgramFilters, type SocketLayout } from './programs.ts';
 import { EventSource, RECORD } from './record.ts';
@@ -68,13 +68,7 @@ r1 = r10
 r1 += -24
 r2 = 4
 call bpf_probe_read_kernel                    // file_slot: 0 for a normal fd, slot + 1, or IORING_FILE_INDEX_ALLOC (0 if unreadable)
-r1 = map[${MAP_NAMES.ioaccepts}] ll
-r2 = r10
-r2 += -16
-r3 = r10
-r3 += -24
-r4 = ${BPF_ANY}
-call bpf_map_update_elem                      // LRU: requests that never complete age out
+${mapUpdateElem(MAP_NAMES.ioaccepts, -16, -24, BPF_ANY, 'LRU: requests that never complete age out')}
 out:
 r0 = 0
 exit

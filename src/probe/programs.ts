@@ -4,7 +4,7 @@
 // Nothing here is a hard-coded kernel offset: tracepoint record offsets come from tracefs
 // `format` files and kernel struct offsets from BTF, both read at start-up (layout.ts), and the
 // event record offsets come from RECORD (record.ts), shared with the decoder.
-import { copyToStack as copyBytes, fp, parse, sizeName, type Program } from '../asm/index.ts';
+import { copyToStack as copyBytes, fp, mapUpdateElem, parse, sizeName, type Program } from '../asm/index.ts';
 import { BPF_RINGBUF_HDR_SZ } from '../perf/layout.ts';
 import type { FormatField } from '../syscalls/index.ts';
 import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from './record.ts';
@@ -551,13 +551,7 @@ r1 = *(u64 *)(${fp(cv('groupSize'))})
 goto count_done
 count_new:
 *(u64 *)(${fp(cv('count'))}) = 1
-r1 = map[${MAP_NAMES.counts}] ll
-r2 = r10
-r2 += ${CK}
-r3 = r10
-r3 += ${CV}
-r4 = ${BPF_ANY}                                        // exact: it sets this CPU's copy only, others stay
-call bpf_map_update_elem
+${mapUpdateElem(MAP_NAMES.counts, CK, CV, BPF_ANY, "exact: it sets this CPU's copy only, others stay")}
 if r0 == 0 goto count_done
 ${countLost('count_done')}
 count_done:`;
@@ -604,13 +598,7 @@ r1 += 1                                       // per-CPU value: only this CPU wr
 goto hist_done
 hist_new:
 *(u64 *)(${fp(HV)}) = 1
-r1 = map[${MAP_NAMES.hist}] ll
-r2 = r10
-r2 += ${HK}
-r3 = r10
-r3 += ${HV}
-r4 = ${BPF_ANY}                                        // exact: it sets this CPU's copy only
-call bpf_map_update_elem
+${mapUpdateElem(MAP_NAMES.hist, HK, HV, BPF_ANY, "exact: it sets this CPU's copy only")}
 if r0 == 0 goto hist_done
 ${countLost('hist_done')}
 hist_done:`;
@@ -729,13 +717,7 @@ if r0 != ${filters.pid} goto out               // -p: another process`}
 ${cgroupFilter(filters)}
 r1 = *(u64 *)(r6 + ${fd.offset})               // fd: the listening socket's descriptor
 *(u32 *)(r10 - 16) = r1                       // value: the fd (an int)
-r1 = map[${MAP_NAMES.listenfds}] ll
-r2 = r10
-r2 += -8
-r3 = r10
-r3 += -16
-r4 = ${BPF_ANY}
-call bpf_map_update_elem                      // LRU: threads that exit age out
+${mapUpdateElem(MAP_NAMES.listenfds, -8, -16, BPF_ANY, 'LRU: threads that exit age out')}
 out:
 r0 = 0
 exit
@@ -767,13 +749,7 @@ r1 = *(u64 *)(r6 + ${tp.skaddr.offset})        // skaddr: the child socket accep
 *(u64 *)(r10 - 8) = r1                        // key
 call bpf_ktime_get_ns
 *(u64 *)(r10 - 16) = r0                       // value: handshake completion time
-r1 = map[${MAP_NAMES.handshakes}] ll
-r2 = r10
-r2 += -8
-r3 = r10
-r3 += -16
-r4 = ${BPF_ANY}
-call bpf_map_update_elem                      // LRU: sockets never accepted age out
+${mapUpdateElem(MAP_NAMES.handshakes, -8, -16, BPF_ANY, 'LRU: sockets never accepted age out')}
 out:
 r0 = 0
 exit

@@ -177,11 +177,11 @@ count_new:
 	*(u64 *)(r10 - 272) = 1
 	r1 = map[counts] ll
 	r2 = r10
-	r2 += -248
+	r2 += -248                           // key
 	r3 = r10
-	r3 += -272
-	r4 = 0                               // exact: it sets this CPU's copy only, others stay
-	call bpf_map_update_elem
+	r3 += -272                           // value
+	r4 = 0
+	call bpf_map_update_elem             // exact: it sets this CPU's copy only, others stay
 	if r0 == 0 goto count_done
 	*(u32 *)(r10 - 184) = 0              // the map is full: count the loss (key 0 of lost)
 	r1 = map[lost] ll
@@ -211,9 +211,9 @@ out:
 	*(u32 *)(r10 - 16) = r1              // value: the fd (an int)
 	r1 = map[listenfds] ll
 	r2 = r10
-	r2 += -8
+	r2 += -8                             // key
 	r3 = r10
-	r3 += -16
+	r3 += -16                            // value
 	r4 = 0
 	call bpf_map_update_elem             // LRU: threads that exit age out
 out:

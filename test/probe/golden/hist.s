@@ -145,11 +145,11 @@ hist_new:
 	*(u64 *)(r10 - 288) = 1
 	r1 = map[hist] ll
 	r2 = r10
-	r2 += -280
+	r2 += -280                           // key
 	r3 = r10
-	r3 += -288
-	r4 = 0                               // exact: it sets this CPU's copy only
-	call bpf_map_update_elem
+	r3 += -288                           // value
+	r4 = 0
+	call bpf_map_update_elem             // exact: it sets this CPU's copy only
 	if r0 == 0 goto hist_done
 	*(u32 *)(r10 - 184) = 0              // the map is full: count the loss (key 0 of lost)
 	r1 = map[lost] ll
@@ -180,9 +180,9 @@ out:
 	*(u64 *)(r10 - 16) = r0              // value: handshake completion time
 	r1 = map[handshakes] ll
 	r2 = r10
-	r2 += -8
+	r2 += -8                             // key
 	r3 = r10
-	r3 += -16
+	r3 += -16                            // value
 	r4 = 0
 	call bpf_map_update_elem             // LRU: sockets never accepted age out
 out:

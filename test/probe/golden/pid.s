@@ -164,9 +164,9 @@ out:
 	call bpf_probe_read_kernel           // file_slot: 0 for a normal fd, slot + 1, or IORING_FILE_INDEX_ALLOC (0 if unreadable)
 	r1 = map[ioaccepts] ll
 	r2 = r10
-	r2 += -16
+	r2 += -16                            // key
 	r3 = r10
-	r3 += -24
+	r3 += -24                            // value
 	r4 = 0
 	call bpf_map_update_elem             // LRU: requests that never complete age out
 out:
@@ -190,9 +190,9 @@ out:
 	call bpf_probe_read_kernel           // file_slot: 0 for a normal fd, slot + 1, or IORING_FILE_INDEX_ALLOC (0 if unreadable)
 	r1 = map[ioaccepts] ll
 	r2 = r10
-	r2 += -16
+	r2 += -16                            // key
 	r3 = r10
-	r3 += -24
+	r3 += -24                            // value
 	r4 = 0
 	call bpf_map_update_elem             // LRU: requests that never complete age out
 out:
