@@ -22,7 +22,7 @@
 // Assemble a program.
 export { assemble, bpf, parse, disassemble, ProgramBuilder, Program, Helper, AsmBuildError, AsmDecodeError, AsmSyntaxError } from './asm/index.ts';
 export { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, W0, W1, W2, W3, W4, W5, W6, W7, W8, W9, W10, B, H, W, DW } from './asm/index.ts';
-export { fp, sizeName, copyToStack, loadField, ringbufOutput } from './asm/index.ts';
+export { fp, sizeName, copyToStack, loadField, ringbufOutput, mapUpdateElem } from './asm/index.ts';
 export type { DisassembleOptions, MapFds, LoadableField } from './asm/index.ts';
 
 // Define the records a program writes and user space reads.
