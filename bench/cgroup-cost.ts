@@ -9,7 +9,8 @@
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TcpAcceptTracer, cgroupIdOfPath, cgroupTreeOfPath, type TcpAcceptFilters } from '../src/probe/tracer.ts';
+import { TcpAcceptTracer, type TcpAcceptFilters } from '../src/probe/tracer.ts';
+import { cgroupIdOfPath, cgroupTreeOfPath } from '../src/syscalls/index.ts';
 import { enableStats } from '../src/syscalls/index.ts';
 import { kernelUnavailableReason } from '../test/helpers/kernel.ts';
 import { runStorm } from './scenario.ts';

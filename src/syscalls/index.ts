@@ -13,3 +13,4 @@ export * from './btf.ts';
 export * from './sock-diag-messages.ts';
 export * from './sock-diag.ts';
 export * from './process.ts';
+export * from './namespaces.ts';
