@@ -27,8 +27,7 @@ t.test('planning: ring buffer by default, perf on request; sizes are powers of t
 });
 
 for (const output of ['ringbuf', 'perf'] as const) {
-  // Accept mode (the server's pid) plans from the kernel's BTF: without it, skip with that reason.
-  t.test(`${output}: every accept arrives once, with the server's pid`, kernelTest({ btf: true }), async (t) => {
+  t.test(`${output}: every accept arrives once, with the server's pid`, kernelTest(), async (t) => {
     const server = await startServer({ family: 4, count: 20, comm: `srv-${output}` });
     t.teardown(() => server.kill());
     const events: AcceptEvent[] = [];
@@ -46,7 +45,7 @@ for (const output of ['ringbuf', 'perf'] as const) {
   });
 }
 
-t.test('a full ring buffer reports what it refused', kernelTest({ btf: true }), async (t) => {
+t.test('a full ring buffer reports what it refused', kernelTest(), async (t) => {
   const connections = 3000;
   const server = await startServer({ family: 4, count: connections });
   t.teardown(() => server.kill());
