@@ -196,7 +196,7 @@ t.test('io_uring accepts: -P and -p apply', kernelTest({ btf: true }), async (t)
   // One tracer that must see only port A, one that must see only process B: both at once.
   const onlyA = startTracer(['--json', '-P', String(a.port)]);
   const onlyB = startTracer(['--json', '-p', String(b.pid), '-P', `${a.port},${b.port}`]);
-  t.teardown(() => { onlyA.stop('SIGKILL'); onlyB.stop('SIGKILL'); });
+  t.teardown(async () => { await Promise.all([onlyA.stop('SIGKILL'), onlyB.stop('SIGKILL')]); });
   await Promise.all([onlyA.ready, onlyB.ready]);
   connectFromPython('127.0.0.1', a.port, 2);
   connectFromPython('127.0.0.1', b.port, 2);
