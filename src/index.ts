@@ -44,6 +44,10 @@ export { loadProgram, ProgType, attachTracepoint, BpfProgram, PerfEvent, enableS
 export type { LoadProgramOptions, ProgramInfo, StatsHandle } from './syscalls/index.ts';
 export { loadTracepointProgram, TracepointProgram, type TracepointProgramOptions } from './probe/tracepoint-program.ts';
 
+// Test a tool without root: a scripted kernel behind the FFI seam.
+export { FakeBackend, useFfiBackend, Errno } from './syscalls/index.ts';
+export type { FakeBpfHandler, FakeCall, FakeSyscallHandler, FakeSyscallName } from './syscalls/index.ts';
+
 // Ask what this kernel can do.
 export { haveMapType, haveProgType, haveHelper } from './features/index.ts';
 
