@@ -3,9 +3,9 @@
 import type { BackendName, FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi-backend.ts';
 import { syscallNumbers, type SyscallNumbers } from './syscall-numbers.ts';
 
-/** Base of the FFI backends: ioctl, mmap, munmap and close as plain syscalls over `syscall()`. */
+/** Base of the FFI backends (and the fake): ioctl, mmap, munmap and close as plain syscalls over `syscall()`. */
 export abstract class SyscallBackend implements FfiBackend {
-  abstract readonly name: BackendName;
+  abstract readonly name: FfiBackend['name'];
   readonly nr: SyscallNumbers = syscallNumbers();
 
   abstract syscall(nr: number, ...args: SyscallArg[]): number;

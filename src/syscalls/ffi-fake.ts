@@ -8,9 +8,9 @@
 //     try { loadProgram({ … }) } finally { restore() }
 import { BpfCommand, type BpfCommandName } from './attrs.ts';
 import { Errno } from './errors.ts';
-import type { FfiBackend, NativeMemory, ReadableWatch, SyscallArg } from './ffi-backend.ts';
-import { OwnedNativeMemory } from './ffi-common.ts';
-import { syscallNumbers, type SyscallNumbers } from './syscall-numbers.ts';
+import type { NativeMemory, ReadableWatch, SyscallArg } from './ffi-backend.ts';
+import { OwnedNativeMemory, SyscallBackend } from './ffi-common.ts';
+import type { SyscallNumbers } from './syscall-numbers.ts';
 
 /** A syscall by the name SyscallNumbers gives it. */
 export type FakeSyscallName = keyof SyscallNumbers;
@@ -50,9 +50,8 @@ const bpfCommandName = new Map<number, BpfCommandName>(
 );
 
 /** A scripted kernel in plain memory, selectable with useFfiBackend. */
-export class FakeBackend implements FfiBackend {
+export class FakeBackend extends SyscallBackend {
   readonly name = 'fake' as const;
-  readonly nr: SyscallNumbers = syscallNumbers();
   /** Every syscall made, in order. */
   readonly calls: FakeCall[] = [];
   /** Fds the fake has handed out and not seen closed. */
@@ -67,6 +66,7 @@ export class FakeBackend implements FfiBackend {
   #errno = 0;
 
   constructor() {
+    super();
     for (const [name, nr] of Object.entries(this.nr)) this.#names.set(nr, name as FakeSyscallName);
     // What every kernel does the same way: close, mmap and munmap of fake memory, bpf by command.
     this.on('close', ([fd]) => (this.openFds.delete(Number(fd)) ? 0 : -Errno.EBADF));
@@ -184,21 +184,6 @@ export class FakeBackend implements FfiBackend {
     return result;
   }
 
-  ioctl(fd: number, request: number, arg: SyscallArg): number {
-    return this.syscall(this.nr.ioctl, fd, request, arg);
-  }
-
-  mmap(length: number, prot: number, flags: number, fd: number, offset: number): number {
-    return this.syscall(this.nr.mmap, 0, length, prot, flags, fd, offset);
-  }
-
-  munmap(address: bigint, length: number): number {
-    return this.syscall(this.nr.munmap, address, length);
-  }
-
-  close(fd: number): number {
-    return this.syscall(this.nr.close, fd);
-  }
 
   errno(): number {
     return this.#errno;
