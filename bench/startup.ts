@@ -1,5 +1,5 @@
 // Where ts-tcpaccept's start-up time goes, from spawn to the header (the ready signal).
-//   node --import tsx bench/startup.ts [--repeats N]
+//   node --import tsx bench/startup.ts [--repeats N] [--cli-only]
 // Each stage is timed inside a fresh Node process that does what cli/main.ts does, in the same
 // order, on the built dist/ (median of N processes); then the real CLI is timed from spawn to
 // its header. (A V8 CPU profile is no use here: its SIGPROF ticks land inside bpf(2) and charge
@@ -12,6 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { binPath, cliPath, repoRoot } from './scenario.ts';
 import { formatNumber, median, printTable } from './stats.ts';
 
+/** The esbuild bundle itself, which the bin (scripts/bin-stub.cjs) runs from its V8 code cache. */
+const mainBundlePath = join(repoRoot, 'dist', 'bin', 'ts-tcpaccept-main.cjs');
 const dist = (path: string) => pathToFileURL(join(repoRoot, 'dist', path)).href;
 
 /** Runs in the child: performance.now() is ms since the process started. */
@@ -75,8 +77,10 @@ export async function cliToHeaderMs(cliArgs: string[] = [], script = binPath): P
 export async function main(argv: string[]): Promise<void> {
   const index = argv.indexOf('--repeats');
   const repeats = index >= 0 ? Number(argv[index + 1]) : 7;
+  // --cli-only: only the spawn-to-header comparison (bin with its code cache, bundle without, module tree).
+  const stages = !argv.includes('--cli-only');
   const samples = new Map<string, { ms: number[]; mb: number[] }>();
-  for (let i = 0; i < repeats; i++) {
+  for (let i = 0; stages && i < repeats; i++) {
     for (const [name, ms, mb] of stageTimes()) {
       const entry = samples.get(name) ?? { ms: [], mb: [] };
       entry.ms.push(ms);
@@ -86,15 +90,18 @@ export async function main(argv: string[]): Promise<void> {
   }
   const rows = [...samples].map(([name, { ms, mb }]) => [name, ms.some((v) => v > 0) ? formatNumber(median(ms), 1) : '', ms.some((v) => v > 0) ? formatNumber(Math.min(...ms), 1) : '', formatNumber(median(mb), 1)]);
   const total = [...samples.values()].reduce((sum, { ms }) => sum + median(ms), 0);
-  rows.push(['sum of the stages', formatNumber(total, 1), '', '']);
+  if (stages) rows.push(['sum of the stages', formatNumber(total, 1), '', '']);
   // Interleaved, so that a busy spell on the machine hits both alike.
   const bundled: number[] = [];
+  const uncached: number[] = [];
   const unbundled: number[] = [];
   for (let i = 0; i < repeats; i++) {
     bundled.push(await cliToHeaderMs([], binPath));
+    uncached.push(await cliToHeaderMs([], mainBundlePath));
     unbundled.push(await cliToHeaderMs([], cliPath));
   }
-  rows.push(['ts-tcpaccept, spawn to header (dist/bin: the bundled bin)', formatNumber(median(bundled), 1), formatNumber(Math.min(...bundled), 1), '']);
+  rows.push(['ts-tcpaccept, spawn to header (dist/bin: the bin, code cache)', formatNumber(median(bundled), 1), formatNumber(Math.min(...bundled), 1), '']);
+  rows.push(['the bundle without the code cache (…-main.cjs), spawn to header', formatNumber(median(uncached), 1), formatNumber(Math.min(...uncached), 1), '']);
   rows.push(['the same CLI unbundled (dist/cli/main.js), spawn to header', formatNumber(median(unbundled), 1), formatNumber(Math.min(...unbundled), 1), '']);
   printTable(`Start-up, stage by stage in fresh processes (median and min of ${repeats}; RSS: what the stage added)`, ['stage', 'median ms', 'min ms', 'RSS MB'], rows);
 }

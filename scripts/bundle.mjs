@@ -9,14 +9,21 @@
 // node_modules) and prom-client, which --metrics alone needs: cli/metrics.ts is imported
 // dynamically, so esbuild wraps it in a lazy initialiser and prom-client is required only
 // when that runs. yaml and bcryptjs likewise: only --web-config (cli/web-config.ts) needs them.
+//
+// The bin itself (dist/bin/ts-tcpaccept.cjs) is scripts/bin-stub.cjs: it runs the bundle
+// (dist/bin/ts-tcpaccept-main.cjs) from a V8 code cache (…main.cjs.v8cache) made here by running
+// the CLI once (--ebpf: BTF, tracefs, the assembler; --help where this machine cannot), and
+// compiles it as usual when V8 rejects the cache (another Node) or it is missing.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bin');
-const outfile = join(outdir, 'ts-tcpaccept.cjs');
+const outfile = join(outdir, 'ts-tcpaccept-main.cjs');
+const binfile = join(outdir, 'ts-tcpaccept.cjs');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [join(root, 'cli', 'main.ts')],
@@ -29,7 +36,18 @@ await build({
   // import.meta does not exist in CommonJS: give the sources the file URL of the bundle.
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: [join(root, 'scripts', 'import-meta-url-shim.js')],
+  // import() becomes require() inside a promise: a function compiled from the V8 code cache
+  // has no dynamic import callback ("A dynamic import callback was not specified"), and the
+  // externals it loads (node: builtins, bcryptjs) all have CommonJS entries.
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
-// The entry keeps cli/main.ts's #! line; npm sets the mode on install, this is for a checkout.
-chmodSync(outfile, 0o755);
+copyFileSync(join(root, 'scripts', 'bin-stub.cjs'), binfile);
+// npm sets the mode on install; this is for a checkout.
+chmodSync(binfile, 0o755);
+const env = { ...process.env, TS_TCPACCEPT_WRITE_CODE_CACHE: '1' };
+delete env.NODE_OPTIONS; // V8 rejects a cache made under other flags
+for (const args of [['--ebpf'], ['--help']]) {
+  const run = spawnSync(process.execPath, [binfile, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+  if (run.status === 0) break;
+}
