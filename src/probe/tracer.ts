@@ -206,7 +206,8 @@ export class TcpAcceptTracer {
       const onRecord = (_cpu: number, bytes: Uint8Array) => {
         counts.records++;
         const event = decodeRecord(bytes);
-        if (owners !== undefined && event.source !== 'accept') {
+        // (io_uring accepts, like the syscalls', carry the exact process already.)
+        if (owners !== undefined && (event.source === 'handshake' || event.source === 'drop')) {
           const owner = owners.resolve(event.localAddr, event.localPort);
           if (pid !== undefined && owner?.pid !== pid) return;
           event.pid = owner?.pid;
