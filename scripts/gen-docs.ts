@@ -58,7 +58,7 @@ const RECORD_FIELD_NOTES: Record<keyof typeof RECORD, string> = {
   localPort: 'host byte order, from `inet_sport` (accept) or the tracepoint\'s `sport` (handshake)',
   remotePort: 'host byte order',
   state: 'TCP state at accept: `TCP_CLOSE` (7) means the client reset it first',
-  source: '1 = accept program, 2 = handshake program',
+  source: '1 = accept syscall program, 2 = handshake program, 3 = drop program, 4 = io_uring completion program',
   localAddr: 'IPv4 in the first 4 bytes (the rest zero), or IPv6',
   remoteAddr: 'same',
   comm: 'task name, NUL-padded; zero in `--handshake` mode',
