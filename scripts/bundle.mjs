@@ -16,7 +16,8 @@
 // compiles it as usual when V8 rejects the cache (another Node) or it is missing.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, chmodSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +43,9 @@ await build({
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
+// The bundle names its own SHA-1 on its last line: the bin checks the cache against it
+// without hashing 400 KB (and loading node:crypto) at every start.
+appendFileSync(outfile, `//# bundle-sha1=${createHash('sha1').update(readFileSync(outfile)).digest('hex')}\n`);
 copyFileSync(join(root, 'scripts', 'bin-stub.cjs'), binfile);
 // npm sets the mode on install; this is for a checkout.
 chmodSync(binfile, 0o755);
