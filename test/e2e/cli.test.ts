@@ -248,7 +248,8 @@ t.test('-T, -t and --json formats, field by field', kernelTest(), async (t) => {
   const { localPort } = await connectOnce('::1', server2.port);
   const line = await json.stdout.waitFor((l) => l.startsWith('{'), 5000, 'a JSON event');
   const event = JSON.parse(line) as Record<string, unknown>;
-  t.same(Object.keys(event).sort(), ['comm', 'event', 'family', 'hostname', 'ip', 'laddr', 'lport', 'mode', 'monotonic_ns', 'pid', 'queue_wait_us', 'raddr', 'rport', 'state', 'tid', 'time'].sort());
+  t.same(Object.keys(event).sort(), ['comm', 'event', 'family', 'hostname', 'ip', 'laddr', 'lport', 'mode', 'monotonic_ns', 'pid', 'queue_wait_us', 'raddr', 'rport', 'source', 'state', 'tid', 'time'].sort());
+  t.equal(event.source, 'accept', 'an accept(2) row says so (io_uring rows say io_uring)');
   t.equal(event.pid, server2.pid);
   t.type(event.tid, 'number');
   t.equal(event.comm, 'json-srv');
