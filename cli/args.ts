@@ -98,116 +98,128 @@ function nonEmpty(shown: string, value: string, what: string): string {
  */
 const FLAGS: readonly Flag[] = [
   {
-    long: 'help', short: 'h',
-    help: [
-      "show this help and exit",
-    ],
-    apply: (o) => { o.help = true; },
+    long: 'help',
+    short: 'h',
+    help: ['show this help and exit'],
+    apply: (o) => {
+      o.help = true;
+    },
   },
   {
     long: 'version',
-    help: [
-      "print the version and exit",
-    ],
-    apply: (o) => { o.version = true; },
+    help: ['print the version and exit'],
+    apply: (o) => {
+      o.version = true;
+    },
   },
   {
-    long: 'time', short: 'T',
-    help: [
-      "prefix each line with the wall-clock time (HH:MM:SS)",
-    ],
-    apply: (o) => { o.clockTime = true; },
+    long: 'time',
+    short: 'T',
+    help: ['prefix each line with the wall-clock time (HH:MM:SS)'],
+    apply: (o) => {
+      o.clockTime = true;
+    },
   },
   {
-    long: 'timestamp', short: 't',
-    help: [
-      "prefix each line with seconds since the first event",
-    ],
-    apply: (o) => { o.relativeTime = true; },
+    long: 'timestamp',
+    short: 't',
+    help: ['prefix each line with seconds since the first event'],
+    apply: (o) => {
+      o.relativeTime = true;
+    },
   },
   {
-    long: 'pid', short: 'p', value: 'PID',
-    help: [
-      "only accepts made by this process (TGID)",
-    ],
-    apply: (o, v, shown) => { o.pid = parseWholeNumber(shown, v, 1, 4194304); },
+    long: 'pid',
+    short: 'p',
+    value: 'PID',
+    help: ['only accepts made by this process (TGID)'],
+    apply: (o, v, shown) => {
+      o.pid = parseWholeNumber(shown, v, 1, 4194304);
+    },
   },
   {
-    long: 'port', short: 'P', value: 'PORTS',
-    help: [
-      "only these local ports, comma separated (e.g. 80,443)",
-    ],
-    apply: (o, v, shown) => { o.ports = parsePorts(shown, v); },
+    long: 'port',
+    short: 'P',
+    value: 'PORTS',
+    help: ['only these local ports, comma separated (e.g. 80,443)'],
+    apply: (o, v, shown) => {
+      o.ports = parsePorts(shown, v);
+    },
   },
   {
-    long: 'ipv4', short: '4',
-    help: [
-      "only IPv4 (IPv4-mapped IPv6 peers count as IPv4)",
-    ],
-    apply: (o) => { o.ipVersion = 4; },
+    long: 'ipv4',
+    short: '4',
+    help: ['only IPv4 (IPv4-mapped IPv6 peers count as IPv4)'],
+    apply: (o) => {
+      o.ipVersion = 4;
+    },
   },
   {
-    long: 'ipv6', short: '6',
-    help: [
-      "only IPv6",
-    ],
-    apply: (o) => { o.ipVersion = 6; },
+    long: 'ipv6',
+    short: '6',
+    help: ['only IPv6'],
+    apply: (o) => {
+      o.ipVersion = 6;
+    },
   },
   {
-    long: 'queue-wait', short: 'q',
+    long: 'queue-wait',
+    short: 'q',
     help: [
-      "add QWAIT(us): microseconds from handshake completion to accept();",
-      "a connection reset by the client before accept() shows \" RST\"",
+      'add QWAIT(us): microseconds from handshake completion to accept();',
+      'a connection reset by the client before accept() shows " RST"',
     ],
-    apply: (o) => { o.queueWait = true; },
+    apply: (o) => {
+      o.queueWait = true;
+    },
   },
   {
     long: 'json',
-    help: [
-      "one JSON object per line with every field (implies -q)",
-    ],
-    apply: (o) => { o.json = true; },
+    help: ['one JSON object per line with every field (implies -q)'],
+    apply: (o) => {
+      o.json = true;
+    },
   },
   {
     long: 'handshake',
     help: [
-      "report at handshake completion from the sock:inet_sock_set_state",
-      "tracepoint alone: catches accepts that bypass accept(2) (io_uring,",
-      "in-kernel servers) and does not slow other syscalls; PID/COMM are",
-      "those of the listening socket's owner, \"-\" when unknown",
+      'report at handshake completion from the sock:inet_sock_set_state',
+      'tracepoint alone: catches accepts that bypass accept(2) (io_uring,',
+      'in-kernel servers) and does not slow other syscalls; PID/COMM are',
+      'those of the listening socket\'s owner, "-" when unknown',
     ],
-    apply: (o) => { o.handshake = true; },
+    apply: (o) => {
+      o.handshake = true;
+    },
   },
   {
-    long: 'duration', value: 'SECONDS',
-    help: [
-      "stop after SECONDS (a positive number)",
-    ],
-    apply: (o, v, shown) => { o.durationSeconds = parseDuration(shown, v); },
+    long: 'duration',
+    value: 'SECONDS',
+    help: ['stop after SECONDS (a positive number)'],
+    apply: (o, v, shown) => {
+      o.durationSeconds = parseDuration(shown, v);
+    },
   },
   {
     long: 'ebpf',
-    help: [
-      "print the BPF programs as annotated assembly and exit",
-    ],
-    apply: (o) => { o.ebpf = true; },
+    help: ['print the BPF programs as annotated assembly and exit'],
+    apply: (o) => {
+      o.ebpf = true;
+    },
   },
   {
-    long: 'ffi', value: 'BACKEND',
-    help: [
-      "FFI backend: koffi (default) or ffi-napi",
-    ],
+    long: 'ffi',
+    value: 'BACKEND',
+    help: ['FFI backend: koffi (default) or ffi-napi'],
     apply: (o, v, shown) => {
       if (v !== 'koffi' && v !== 'ffi-napi') throw new UsageError(`${shown}: expected koffi or ffi-napi, got ${quoted(v)}`);
       o.ffi = v;
     },
   },
   {
-    long: 'ring-pages', value: 'N',
-    help: [
-      "event ring size in 4 KiB pages per CPU, a power of two from 1 to",
-      "4096 (default 256); raise it if \"Possibly lost\" appears",
-    ],
+    long: 'ring-pages',
+    value: 'N',
+    help: ['event ring size in 4 KiB pages per CPU, a power of two from 1 to', '4096 (default 256); raise it if "Possibly lost" appears'],
     apply: (o, v, shown) => {
       const pages = parseWholeNumber(shown, v, 1, 4096);
       if ((pages & (pages - 1)) !== 0) throw new UsageError(`${shown}: ${pages} is not a power of two (1, 2, 4, … 4096)`);
@@ -215,151 +227,184 @@ const FLAGS: readonly Flag[] = [
     },
   },
   {
-    long: 'metrics', value: 'ADDR:PORT',
+    long: 'metrics',
+    value: 'ADDR:PORT',
     help: [
-      "serve Prometheus metrics at http://ADDR:PORT/metrics: accepted",
-      "connections by local port, family and server comm, accept-queue",
-      "wait histogram by local port (10 us .. 10 s), lost samples, events",
-      "per second, build info. Binds only ADDR (0.0.0.0 for every IPv4",
-      "interface, [::] for every interface, IPv6 in brackets); port 0",
-      "picks a free port. The address is printed on stderr. Measures the",
-      "queue wait as -q does (the table shows it only with -q)",
+      'serve Prometheus metrics at http://ADDR:PORT/metrics: accepted',
+      'connections by local port, family and server comm, accept-queue',
+      'wait histogram by local port (10 us .. 10 s), lost samples, events',
+      'per second, build info. Binds only ADDR (0.0.0.0 for every IPv4',
+      'interface, [::] for every interface, IPv6 in brackets); port 0',
+      'picks a free port. The address is printed on stderr. Measures the',
+      'queue wait as -q does (the table shows it only with -q)',
     ],
-    apply: (o, v, shown) => { o.metrics = parseListenAddress(shown, v); },
+    apply: (o, v, shown) => {
+      o.metrics = parseListenAddress(shown, v);
+    },
   },
   {
     long: 'quiet',
-    help: [
-      "no per-event output, metrics only (needs --metrics)",
-    ],
-    apply: (o) => { o.quiet = true; },
+    help: ['no per-event output, metrics only (needs --metrics)'],
+    apply: (o) => {
+      o.quiet = true;
+    },
   },
   {
-    long: 'cgroup', value: 'PATH',
+    long: 'cgroup',
+    value: 'PATH',
     help: [
-      "only accepts by tasks in this cgroup v2 directory or any cgroup",
-      "below it (a Kubernetes pod and its containers, a systemd slice",
-      "and its services), checked in the kernel with",
-      "bpf_current_task_under_cgroup, e.g. /sys/fs/cgroup/system.slice",
-      "(or under /sys/fs/cgroup/unified on hybrid hosts). Not with",
-      "--handshake",
+      'only accepts by tasks in this cgroup v2 directory or any cgroup',
+      'below it (a Kubernetes pod and its containers, a systemd slice',
+      'and its services), checked in the kernel with',
+      'bpf_current_task_under_cgroup, e.g. /sys/fs/cgroup/system.slice',
+      '(or under /sys/fs/cgroup/unified on hybrid hosts). Not with',
+      '--handshake',
     ],
-    apply: (o, v, shown) => { o.cgroupPath = nonEmpty(shown, v, 'a cgroup v2 directory'); },
+    apply: (o, v, shown) => {
+      o.cgroupPath = nonEmpty(shown, v, 'a cgroup v2 directory');
+    },
   },
   {
-    long: 'cgroup-exact', value: 'PATH',
+    long: 'cgroup-exact',
+    value: 'PATH',
     help: [
-      "only accepts by tasks in exactly this cgroup v2 directory, not",
+      'only accepts by tasks in exactly this cgroup v2 directory, not',
       "its children (bpf_get_current_cgroup_id), e.g. a container's",
-      "cgroup from the 0:: line of /proc/<pid>/cgroup",
+      'cgroup from the 0:: line of /proc/<pid>/cgroup',
     ],
-    apply: (o, v, shown) => { o.cgroupExactPath = nonEmpty(shown, v, 'a cgroup v2 directory'); },
+    apply: (o, v, shown) => {
+      o.cgroupExactPath = nonEmpty(shown, v, 'a cgroup v2 directory');
+    },
   },
   {
     long: 'drops',
     help: [
       "also report each client the kernel dropped because the listener's",
-      "accept queue was full: its handshake-completing ACK was thrown",
-      "away (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+).",
-      "Such rows end in \" DROP\"; PID/COMM are the listener's owner.",
-      "On with --json where the kernel has it",
+      'accept queue was full: its handshake-completing ACK was thrown',
+      'away (skb:kfree_skb, reason TCP_LISTEN_OVERFLOW; Linux 6.15+).',
+      'Such rows end in " DROP"; PID/COMM are the listener\'s owner.',
+      'On with --json where the kernel has it',
     ],
-    apply: (o) => { o.drops = true; },
+    apply: (o) => {
+      o.drops = true;
+    },
   },
   {
     long: 'listeners',
     help: [
-      "every interval, a line per TCP listener whose drop counter grew",
-      "or whose accept queue is at least half full: \"LISTENER PID COMM",
-      "ADDR:PORT queue N/MAX drops D (+new)\", read through sock_diag",
-      "(as ss -tlnm shows them; this network namespace only). With",
-      "--json, an object for every matching listener",
+      'every interval, a line per TCP listener whose drop counter grew',
+      'or whose accept queue is at least half full: "LISTENER PID COMM',
+      'ADDR:PORT queue N/MAX drops D (+new)", read through sock_diag',
+      '(as ss -tlnm shows them; this network namespace only). With',
+      '--json, an object for every matching listener',
     ],
-    apply: (o) => { o.listeners = true; },
+    apply: (o) => {
+      o.listeners = true;
+    },
   },
   {
-    long: 'count', short: 'c',
+    long: 'count',
+    short: 'c',
     help: [
-      "instead of a line per connection, every interval and at exit a",
+      'instead of a line per connection, every interval and at exit a',
       "table of that interval's accepted connections per PID, TID, COMM",
       "and local address:port, counted in the kernel, with each row's",
-      "share of its listener (an SO_REUSEPORT group counts as one",
-      "listener) and the group's sockets. With --json, one \"count\" object",
-      "per row per interval",
+      'share of its listener (an SO_REUSEPORT group counts as one',
+      'listener) and the group\'s sockets. With --json, one "count" object',
+      'per row per interval',
     ],
-    apply: (o) => { o.count = true; },
+    apply: (o) => {
+      o.count = true;
+    },
   },
   {
-    long: 'hist', short: 'H',
+    long: 'hist',
+    short: 'H',
     help: [
-      "every interval and at exit, a log2 histogram of the accept-queue",
+      'every interval and at exit, a log2 histogram of the accept-queue',
       "wait (microseconds) per local port, counted in the kernel, in bcc's",
-      "layout. With --json, one \"histogram\" object per port per interval.",
-      "Combines with -c",
+      'layout. With --json, one "histogram" object per port per interval.',
+      'Combines with -c',
     ],
-    apply: (o) => { o.hist = true; },
+    apply: (o) => {
+      o.hist = true;
+    },
   },
   {
-    long: 'interval', short: 'i', value: 'SECONDS',
-    help: [
-      "seconds between --listeners snapshots and -c/-H tables (default 1)",
-    ],
-    apply: (o, v, shown) => { o.intervalSeconds = parseDuration(shown, v); },
+    long: 'interval',
+    short: 'i',
+    value: 'SECONDS',
+    help: ['seconds between --listeners snapshots and -c/-H tables (default 1)'],
+    apply: (o, v, shown) => {
+      o.intervalSeconds = parseDuration(shown, v);
+    },
   },
   {
     long: 'metrics-per-process',
     help: [
-      "with -c and --metrics: label tcpaccept_accepted_connections_total",
-      "with pid too (one series per worker process: more series)",
+      'with -c and --metrics: label tcpaccept_accepted_connections_total',
+      'with pid too (one series per worker process: more series)',
     ],
-    apply: (o) => { o.metricsPerProcess = true; },
+    apply: (o) => {
+      o.metricsPerProcess = true;
+    },
   },
   {
-    long: 'netns', value: 'self|PATH',
+    long: 'netns',
+    value: 'self|PATH',
     help: [
-      "only sockets of this network namespace: self (the one ts-tcpaccept",
+      'only sockets of this network namespace: self (the one ts-tcpaccept',
       "runs in, e.g. a pod's) or a namespace file such as /proc/PID/ns/net",
       "or /run/netns/NAME; checked in the kernel (the socket's",
       "skc_net->ns.inum against the file's inode). Tracepoints are",
-      "host-wide: without it an agent in a namespace counts every",
+      'host-wide: without it an agent in a namespace counts every',
       "namespace's accepts. --listeners and --handshake owners still come",
       "from ts-tcpaccept's own namespace",
     ],
-    apply: (o, v, shown) => { o.netns = nonEmpty(shown, v, 'self or a network namespace file such as /proc/PID/ns/net'); },
+    apply: (o, v, shown) => {
+      o.netns = nonEmpty(shown, v, 'self or a network namespace file such as /proc/PID/ns/net');
+    },
   },
   {
-    long: 'web-config', value: 'FILE',
+    long: 'web-config',
+    value: 'FILE',
     help: [
-      "TLS (certificate, key, optional client CA and client_auth_type) and",
-      "basic-auth users with bcrypt hashes for --metrics, in the",
+      'TLS (certificate, key, optional client CA and client_auth_type) and',
+      'basic-auth users with bcrypt hashes for --metrics, in the',
       "Prometheus exporter toolkit's format (node_exporter's",
-      "--web.config.file); what it cannot honour is refused (exit 2)",
+      '--web.config.file); what it cannot honour is refused (exit 2)',
     ],
-    apply: (o, v, shown) => { o.webConfig = nonEmpty(shown, v, 'a file'); },
+    apply: (o, v, shown) => {
+      o.webConfig = nonEmpty(shown, v, 'a file');
+    },
   },
   {
     long: 'cgroup-labels',
     help: [
-      "who the server is, beyond PID and COMM: --json objects get",
-      "cgroup_id, cgroup (the v2 path), container_id, container_runtime",
-      "and pod_uid, and tcpaccept_accepted_connections_total the labels",
-      "cgroup_id, cgroup, container_id and pod_uid (one series per",
-      "container: more series). Docker, containerd, CRI-O and podman",
-      "names under systemd or cgroupfs, Kubernetes pod slices. Read from",
-      "/proc/PID/task/TID/cgroup; needs --json or --metrics",
+      'who the server is, beyond PID and COMM: --json objects get',
+      'cgroup_id, cgroup (the v2 path), container_id, container_runtime',
+      'and pod_uid, and tcpaccept_accepted_connections_total the labels',
+      'cgroup_id, cgroup, container_id and pod_uid (one series per',
+      'container: more series). Docker, containerd, CRI-O and podman',
+      'names under systemd or cgroupfs, Kubernetes pod slices. Read from',
+      '/proc/PID/task/TID/cgroup; needs --json or --metrics',
     ],
-    apply: (o) => { o.cgroupLabels = true; },
+    apply: (o) => {
+      o.cgroupLabels = true;
+    },
   },
   {
     long: 'self-test',
     help: [
-      "check this kernel end to end: load and attach as usual, make one",
-      "loopback connection to a server of its own, and say per stage what",
-      "worked (programs loaded and attached, programs ran, record reached",
-      "the ring, reader decoded it, row printed); exit 0 only when the row",
-      "arrived. Combine with -q, --handshake, -4/-6 to test those modes",
+      'check this kernel end to end: load and attach as usual, make one',
+      'loopback connection to a server of its own, and say per stage what',
+      'worked (programs loaded and attached, programs ran, record reached',
+      'the ring, reader decoded it, row printed); exit 0 only when the row',
+      'arrived. Combine with -q, --handshake, -4/-6 to test those modes',
     ],
-    apply: (o) => { o.selfTest = true; },
+    apply: (o) => {
+      o.selfTest = true;
+    },
   },
 ];
 
@@ -553,9 +598,11 @@ export function parseArgs(argv: readonly string[]): Options {
     const seenKey = longName === 'ipv4' || longName === 'ipv6' ? 'ip' : longName;
     if (seen.has(seenKey)) {
       if (seenKey === 'ip') {
-        throw new UsageError(options.ipVersion === (longName === 'ipv4' ? 4 : 6)
-          ? `${shown} was given more than once`
-          : '-4 and -6 cannot be combined (give at most one of them)');
+        throw new UsageError(
+          options.ipVersion === (longName === 'ipv4' ? 4 : 6)
+            ? `${shown} was given more than once`
+            : '-4 and -6 cannot be combined (give at most one of them)',
+        );
       }
       throw new UsageError(`${shown} was given more than once`);
     }
@@ -601,10 +648,30 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.selfTest) {
     // The self-test makes its own connection to its own port in its own process: filters that
     // would hide it, and outputs other than one row, make no sense with it.
-    const clash = (['pid', 'port', 'cgroup', 'cgroup-exact', 'netns', 'json', 'metrics', 'quiet', 'duration', 'ebpf', 'drops', 'listeners', 'interval', 'count', 'hist'] as const).find((flag) => seen.has(flag));
+    const clash = (
+      [
+        'pid',
+        'port',
+        'cgroup',
+        'cgroup-exact',
+        'netns',
+        'json',
+        'metrics',
+        'quiet',
+        'duration',
+        'ebpf',
+        'drops',
+        'listeners',
+        'interval',
+        'count',
+        'hist',
+      ] as const
+    ).find((flag) => seen.has(flag));
     if (clash !== undefined) {
-      throw new UsageError(`--self-test traces a connection of its own and cannot be combined with --${clash} ` +
-        '(it takes -q, --handshake, -4/-6, -T, -t, --ffi and --ring-pages)');
+      throw new UsageError(
+        `--self-test traces a connection of its own and cannot be combined with --${clash} ` +
+          '(it takes -q, --handshake, -4/-6, -T, -t, --ffi and --ring-pages)',
+      );
     }
   }
   if (options.intervalSeconds !== undefined && !options.listeners && !options.count && !options.hist) {
@@ -616,11 +683,16 @@ export function parseArgs(argv: readonly string[]): Options {
     // Summaries replace the per-connection rows: the flags that shape those rows do not apply.
     const clash = (['handshake', 'timestamp', 'queue-wait', 'drops', 'listeners'] as const).find((flag) => seen.has(flag));
     if (clash !== undefined) {
-      const why = clash === 'handshake' ? 'they count in the accept program, which --handshake replaces'
-        : clash === 'timestamp' ? 'there are no per-connection rows to time; -T prints a time line per interval'
-        : clash === 'queue-wait' ? 'there is no QWAIT column; -H is the queue-wait summary'
-        : clash === 'drops' ? 'drop events are rows; see --listeners or --metrics for drops'
-        : 'both print on the interval; run --listeners separately';
+      const why =
+        clash === 'handshake'
+          ? 'they count in the accept program, which --handshake replaces'
+          : clash === 'timestamp'
+            ? 'there are no per-connection rows to time; -T prints a time line per interval'
+            : clash === 'queue-wait'
+              ? 'there is no QWAIT column; -H is the queue-wait summary'
+              : clash === 'drops'
+                ? 'drop events are rows; see --listeners or --metrics for drops'
+                : 'both print on the interval; run --listeners separately';
       throw new UsageError(`${what} cannot be combined with --${clash}: ${why}`);
     }
   }
@@ -631,7 +703,8 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.ebpf && options.durationSeconds !== undefined) {
     throw new UsageError('--ebpf prints the programs and exits; it cannot be combined with --duration');
   }
-  if (options.quiet && options.json) throw new UsageError('--quiet and --json cannot be combined: --quiet turns the per-event output off, --json is a per-event output');
+  if (options.quiet && options.json)
+    throw new UsageError('--quiet and --json cannot be combined: --quiet turns the per-event output off, --json is a per-event output');
   if (options.quiet && options.metrics === undefined) {
     throw new UsageError('--quiet leaves the metrics as the only output: it needs --metrics ADDR:PORT');
   }
@@ -645,9 +718,11 @@ export function parseArgs(argv: readonly string[]): Options {
     throw new UsageError('--cgroup and --cgroup-exact cannot be combined: --cgroup PATH already includes PATH itself; give one of them');
   }
   if ((options.cgroupPath !== undefined || options.cgroupExactPath !== undefined) && options.handshake) {
-    throw new UsageError(`${options.cgroupPath !== undefined ? '--cgroup' : '--cgroup-exact'} cannot be combined with --handshake: handshakes complete in softirq ` +
-      "context, where the current task (and so its cgroup) is whatever ran on that CPU, not the server; " +
-      'use accept mode (the default), or -p PID');
+    throw new UsageError(
+      `${options.cgroupPath !== undefined ? '--cgroup' : '--cgroup-exact'} cannot be combined with --handshake: handshakes complete in softirq ` +
+        'context, where the current task (and so its cgroup) is whatever ran on that CPU, not the server; ' +
+        'use accept mode (the default), or -p PID',
+    );
   }
   return options;
 }

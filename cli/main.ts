@@ -148,7 +148,9 @@ async function main(): Promise<void> {
       options,
       (line) => process.stdout.write(`${line}\n`),
     );
-    process.stdout.write(passed ? 'self-test passed\n' : 'self-test FAILED: the first FAIL line above says where; please report it with this output\n');
+    process.stdout.write(
+      passed ? 'self-test passed\n' : 'self-test FAILED: the first FAIL line above says where; please report it with this output\n',
+    );
     process.exitCode = passed ? 0 : 1;
     return;
   }
@@ -212,7 +214,10 @@ async function main(): Promise<void> {
     if (options.quiet) return;
     if (options.json) {
       for (const row of rows) {
-        const json = cgroups === undefined ? countJson(row, context) : { ...countJson(row, context), ...cgroupJson(cgroups.of(row.entry.pid, row.entry.tid)) };
+        const json =
+          cgroups === undefined
+            ? countJson(row, context)
+            : { ...countJson(row, context), ...cgroupJson(cgroups.of(row.entry.pid, row.entry.tid)) };
         pending.text(`${JSON.stringify(json)}\n`);
       }
       for (const hist of hists) pending.text(`${JSON.stringify(histJson(hist, context))}\n`);
@@ -306,8 +311,7 @@ async function main(): Promise<void> {
     if (options.json) {
       if (cgroups === undefined) writeJson(event, context, pending);
       else pending.text(JSON.stringify({ ...toJson(event, context), ...cgroupJson(where) }));
-    }
-    else formatter.writeRow(event, context, pending);
+    } else formatter.writeRow(event, context, pending);
     pending.newline();
     scheduleFlush();
   };
@@ -339,7 +343,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${PROGRAM}: ${notice}\n`);
   }
   if (options.handshake && options.queueWait && !options.json) {
-    process.stderr.write(`${PROGRAM}: QWAIT is "-" in --handshake mode: rows are reported when the handshake completes, before the accept\n`);
+    process.stderr.write(
+      `${PROGRAM}: QWAIT is "-" in --handshake mode: rows are reported when the handshake completes, before the accept\n`,
+    );
   }
   if (metrics !== undefined && metricsServer !== undefined) {
     metrics.setBuildInfo({ version: packageVersion!(), nodeVersion: process.version, ffiBackend: backendNameFromEnv(), mode: tracer.mode });
@@ -347,9 +353,13 @@ async function main(): Promise<void> {
   }
   // The header is the ready signal: the probes are attached once it is out.
   if (summary) {
-    const what = [options.count ? 'counts per thread and listener (-c)' : '', options.hist ? 'queue-wait histograms per port (-H)' : ''].filter(Boolean).join(' and ');
+    const what = [options.count ? 'counts per thread and listener (-c)' : '', options.hist ? 'queue-wait histograms per port (-H)' : '']
+      .filter(Boolean)
+      .join(' and ');
     const every = options.intervalSeconds ?? 1;
-    process.stderr.write(`Tracing TCP accepts: ${what}${options.quiet ? ' for --metrics only' : ''}, every ${every} s and at exit. Ctrl-C to end.\n`);
+    process.stderr.write(
+      `Tracing TCP accepts: ${what}${options.quiet ? ' for --metrics only' : ''}, every ${every} s and at exit. Ctrl-C to end.\n`,
+    );
     intervalStartMs = Date.now();
     summaryTimer = setInterval(reportSummary, every * 1000);
   } else if (options.quiet) process.stderr.write('Tracing TCP accepts: metrics only (--quiet). Ctrl-C to end.\n');
@@ -358,7 +368,13 @@ async function main(): Promise<void> {
   // --metrics carries the listener gauges, so it takes snapshots too; only --listeners prints them.
   if (options.listeners || metrics !== undefined) {
     try {
-      monitor = ListenerMonitor.open({ pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId, cgroupTree: cgroupTree?.path });
+      monitor = ListenerMonitor.open({
+        pid: options.pid,
+        ports: options.ports,
+        ipVersion: options.ipVersion,
+        cgroupId,
+        cgroupTree: cgroupTree?.path,
+      });
     } catch (error) {
       process.stderr.write(`${PROGRAM}: --listeners: ${errorText(error)}\n`);
       shutdown(1);

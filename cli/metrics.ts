@@ -18,13 +18,7 @@ import type { WebConfig } from './web-config.ts';
  * bucket); a saturated server's backlog shows up in the millisecond to second buckets.
  */
 export const QUEUE_WAIT_BUCKETS_SECONDS: readonly number[] = [
-  0.00001, 0.000025, 0.00005,
-  0.0001, 0.00025, 0.0005,
-  0.001, 0.0025, 0.005,
-  0.01, 0.025, 0.05,
-  0.1, 0.25, 0.5,
-  1, 2.5, 5,
-  10,
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
 /** Width of the window tcpaccept_events_per_second averages over. */
@@ -52,7 +46,10 @@ export class EventRateWindow {
   private readonly seconds: number[];
   private readonly startSecond: number;
 
-  constructor(private readonly windowSeconds: number, private readonly nowMs: () => number = Date.now) {
+  constructor(
+    private readonly windowSeconds: number,
+    private readonly nowMs: () => number = Date.now,
+  ) {
     // One slot more than the window: the second being counted now.
     this.counts = new Array<number>(windowSeconds + 1).fill(0);
     this.seconds = new Array<number>(windowSeconds + 1).fill(-1);
@@ -132,8 +129,10 @@ export class AcceptMetrics {
     this.accepted = new Counter({
       name: METRIC_NAMES.accepted,
       help: `TCP connections accepted, by local port, peer IP version (ipv4 includes IPv4-mapped IPv6 peers)${this.perProcess ? ', accepting process comm and pid (--metrics-per-process)' : ' and accepting process comm'}${this.withCgroup ? ', and its cgroup id and path, container id and pod uid (--cgroup-labels).' : '.'}`,
-      labelNames: [...(this.perProcess ? ['local_port', 'family', 'comm', 'pid'] as const : ['local_port', 'family', 'comm'] as const),
-        ...(this.withCgroup ? CGROUP_LABEL_NAMES : [])],
+      labelNames: [
+        ...(this.perProcess ? (['local_port', 'family', 'comm', 'pid'] as const) : (['local_port', 'family', 'comm'] as const)),
+        ...(this.withCgroup ? CGROUP_LABEL_NAMES : []),
+      ],
       registers,
     });
     this.queueWait = new Histogram({
@@ -165,7 +164,7 @@ export class AcceptMetrics {
     });
     this.listenQueue = new Gauge({
       name: METRIC_NAMES.listenQueueLength,
-      help: 'Connections waiting for accept() on the listeners of a local port (sk_ack_backlog, summed over the port\'s listeners), at the last snapshot.',
+      help: "Connections waiting for accept() on the listeners of a local port (sk_ack_backlog, summed over the port's listeners), at the last snapshot.",
       labelNames: ['local_port'] as const,
       registers,
     });
@@ -177,7 +176,7 @@ export class AcceptMetrics {
     });
     this.listenDrops = new Counter({
       name: METRIC_NAMES.listenDrops,
-      help: 'Growth of the kernel\'s drop counter (sk_drops) of the listeners of a local port since ts-tcpaccept started: SYNs refused at a full queue, ACKs dropped at a full queue, and other drops of the listening socket.',
+      help: "Growth of the kernel's drop counter (sk_drops) of the listeners of a local port since ts-tcpaccept started: SYNs refused at a full queue, ACKs dropped at a full queue, and other drops of the listening socket.",
       labelNames: ['local_port'] as const,
       registers,
     });
@@ -236,7 +235,11 @@ export class AcceptMetrics {
 
   /** -c: one row of an interval, `count` connections (the kernel counted them, not us). */
   recordCount(entry: CountEntry, count: number, where?: TaskCgroup): void {
-    const labels = { local_port: String(entry.localPort), family: entry.ipVersion === 6 ? 'ipv6' : 'ipv4', comm: entry.comm === '' ? '-' : entry.comm };
+    const labels = {
+      local_port: String(entry.localPort),
+      family: entry.ipVersion === 6 ? 'ipv6' : 'ipv4',
+      comm: entry.comm === '' ? '-' : entry.comm,
+    };
     const withPid = this.perProcess ? { ...labels, pid: String(entry.pid) } : labels;
     this.accepted.inc(this.withCgroup ? { ...withPid, ...cgroupLabels(where) } : withPid, count);
     this.rate.add(count);
@@ -284,10 +287,16 @@ export async function serveMetrics(metrics: AcceptMetrics, where: ListenAddress,
       handle(request, response);
       return;
     }
-    auth.check(request).then((ok) => {
-      if (ok) handle(request, response);
-      else response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="ts-tcpaccept", charset="UTF-8"' }).end('Unauthorized\n');
-    }, (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`checking credentials failed: ${String(error)}\n`));
+    auth.check(request).then(
+      (ok) => {
+        if (ok) handle(request, response);
+        else
+          response
+            .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="ts-tcpaccept", charset="UTF-8"' })
+            .end('Unauthorized\n');
+      },
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`checking credentials failed: ${String(error)}\n`),
+    );
   };
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -304,23 +313,33 @@ export async function serveMetrics(metrics: AcceptMetrics, where: ListenAddress,
       (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${String(error)}\n`),
     );
   };
-  const server: Server = web?.tls === undefined ? createServer(serve)
-    : (await import('node:https')).createServer(webConfig!.httpsOptions(web.tls), serve);
+  const server: Server =
+    web?.tls === undefined ? createServer(serve) : (await import('node:https')).createServer(webConfig!.httpsOptions(web.tls), serve);
   const scheme = web?.tls === undefined ? 'http' : 'https';
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'EADDRINUSE' ? ': the port is taken (choose another, or 0 for any free port)'
-        : error.code === 'EADDRNOTAVAIL' ? ': no interface of this host has that address'
-        : error.code === 'EACCES' ? ': ports below 1024 need root or CAP_NET_BIND_SERVICE'
-        : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? ': the host name does not resolve'
-        : '';
-      reject(new Error(`--metrics: cannot listen on ${urlHost(where.host, where.host.includes(':') ? 6 : 4)}:${where.port}: ${error.code ?? error.message}${hint}`));
+      const hint =
+        error.code === 'EADDRINUSE'
+          ? ': the port is taken (choose another, or 0 for any free port)'
+          : error.code === 'EADDRNOTAVAIL'
+            ? ': no interface of this host has that address'
+            : error.code === 'EACCES'
+              ? ': ports below 1024 need root or CAP_NET_BIND_SERVICE'
+              : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
+                ? ': the host name does not resolve'
+                : '';
+      reject(
+        new Error(
+          `--metrics: cannot listen on ${urlHost(where.host, where.host.includes(':') ? 6 : 4)}:${where.port}: ${error.code ?? error.message}${hint}`,
+        ),
+      );
     });
     server.listen({ host: where.host, port: where.port }, () => {
       const bound = server.address();
-      const url = bound !== null && typeof bound === 'object'
-        ? `${scheme}://${urlHost(bound.address, bound.family)}:${bound.port}/metrics`
-        : `${scheme}://${where.host}:${where.port}/metrics`;
+      const url =
+        bound !== null && typeof bound === 'object'
+          ? `${scheme}://${urlHost(bound.address, bound.family)}:${bound.port}/metrics`
+          : `${scheme}://${where.host}:${where.port}/metrics`;
       // A scraper's keep-alive connection must not hold the process open after a signal.
       let closed = false;
       resolve({

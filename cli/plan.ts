@@ -7,10 +7,24 @@ import type { Options } from './args.ts';
  * The tracer filters these options ask for; `cgroupId` is the --cgroup-exact directory's id,
  * `cgroupTree` the --cgroup directory, `netnsInode` the --netns namespace's inode.
  */
-export function tracerFiltersOf(options: Options, cgroupId: bigint | undefined, netnsInode?: number, cgroupTree?: CgroupTree): TcpAcceptFilters {
+export function tracerFiltersOf(
+  options: Options,
+  cgroupId: bigint | undefined,
+  netnsInode?: number,
+  cgroupTree?: CgroupTree,
+): TcpAcceptFilters {
   // -c and -H count in the kernel and send no events: no per-event queue wait, no drop events.
   if (options.count || options.hist) {
-    return { pid: options.pid, ports: options.ports, ipVersion: options.ipVersion, cgroupId, cgroupTree, netnsInode, count: options.count, hist: options.hist };
+    return {
+      pid: options.pid,
+      ports: options.ports,
+      ipVersion: options.ipVersion,
+      cgroupId,
+      cgroupTree,
+      netnsInode,
+      count: options.count,
+      hist: options.hist,
+    };
   }
   return {
     pid: options.pid,

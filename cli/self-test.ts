@@ -76,7 +76,9 @@ export async function runSelfTest(
     for (const text of what) write(`  --    ${text}: not reached`);
   };
   const mode = filters.handshake ? 'handshake' : 'accept';
-  write(`ts-tcpaccept self-test: Linux ${release()} (${process.arch}), Node ${process.version}, FFI ${backendNameFromEnv()}, ${mode} mode${filters.queueWait ? ' with -q' : ''}`);
+  write(
+    `ts-tcpaccept self-test: Linux ${release()} (${process.arch}), Node ${process.version}, FFI ${backendNameFromEnv()}, ${mode} mode${filters.queueWait ? ' with -q' : ''}`,
+  );
 
   let server: Server | undefined;
   let client: Socket | undefined;
@@ -117,7 +119,10 @@ export async function runSelfTest(
     }
     for (const notice of tracer.notices) write(`  note  ${notice}`);
     const planned = tracer.plan.programs;
-    report(true, `programs loaded and verified: ${planned.map((p) => `${p.name} (${p.program.instructionCount} instructions)`).join(', ')}; records through ${tracer.output === 'ringbuf' ? 'a BPF ring buffer' : 'per-CPU perf rings'}`);
+    report(
+      true,
+      `programs loaded and verified: ${planned.map((p) => `${p.name} (${p.program.instructionCount} instructions)`).join(', ')}; records through ${tracer.output === 'ringbuf' ? 'a BPF ring buffer' : 'per-CPU perf rings'}`,
+    );
     report(true, `attached to ${[...new Set(planned.flatMap((p) => p.attachTo.map((tp) => `${tp.group}:${tp.event}`)))].join(', ')}`);
 
     try {
@@ -135,23 +140,37 @@ export async function runSelfTest(
     if (stats !== undefined) {
       const runs = programs.map((program) => ({ name: program.info().name, runs: program.info().runCnt }));
       const ran = runs.some((r) => r.runs > 0n);
-      report(ran, `programs ran: ${runs.map((r) => `${r.name} ${r.runs} times`).join(', ')}${ran ? '' : ' — the tracepoints never fired: is something else holding them, or does this kernel not reach them on accept?'}`);
+      report(
+        ran,
+        `programs ran: ${runs.map((r) => `${r.name} ${r.runs} times`).join(', ')}${ran ? '' : ' — the tracepoints never fired: is something else holding them, or does this kernel not reach them on accept?'}`,
+      );
     } else {
       write(`  --    programs ran: unknown (BPF stats could not be enabled: ${statsNote})`);
     }
 
     const records = tracer.recordsRead;
-    if (!report(records > 0, `record reached the ring: ${records} read${records > 0 ? '' : ` in ${EVENT_TIMEOUT_MS} ms — the program ran but did not emit (it filtered the connection out, or the output failed; lost so far: ${tracer.lost})`}`)) {
+    if (
+      !report(
+        records > 0,
+        `record reached the ring: ${records} read${records > 0 ? '' : ` in ${EVENT_TIMEOUT_MS} ms — the program ran but did not emit (it filtered the connection out, or the output failed; lost so far: ${tracer.lost})`}`,
+      )
+    ) {
       notReached('reader decoded it', 'row printed');
       return false;
     }
     const event = events.find((e) => e.localPort === port && e.remotePort === clientPort);
     const comm = await ownComm();
     const expected = `pid ${process.pid}, comm ${comm}, ${address}:${port} <- ${address}:${clientPort}`;
-    const seen = event === undefined
-      ? `${events.length} event(s), none for port ${port}`
-      : `pid ${event.pid ?? '-'}, comm ${event.comm ?? '-'}, ${event.localAddr}:${event.localPort} <- ${event.remoteAddr}:${event.remotePort}`;
-    const right = event !== undefined && event.pid === process.pid && event.comm === comm && event.localAddr === address && event.remoteAddr === address;
+    const seen =
+      event === undefined
+        ? `${events.length} event(s), none for port ${port}`
+        : `pid ${event.pid ?? '-'}, comm ${event.comm ?? '-'}, ${event.localAddr}:${event.localPort} <- ${event.remoteAddr}:${event.remotePort}`;
+    const right =
+      event !== undefined &&
+      event.pid === process.pid &&
+      event.comm === comm &&
+      event.localAddr === address &&
+      event.remoteAddr === address;
     if (!report(right, `reader decoded it: ${seen}${right ? '' : ` (expected ${expected})`}`)) {
       notReached('row printed');
       return false;
@@ -160,7 +179,10 @@ export async function runSelfTest(
       write('  --    queue wait: not measured in --handshake mode (rows are reported when the handshake completes, before any accept)');
     } else if (filters.queueWait) {
       const waited = event!.queueWaitNs;
-      report(waited !== undefined, `queue wait measured: ${waited === undefined ? 'none (the handshake program did not record the handshake)' : `${waited / 1000n} us`}`);
+      report(
+        waited !== undefined,
+        `queue wait measured: ${waited === undefined ? 'none (the handshake program did not record the handshake)' : `${waited / 1000n} us`}`,
+      );
     }
     const formatter = new TableFormatter(format);
     const context = { wallTimeMs: monotonicToWallClockMs(event!.timestampNs), hostname: '' };

@@ -48,7 +48,9 @@ export class CountIntervals {
       const count = Number(delta);
       return { entry, count, share: count / perListener.get(listenerOf(entry))!, groupId };
     });
-    return rows.sort((a, b) => b.count - a.count || a.entry.localPort - b.entry.localPort || a.entry.pid - b.entry.pid || a.entry.tid - b.entry.tid);
+    return rows.sort(
+      (a, b) => b.count - a.count || a.entry.localPort - b.entry.localPort || a.entry.pid - b.entry.pid || a.entry.tid - b.entry.tid,
+    );
   }
 }
 
@@ -97,11 +99,15 @@ export function log2HistText(slots: readonly number[], valueType = 'usecs'): str
   if (idxMax <= 0) return '';
   const wide = idxMax > 32;
   const width = wide ? STARS_MAX / 2 : STARS_MAX;
-  const lines = [wide ? `               ${valueType.padEnd(29)} : count     distribution` : `     ${valueType.padEnd(19)} : count     distribution`];
+  const lines = [
+    wide ? `               ${valueType.padEnd(29)} : count     distribution` : `     ${valueType.padEnd(19)} : count     distribution`,
+  ];
   for (let i = 1; i <= idxMax; i++) {
     const { low, high } = slotRange(i);
     const value = slots[i] ?? 0;
-    const range = wide ? `${String(low).padStart(20)} -> ${String(high).padEnd(20)}` : `${String(low).padStart(10)} -> ${String(high).padEnd(10)}`;
+    const range = wide
+      ? `${String(low).padStart(20)} -> ${String(high).padEnd(20)}`
+      : `${String(low).padStart(10)} -> ${String(high).padEnd(10)}`;
     lines.push(`${range} : ${String(value).padEnd(8)} |${stars(value, valMax, width).padEnd(width)}|`);
   }
   return `${lines.join('\n')}\n`;
@@ -125,11 +131,15 @@ const REUSEPORT_UNKNOWN = '?';
 /** The -c table of one interval (empty string when nothing was accepted). */
 export function countTable(rows: readonly CountRow[]): string {
   if (rows.length === 0) return '';
-  const lines = [`${'PID'.padEnd(7)} ${'TID'.padEnd(7)} ${'COMM'.padEnd(15)} ${'LADDR'.padEnd(16)} ${'LPORT'.padEnd(5)} ${'COUNT'.padStart(8)} ${'SHARE'.padStart(6)} REUSEPORT`];
+  const lines = [
+    `${'PID'.padEnd(7)} ${'TID'.padEnd(7)} ${'COMM'.padEnd(15)} ${'LADDR'.padEnd(16)} ${'LPORT'.padEnd(5)} ${'COUNT'.padStart(8)} ${'SHARE'.padStart(6)} REUSEPORT`,
+  ];
   for (const row of rows) {
     const e = row.entry;
     const group = row.groupId !== undefined ? `group ${row.groupId} (${e.groupSize} sockets)` : e.listener === 0n ? REUSEPORT_UNKNOWN : '-';
-    lines.push(`${String(e.pid).padEnd(7)} ${String(e.tid).padEnd(7)} ${(e.comm === '' ? '-' : e.comm).padEnd(15)} ${e.localAddr.padEnd(16)} ${String(e.localPort).padEnd(5)} ${String(row.count).padStart(8)} ${`${(row.share * 100).toFixed(1)}%`.padStart(6)} ${group}`);
+    lines.push(
+      `${String(e.pid).padEnd(7)} ${String(e.tid).padEnd(7)} ${(e.comm === '' ? '-' : e.comm).padEnd(15)} ${e.localAddr.padEnd(16)} ${String(e.localPort).padEnd(5)} ${String(row.count).padStart(8)} ${`${(row.share * 100).toFixed(1)}%`.padStart(6)} ${group}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

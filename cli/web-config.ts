@@ -29,8 +29,15 @@ export class WebConfigError extends Error {
   override name = 'WebConfigError';
 }
 
-export type ClientAuthType = 'NoClientCert' | 'RequestClientCert' | 'RequireAnyClientCert' | 'VerifyClientCertIfGiven' | 'RequireAndVerifyClientCert';
-const CLIENT_AUTH_TYPES: readonly ClientAuthType[] = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'];
+export type ClientAuthType =
+  'NoClientCert' | 'RequestClientCert' | 'RequireAnyClientCert' | 'VerifyClientCertIfGiven' | 'RequireAndVerifyClientCert';
+const CLIENT_AUTH_TYPES: readonly ClientAuthType[] = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+];
 const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
 type TlsVersionName = keyof typeof TLS_VERSIONS;
 
@@ -53,10 +60,12 @@ export interface WebConfig {
 
 /** The toolkit's keys that this server does not implement, with what to do instead. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  'tls_server_config.cipher_suites': 'Node.js picks TLS 1.2 cipher suites from OpenSSL\'s defaults and TLS 1.3 ones are not configurable in the toolkit either; remove it, or set min_version: TLS13',
+  'tls_server_config.cipher_suites':
+    "Node.js picks TLS 1.2 cipher suites from OpenSSL's defaults and TLS 1.3 ones are not configurable in the toolkit either; remove it, or set min_version: TLS13",
   'tls_server_config.curve_preferences': 'curve preferences are not configurable here; remove it',
   'tls_server_config.prefer_server_cipher_suites': 'remove it (it has no effect without cipher_suites)',
-  'tls_server_config.client_allowed_sans': 'checking client certificate SANs is not implemented; remove it, or use a client CA that signs only the scrapers',
+  'tls_server_config.client_allowed_sans':
+    'checking client certificate SANs is not implemented; remove it, or use a client CA that signs only the scrapers',
   'tls_server_config.cert': 'give the certificate as a file: cert_file',
   'tls_server_config.key': 'give the key as a file: key_file',
   'tls_server_config.client_ca': 'give the client CA as a file: client_ca_file',
@@ -92,7 +101,9 @@ export function parseWebConfig(text: string, file: string): WebConfig {
   if (doc === null || doc === undefined) return { file, tls: undefined, users: undefined };
   if (!isObject(doc)) throw new WebConfigError(`${file}: expected a mapping with tls_server_config and/or basic_auth_users at the top`);
   const base = dirname(resolve(file));
-  const refuse = (key: string, why: string): never => { throw new WebConfigError(`${file}: ${key}: ${why}`); };
+  const refuse = (key: string, why: string): never => {
+    throw new WebConfigError(`${file}: ${key}: ${why}`);
+  };
   for (const key of Object.keys(doc)) {
     if (UNSUPPORTED[key] !== undefined) refuse(key, `not supported: ${UNSUPPORTED[key]}`);
     if (!KNOWN_TOP.includes(key)) refuse(key, `unknown key (known: ${KNOWN_TOP.join(', ')})`);
@@ -118,7 +129,10 @@ export function parseWebConfig(text: string, file: string): WebConfig {
       try {
         return readFileSync(at);
       } catch (error) {
-        return refuse(`tls_server_config.${key}`, `cannot read ${at}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        return refuse(
+          `tls_server_config.${key}`,
+          `cannot read ${at}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
     };
     const certFile = path('cert_file');
@@ -131,23 +145,32 @@ export function parseWebConfig(text: string, file: string): WebConfig {
       refuse('tls_server_config.client_auth_type', `${JSON.stringify(authValue)} is not one of ${CLIENT_AUTH_TYPES.join(', ')}`);
     }
     // As the toolkit: a client CA without a type means RequireAndVerifyClientCert.
-    const clientAuth = (authValue as ClientAuthType | undefined | null) ?? (caFile === undefined ? 'NoClientCert' : 'RequireAndVerifyClientCert');
+    const clientAuth =
+      (authValue as ClientAuthType | undefined | null) ?? (caFile === undefined ? 'NoClientCert' : 'RequireAndVerifyClientCert');
     if ((clientAuth === 'RequireAndVerifyClientCert' || clientAuth === 'VerifyClientCertIfGiven') && caFile === undefined) {
       refuse('tls_server_config.client_ca_file', `missing: client_auth_type ${clientAuth} verifies client certificates against it`);
     }
-    if (caFile !== undefined && (clientAuth === 'NoClientCert' || clientAuth === 'RequestClientCert' || clientAuth === 'RequireAnyClientCert')) {
-      refuse('tls_server_config.client_ca_file', `client_auth_type ${clientAuth} verifies nothing against it; use VerifyClientCertIfGiven or RequireAndVerifyClientCert`);
+    if (
+      caFile !== undefined &&
+      (clientAuth === 'NoClientCert' || clientAuth === 'RequestClientCert' || clientAuth === 'RequireAnyClientCert')
+    ) {
+      refuse(
+        'tls_server_config.client_ca_file',
+        `client_auth_type ${clientAuth} verifies nothing against it; use VerifyClientCertIfGiven or RequireAndVerifyClientCert`,
+      );
     }
     const version = (key: 'min_version' | 'max_version') => {
       const value = section[key];
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'string' || !(value in TLS_VERSIONS)) refuse(`tls_server_config.${key}`, `${JSON.stringify(value)} is not one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
+      if (typeof value !== 'string' || !(value in TLS_VERSIONS))
+        refuse(`tls_server_config.${key}`, `${JSON.stringify(value)} is not one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
       return TLS_VERSIONS[value as TlsVersionName];
     };
     const minVersion = version('min_version') ?? 'TLSv1.2';
     const maxVersion = version('max_version');
     const order = Object.values(TLS_VERSIONS) as string[];
-    if (maxVersion !== undefined && order.indexOf(maxVersion) < order.indexOf(minVersion)) refuse('tls_server_config.max_version', 'is below min_version');
+    if (maxVersion !== undefined && order.indexOf(maxVersion) < order.indexOf(minVersion))
+      refuse('tls_server_config.max_version', 'is below min_version');
     tls = {
       cert: read('cert_file', certFile!),
       key: read('key_file', keyFile!),
@@ -166,7 +189,10 @@ export function parseWebConfig(text: string, file: string): WebConfig {
     for (const [user, hash] of Object.entries(usersDoc as Record<string, unknown>)) {
       if (user.includes(':')) refuse(`basic_auth_users.${user}`, 'a user name cannot contain ":" (basic authentication splits on it)');
       if (typeof hash !== 'string' || !BCRYPT.test(hash)) {
-        refuse(`basic_auth_users.${user}`, 'expected a bcrypt hash ($2y$10$… as `htpasswd -nBC 10 USER` prints after the colon); plain passwords are not accepted');
+        refuse(
+          `basic_auth_users.${user}`,
+          'expected a bcrypt hash ($2y$10$… as `htpasswd -nBC 10 USER` prints after the colon); plain passwords are not accepted',
+        );
       }
       users.set(user, hash as string);
     }

@@ -8,17 +8,44 @@
 // Retransmits run from timers and softirqs, so PID is whoever was on the CPU (as in BCC).
 import { parseArgs } from 'node:util';
 import {
-  AF_INET, AF_INET6, RingBufferReader, TCP_STATE_NAMES, createRingBuffer, defineRecord, formatIpv6,
-  loadField, loadTracepointProgram, parse, readTracepointFormat, ringbufOutput,
+  AF_INET,
+  AF_INET6,
+  RingBufferReader,
+  TCP_STATE_NAMES,
+  createRingBuffer,
+  defineRecord,
+  formatIpv6,
+  loadField,
+  loadTracepointProgram,
+  parse,
+  readTracepointFormat,
+  ringbufOutput,
 } from '../src/index.ts';
 
-const { values: flags } = parseArgs({ options: { ipv4: { type: 'boolean', short: '4' }, ipv6: { type: 'boolean', short: '6' }, ebpf: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+const { values: flags } = parseArgs({
+  options: {
+    ipv4: { type: 'boolean', short: '4' },
+    ipv6: { type: 'boolean', short: '6' },
+    ebpf: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
 if (flags.help || (flags.ipv4 && flags.ipv6)) {
-  process.stdout.write('usage: tcpretrans [-h] [-4 | -6] [--ebpf]\n\nTrace TCP retransmits (needs root). -4/-6: one family only; --ebpf: print the program.\n');
+  process.stdout.write(
+    'usage: tcpretrans [-h] [-4 | -6] [--ebpf]\n\nTrace TCP retransmits (needs root). -4/-6: one family only; --ebpf: print the program.\n',
+  );
   process.exit(flags.help ? 0 : 2);
 }
 
-const Retransmit = defineRecord({ pid: 'u32', state: 's32', family: 'u16', localPort: 'u16', remotePort: 'u16', localAddr: 'u8[16]', remoteAddr: 'u8[16]' });
+const Retransmit = defineRecord({
+  pid: 'u32',
+  state: 's32',
+  family: 'u16',
+  localPort: 'u16',
+  remotePort: 'u16',
+  localAddr: 'u8[16]',
+  remoteAddr: 'u8[16]',
+});
 const tp = readTracepointFormat('tcp', 'tcp_retransmit_skb');
 const f = (name: string) => tp.field(name);
 const rec = Retransmit.onStack(-Retransmit.size);
@@ -79,7 +106,9 @@ const reader = new RingBufferReader(events, {
     const local = endpoint(r.family, r.localAddr, r.localPort);
     const remote = endpoint(r.family, r.remoteAddr, r.remotePort);
     const state = TCP_STATE_NAMES[r.state] ?? String(r.state);
-    process.stdout.write(`${time} ${String(r.pid).padEnd(6)} ${r.family === AF_INET6 ? 6 : 4}  ${local.padEnd(20)} R> ${remote.padEnd(20)} ${state}\n`);
+    process.stdout.write(
+      `${time} ${String(r.pid).padEnd(6)} ${r.family === AF_INET6 ? 6 : 4}  ${local.padEnd(20)} R> ${remote.padEnd(20)} ${state}\n`,
+    );
   },
 });
 process.stdout.write(`${'TIME'.padEnd(8)} ${'PID'.padEnd(6)} IP ${'LADDR:LPORT'.padEnd(20)} T> ${'RADDR:RPORT'.padEnd(20)} STATE\n`);

@@ -107,9 +107,11 @@ if r0 == 0 goto out                           // a ${what} port nobody asked for
 function tcpstatesProgramText(tp: TracepointFormat, options: Options): string {
   const f = (name: string) => tp.field(name);
   const family =
-    options.ipVersion === 4 ? `if r7 != ${AF_INET} goto out                  // -4`
-    : options.ipVersion === 6 ? `if r7 != ${AF_INET6} goto out                 // -6`
-    : `if r7 == ${AF_INET} goto family_ok
+    options.ipVersion === 4
+      ? `if r7 != ${AF_INET} goto out                  // -4`
+      : options.ipVersion === 6
+        ? `if r7 != ${AF_INET6} goto out                 // -6`
+        : `if r7 == ${AF_INET} goto family_ok
 if r7 != ${AF_INET6} goto out
 family_ok:`;
   return `
@@ -325,7 +327,13 @@ function main(): void {
     owned.push(events);
     const maps: Record<string, BpfMap> = { events };
     const keySize = StateRecord.fields.skaddr.size;
-    maps.timestamps = createMap({ type: MapType.LruHash, name: 'tcpstates_ts', keySize, valueSize: Timestamp.size, maxEntries: TIMESTAMP_ENTRIES });
+    maps.timestamps = createMap({
+      type: MapType.LruHash,
+      name: 'tcpstates_ts',
+      keySize,
+      valueSize: Timestamp.size,
+      maxEntries: TIMESTAMP_ENTRIES,
+    });
     owned.push(maps.timestamps);
     if (options.localPorts.length > 0) owned.push((maps.sports = portMap('tcpstates_lport', options.localPorts)));
     if (options.remotePorts.length > 0) owned.push((maps.dports = portMap('tcpstates_rport', options.remotePorts)));

@@ -55,7 +55,7 @@ const RECORD_FIELD_NOTES: Record<keyof typeof RECORD, string> = {
   pid: 'TGID of the accepting task (high half of `bpf_get_current_pid_tgid`); 0 in `--handshake` mode',
   tid: 'its thread (low half); 0 in `--handshake` mode',
   family: '`AF_INET` (2) or `AF_INET6` (10)',
-  localPort: 'host byte order, from `inet_sport` (accept) or the tracepoint\'s `sport` (handshake)',
+  localPort: "host byte order, from `inet_sport` (accept) or the tracepoint's `sport` (handshake)",
   remotePort: 'host byte order',
   state: 'TCP state at accept: `TCP_CLOSE` (7) means the client reset it first',
   source: '1 = accept syscall program, 2 = handshake program, 3 = drop program, 4 = io_uring completion program',
@@ -71,14 +71,19 @@ function run(script: string[], args: string[]): string {
   delete env.TS_TCPACCEPT_BTF;
   delete env.TS_TCPACCEPT_FFI;
   env.TS_TCPACCEPT_TRACEFS = recordedPaths.tracefsRoot;
-  return execFileSync(process.execPath, ['--import', 'tsx', ...script, ...args], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(process.execPath, ['--import', 'tsx', ...script, ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** What `ts-tcpaccept ARGS` prints, planned for the recorded kernel (the same code as the CLI's). */
 function toolListing(args: string[]): string {
   const options = parseArgs(args);
   if (!options.ebpf) throw new Error(`generated source "ts-tcpaccept ${args.join(' ')}": only --ebpf listings are generated`);
-  if (options.cgroupPath !== undefined) throw new Error('generated listings cannot name a cgroup: its id is this machine\'s');
+  if (options.cgroupPath !== undefined) throw new Error("generated listings cannot name a cgroup: its id is this machine's");
   return ebpfListing(tracerFiltersOf(options, undefined), recordedPaths);
 }
 
@@ -147,7 +152,8 @@ function parts(lines: string[], file: string): Part[] {
     if (match === null) continue;
     const end = lines.indexOf(END, i + 1);
     const nextBegin = lines.findIndex((line, j) => j > i && BEGIN.test(line));
-    if (end < 0 || (nextBegin >= 0 && nextBegin < end)) throw new Error(`${file}:${i + 1}: "${lines[i]}" has no ${END} before the next marker`);
+    if (end < 0 || (nextBegin >= 0 && nextBegin < end))
+      throw new Error(`${file}:${i + 1}: "${lines[i]}" has no ${END} before the next marker`);
     found.push({ source: match[1]!, begin: i, end });
     i = end;
   }
@@ -171,7 +177,8 @@ function firstDifference(a: string, b: string): string {
   const left = a.split('\n');
   const right = b.split('\n');
   for (let i = 0; i < Math.max(left.length, right.length); i++) {
-    if (left[i] !== right[i]) return `line ${i + 1}:\n  in the file:  ${left[i] ?? '(end of file)'}\n  regenerated:  ${right[i] ?? '(end of file)'}`;
+    if (left[i] !== right[i])
+      return `line ${i + 1}:\n  in the file:  ${left[i] ?? '(end of file)'}\n  regenerated:  ${right[i] ?? '(end of file)'}`;
   }
   return 'no difference';
 }

@@ -60,14 +60,23 @@ function fixedFileMembers(btf: Btf): ReadonlyArray<readonly [string, string]> {
 const recordedMembers = (btf: Btf): ReadonlyArray<readonly [string, string]> => [
   ...new Map(
     [
-      ...Object.values(SOCKET_LAYOUT_MEMBERS), ...Object.values(LISTENER_LAYOUT_MEMBERS), ...Object.values(LISTEN_DROP_MEMBERS), ...Object.values(NETNS_LAYOUT_MEMBERS),
-      ...Object.values(IO_URING_MEMBERS), ...fixedFileMembers(btf),
+      ...Object.values(SOCKET_LAYOUT_MEMBERS),
+      ...Object.values(LISTENER_LAYOUT_MEMBERS),
+      ...Object.values(LISTEN_DROP_MEMBERS),
+      ...Object.values(NETNS_LAYOUT_MEMBERS),
+      ...Object.values(IO_URING_MEMBERS),
+      ...fixedFileMembers(btf),
     ].map((m) => [m.join('.'), m]),
   ).values(),
 ];
 const RECORDED_TRACEPOINTS = [
-  ...ACCEPT_TRACEPOINTS, ...ACCEPT_ENTER_TRACEPOINTS, SET_STATE_TRACEPOINT, KFREE_SKB_TRACEPOINT,
-  IO_URING_SUBMIT_TRACEPOINT, IO_URING_TASK_ADD_TRACEPOINT, IO_URING_COMPLETE_TRACEPOINT,
+  ...ACCEPT_TRACEPOINTS,
+  ...ACCEPT_ENTER_TRACEPOINTS,
+  SET_STATE_TRACEPOINT,
+  KFREE_SKB_TRACEPOINT,
+  IO_URING_SUBMIT_TRACEPOINT,
+  IO_URING_TASK_ADD_TRACEPOINT,
+  IO_URING_COMPLETE_TRACEPOINT,
 ].map((tp) => [tp.group, tp.event] as const);
 /** Enumerators the programs take by name: (enum, value name). */
 const RECORDED_ENUMERATORS: ReadonlyArray<readonly [string, string]> = [LISTEN_OVERFLOW_REASON, IO_URING_ACCEPT_OP];
@@ -156,10 +165,12 @@ function main(argv: string[]): void {
   for (const [struct, path] of recordedMembers(kernel)) {
     const a = recorded.offsetOf(struct, path);
     const k = kernel.offsetOf(struct, path);
-    if (JSON.stringify(a) !== JSON.stringify(k)) throw new Error(`recorded ${struct}.${path} ${JSON.stringify(a)} differs from the kernel's ${JSON.stringify(k)}`);
+    if (JSON.stringify(a) !== JSON.stringify(k))
+      throw new Error(`recorded ${struct}.${path} ${JSON.stringify(a)} differs from the kernel's ${JSON.stringify(k)}`);
   }
   for (const [enumName, valueName] of RECORDED_ENUMERATORS) {
-    if (recorded.enumValue(enumName, valueName) !== kernel.enumValue(enumName, valueName)) throw new Error(`recorded ${enumName}.${valueName} differs from the kernel's`);
+    if (recorded.enumValue(enumName, valueName) !== kernel.enumValue(enumName, valueName))
+      throw new Error(`recorded ${enumName}.${valueName} differs from the kernel's`);
   }
   const tracefs = locateTracefs({ mount: mountTracefs });
   for (const [group, event] of RECORDED_TRACEPOINTS) {
@@ -170,7 +181,9 @@ function main(argv: string[]): void {
   }
   const possibleCpus = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
   writeFileSync(join(dir, 'kernel.json'), `${JSON.stringify({ release: release(), arch: arch(), possibleCpus }, null, 2)}\n`);
-  process.stdout.write(`recorded Linux ${release()} (${arch()}, CPUs ${possibleCpus}) in ${dir}: ${blob.length} bytes of BTF, ${RECORDED_TRACEPOINTS.length} tracepoints\n`);
+  process.stdout.write(
+    `recorded Linux ${release()} (${arch()}, CPUs ${possibleCpus}) in ${dir}: ${blob.length} bytes of BTF, ${RECORDED_TRACEPOINTS.length} tracepoints\n`,
+  );
 }
 
 main(process.argv.slice(2));

@@ -20,7 +20,18 @@
  */
 
 // Assemble a program.
-export { assemble, bpf, parse, disassemble, ProgramBuilder, Program, Helper, AsmBuildError, AsmDecodeError, AsmSyntaxError } from './asm/index.ts';
+export {
+  assemble,
+  bpf,
+  parse,
+  disassemble,
+  ProgramBuilder,
+  Program,
+  Helper,
+  AsmBuildError,
+  AsmDecodeError,
+  AsmSyntaxError,
+} from './asm/index.ts';
 export { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, W0, W1, W2, W3, W4, W5, W6, W7, W8, W9, W10, B, H, W, DW } from './asm/index.ts';
 export { fp, sizeName, copyToStack, loadField, ringbufOutput, mapUpdateElem } from './asm/index.ts';
 export type { DisassembleOptions, MapFds, LoadableField } from './asm/index.ts';
@@ -59,6 +70,17 @@ export type { Wakeup } from './syscalls/index.ts';
 // The tcpaccept tool's parts.
 export { TcpAcceptTracer, planPrograms, describePlan } from './probe/tracer.ts';
 export type { TcpAcceptTracerOptions, TcpAcceptFilters, PlanOptions, TracerPlan } from './probe/tracer.ts';
-export { decodeRecord, RECORD, RECORD_SIZE, EventSource, TCP_STATE_NAMES, TCP_CLOSE, formatIpv6, AF_INET, AF_INET6, type AcceptEvent } from './probe/record.ts';
+export {
+  decodeRecord,
+  RECORD,
+  RECORD_SIZE,
+  EventSource,
+  TCP_STATE_NAMES,
+  TCP_CLOSE,
+  formatIpv6,
+  AF_INET,
+  AF_INET6,
+  type AcceptEvent,
+} from './probe/record.ts';
 export { ListenerMonitor, type ListenerFilters, type ListenerSnapshot } from './probe/listeners.ts';
 export { monotonicToWallClockMs } from './probe/clock.ts';

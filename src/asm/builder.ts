@@ -52,7 +52,8 @@ export class ProgramBuilder {
   }
 
   private off(mnemonic: string, value: number): number {
-    if (!Number.isInteger(value) || value < -32768 || value > 32767) this.fail(mnemonic, `offset ${value} does not fit in a signed 16-bit field`);
+    if (!Number.isInteger(value) || value < -32768 || value > 32767)
+      this.fail(mnemonic, `offset ${value} does not fit in a signed 16-bit field`);
     return value;
   }
 
@@ -138,23 +139,53 @@ export class ProgramBuilder {
 
   // --- ALU, 64-bit ----------------------------------------------------------------------
 
-  add64(dst: Register, src: Operand): this { return this.alu('add64', 64, 'add', dst, src); }
-  sub64(dst: Register, src: Operand): this { return this.alu('sub64', 64, 'sub', dst, src); }
-  mul64(dst: Register, src: Operand): this { return this.alu('mul64', 64, 'mul', dst, src); }
-  div64(dst: Register, src: Operand): this { return this.alu('div64', 64, 'div', dst, src); }
+  add64(dst: Register, src: Operand): this {
+    return this.alu('add64', 64, 'add', dst, src);
+  }
+  sub64(dst: Register, src: Operand): this {
+    return this.alu('sub64', 64, 'sub', dst, src);
+  }
+  mul64(dst: Register, src: Operand): this {
+    return this.alu('mul64', 64, 'mul', dst, src);
+  }
+  div64(dst: Register, src: Operand): this {
+    return this.alu('div64', 64, 'div', dst, src);
+  }
   /** v4 signed division. */
-  sdiv64(dst: Register, src: Operand): this { return this.alu('sdiv64', 64, 'sdiv', dst, src); }
-  mod64(dst: Register, src: Operand): this { return this.alu('mod64', 64, 'mod', dst, src); }
+  sdiv64(dst: Register, src: Operand): this {
+    return this.alu('sdiv64', 64, 'sdiv', dst, src);
+  }
+  mod64(dst: Register, src: Operand): this {
+    return this.alu('mod64', 64, 'mod', dst, src);
+  }
   /** v4 signed modulo. */
-  smod64(dst: Register, src: Operand): this { return this.alu('smod64', 64, 'smod', dst, src); }
-  or64(dst: Register, src: Operand): this { return this.alu('or64', 64, 'or', dst, src); }
-  and64(dst: Register, src: Operand): this { return this.alu('and64', 64, 'and', dst, src); }
-  xor64(dst: Register, src: Operand): this { return this.alu('xor64', 64, 'xor', dst, src); }
-  lsh64(dst: Register, src: Operand): this { return this.alu('lsh64', 64, 'lsh', dst, src); }
-  rsh64(dst: Register, src: Operand): this { return this.alu('rsh64', 64, 'rsh', dst, src); }
-  arsh64(dst: Register, src: Operand): this { return this.alu('arsh64', 64, 'arsh', dst, src); }
-  mov64(dst: Register, src: Operand): this { return this.alu('mov64', 64, 'mov', dst, src); }
-  neg64(dst: Register): this { return this.push('neg64', encode.neg(64, this.reg('neg64', dst, 'destination'))); }
+  smod64(dst: Register, src: Operand): this {
+    return this.alu('smod64', 64, 'smod', dst, src);
+  }
+  or64(dst: Register, src: Operand): this {
+    return this.alu('or64', 64, 'or', dst, src);
+  }
+  and64(dst: Register, src: Operand): this {
+    return this.alu('and64', 64, 'and', dst, src);
+  }
+  xor64(dst: Register, src: Operand): this {
+    return this.alu('xor64', 64, 'xor', dst, src);
+  }
+  lsh64(dst: Register, src: Operand): this {
+    return this.alu('lsh64', 64, 'lsh', dst, src);
+  }
+  rsh64(dst: Register, src: Operand): this {
+    return this.alu('rsh64', 64, 'rsh', dst, src);
+  }
+  arsh64(dst: Register, src: Operand): this {
+    return this.alu('arsh64', 64, 'arsh', dst, src);
+  }
+  mov64(dst: Register, src: Operand): this {
+    return this.alu('mov64', 64, 'mov', dst, src);
+  }
+  neg64(dst: Register): this {
+    return this.push('neg64', encode.neg(64, this.reg('neg64', dst, 'destination')));
+  }
   /** v4 `dst = (s8|s16|s32)src`. */
   movsx64(dst: Register, src: Register, bits: 8 | 16 | 32): this {
     return this.push('movsx64', encode.movsx(64, this.reg('movsx64', dst, 'destination'), this.reg('movsx64', src, 'source'), bits));
@@ -170,21 +201,51 @@ export class ProgramBuilder {
 
   // --- ALU, 32-bit (the result is zero-extended into the 64-bit register) ---------------
 
-  add32(dst: Register, src: Operand): this { return this.alu('add32', 32, 'add', dst, src); }
-  sub32(dst: Register, src: Operand): this { return this.alu('sub32', 32, 'sub', dst, src); }
-  mul32(dst: Register, src: Operand): this { return this.alu('mul32', 32, 'mul', dst, src); }
-  div32(dst: Register, src: Operand): this { return this.alu('div32', 32, 'div', dst, src); }
-  sdiv32(dst: Register, src: Operand): this { return this.alu('sdiv32', 32, 'sdiv', dst, src); }
-  mod32(dst: Register, src: Operand): this { return this.alu('mod32', 32, 'mod', dst, src); }
-  smod32(dst: Register, src: Operand): this { return this.alu('smod32', 32, 'smod', dst, src); }
-  or32(dst: Register, src: Operand): this { return this.alu('or32', 32, 'or', dst, src); }
-  and32(dst: Register, src: Operand): this { return this.alu('and32', 32, 'and', dst, src); }
-  xor32(dst: Register, src: Operand): this { return this.alu('xor32', 32, 'xor', dst, src); }
-  lsh32(dst: Register, src: Operand): this { return this.alu('lsh32', 32, 'lsh', dst, src); }
-  rsh32(dst: Register, src: Operand): this { return this.alu('rsh32', 32, 'rsh', dst, src); }
-  arsh32(dst: Register, src: Operand): this { return this.alu('arsh32', 32, 'arsh', dst, src); }
-  mov32(dst: Register, src: Operand): this { return this.alu('mov32', 32, 'mov', dst, src); }
-  neg32(dst: Register): this { return this.push('neg32', encode.neg(32, this.reg('neg32', dst, 'destination'))); }
+  add32(dst: Register, src: Operand): this {
+    return this.alu('add32', 32, 'add', dst, src);
+  }
+  sub32(dst: Register, src: Operand): this {
+    return this.alu('sub32', 32, 'sub', dst, src);
+  }
+  mul32(dst: Register, src: Operand): this {
+    return this.alu('mul32', 32, 'mul', dst, src);
+  }
+  div32(dst: Register, src: Operand): this {
+    return this.alu('div32', 32, 'div', dst, src);
+  }
+  sdiv32(dst: Register, src: Operand): this {
+    return this.alu('sdiv32', 32, 'sdiv', dst, src);
+  }
+  mod32(dst: Register, src: Operand): this {
+    return this.alu('mod32', 32, 'mod', dst, src);
+  }
+  smod32(dst: Register, src: Operand): this {
+    return this.alu('smod32', 32, 'smod', dst, src);
+  }
+  or32(dst: Register, src: Operand): this {
+    return this.alu('or32', 32, 'or', dst, src);
+  }
+  and32(dst: Register, src: Operand): this {
+    return this.alu('and32', 32, 'and', dst, src);
+  }
+  xor32(dst: Register, src: Operand): this {
+    return this.alu('xor32', 32, 'xor', dst, src);
+  }
+  lsh32(dst: Register, src: Operand): this {
+    return this.alu('lsh32', 32, 'lsh', dst, src);
+  }
+  rsh32(dst: Register, src: Operand): this {
+    return this.alu('rsh32', 32, 'rsh', dst, src);
+  }
+  arsh32(dst: Register, src: Operand): this {
+    return this.alu('arsh32', 32, 'arsh', dst, src);
+  }
+  mov32(dst: Register, src: Operand): this {
+    return this.alu('mov32', 32, 'mov', dst, src);
+  }
+  neg32(dst: Register): this {
+    return this.push('neg32', encode.neg(32, this.reg('neg32', dst, 'destination')));
+  }
   /** v4 `wdst = (s8|s16)wsrc`. */
   movsx32(dst: Register, src: Register, bits: 8 | 16): this {
     return this.push('movsx32', encode.movsx(32, this.reg('movsx32', dst, 'destination'), this.reg('movsx32', src, 'source'), bits));
@@ -193,44 +254,100 @@ export class ProgramBuilder {
   // --- byte order -----------------------------------------------------------------------
 
   /** Convert to little endian (`r1 = le16 r1`): truncation only on a little-endian host. */
-  le(dst: Register, bits: 16 | 32 | 64): this { return this.push('le', encode.byteSwap('le', this.reg('le', dst, 'destination'), bits)); }
+  le(dst: Register, bits: 16 | 32 | 64): this {
+    return this.push('le', encode.byteSwap('le', this.reg('le', dst, 'destination'), bits));
+  }
   /** Convert to big endian (`r1 = be16 r1`), e.g. network byte order. */
-  be(dst: Register, bits: 16 | 32 | 64): this { return this.push('be', encode.byteSwap('be', this.reg('be', dst, 'destination'), bits)); }
+  be(dst: Register, bits: 16 | 32 | 64): this {
+    return this.push('be', encode.byteSwap('be', this.reg('be', dst, 'destination'), bits));
+  }
   /** v4 unconditional byte swap (`r1 = bswap16 r1`). */
-  bswap(dst: Register, bits: 16 | 32 | 64): this { return this.push('bswap', encode.byteSwap('bswap', this.reg('bswap', dst, 'destination'), bits)); }
+  bswap(dst: Register, bits: 16 | 32 | 64): this {
+    return this.push('bswap', encode.byteSwap('bswap', this.reg('bswap', dst, 'destination'), bits));
+  }
 
   // --- jumps ----------------------------------------------------------------------------
 
   /** `goto target` (16-bit offset). */
-  ja(target: JumpTarget): this { return this.push('ja', encode.ja(this.target('ja', target, 'off'))); }
+  ja(target: JumpTarget): this {
+    return this.push('ja', encode.ja(this.target('ja', target, 'off')));
+  }
   /** v4 `gotol target` (32-bit offset). */
-  gotol(target: JumpTarget): this { return this.push('gotol', encode.gotol(this.target('gotol', target, 'imm'))); }
+  gotol(target: JumpTarget): this {
+    return this.push('gotol', encode.gotol(this.target('gotol', target, 'imm')));
+  }
   /** v4 `may_goto target`: falls through until the kernel's loop budget runs out. */
-  mayGoto(target: JumpTarget): this { return this.push('may_goto', encode.mayGoto(this.target('may_goto', target, 'off'))); }
+  mayGoto(target: JumpTarget): this {
+    return this.push('may_goto', encode.mayGoto(this.target('may_goto', target, 'off')));
+  }
 
-  jeq(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jeq', 64, 'jeq', dst, src, target); }
-  jne(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jne', 64, 'jne', dst, src, target); }
-  jgt(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jgt', 64, 'jgt', dst, src, target); }
-  jge(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jge', 64, 'jge', dst, src, target); }
-  jlt(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jlt', 64, 'jlt', dst, src, target); }
-  jle(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jle', 64, 'jle', dst, src, target); }
-  jset(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jset', 64, 'jset', dst, src, target); }
-  jsgt(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jsgt', 64, 'jsgt', dst, src, target); }
-  jsge(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jsge', 64, 'jsge', dst, src, target); }
-  jslt(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jslt', 64, 'jslt', dst, src, target); }
-  jsle(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jsle', 64, 'jsle', dst, src, target); }
+  jeq(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jeq', 64, 'jeq', dst, src, target);
+  }
+  jne(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jne', 64, 'jne', dst, src, target);
+  }
+  jgt(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jgt', 64, 'jgt', dst, src, target);
+  }
+  jge(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jge', 64, 'jge', dst, src, target);
+  }
+  jlt(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jlt', 64, 'jlt', dst, src, target);
+  }
+  jle(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jle', 64, 'jle', dst, src, target);
+  }
+  jset(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jset', 64, 'jset', dst, src, target);
+  }
+  jsgt(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jsgt', 64, 'jsgt', dst, src, target);
+  }
+  jsge(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jsge', 64, 'jsge', dst, src, target);
+  }
+  jslt(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jslt', 64, 'jslt', dst, src, target);
+  }
+  jsle(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jsle', 64, 'jsle', dst, src, target);
+  }
 
-  jeq32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jeq32', 32, 'jeq', dst, src, target); }
-  jne32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jne32', 32, 'jne', dst, src, target); }
-  jgt32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jgt32', 32, 'jgt', dst, src, target); }
-  jge32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jge32', 32, 'jge', dst, src, target); }
-  jlt32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jlt32', 32, 'jlt', dst, src, target); }
-  jle32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jle32', 32, 'jle', dst, src, target); }
-  jset32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jset32', 32, 'jset', dst, src, target); }
-  jsgt32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jsgt32', 32, 'jsgt', dst, src, target); }
-  jsge32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jsge32', 32, 'jsge', dst, src, target); }
-  jslt32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jslt32', 32, 'jslt', dst, src, target); }
-  jsle32(dst: Register, src: Operand, target: JumpTarget): this { return this.conditional('jsle32', 32, 'jsle', dst, src, target); }
+  jeq32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jeq32', 32, 'jeq', dst, src, target);
+  }
+  jne32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jne32', 32, 'jne', dst, src, target);
+  }
+  jgt32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jgt32', 32, 'jgt', dst, src, target);
+  }
+  jge32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jge32', 32, 'jge', dst, src, target);
+  }
+  jlt32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jlt32', 32, 'jlt', dst, src, target);
+  }
+  jle32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jle32', 32, 'jle', dst, src, target);
+  }
+  jset32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jset32', 32, 'jset', dst, src, target);
+  }
+  jsgt32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jsgt32', 32, 'jsgt', dst, src, target);
+  }
+  jsge32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jsge32', 32, 'jsge', dst, src, target);
+  }
+  jslt32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jslt32', 32, 'jslt', dst, src, target);
+  }
+  jsle32(dst: Register, src: Operand, target: JumpTarget): this {
+    return this.conditional('jsle32', 32, 'jsle', dst, src, target);
+  }
 
   // --- calls ----------------------------------------------------------------------------
 
@@ -247,7 +364,9 @@ export class ProgramBuilder {
     const index = this.off('call', fdIndex);
     return this.push('call', encode.callKfunc(this.imm('call', btfId, true, 'BTF id'), index));
   }
-  exit(): this { return this.push('exit', encode.exit()); }
+  exit(): this {
+    return this.push('exit', encode.exit());
+  }
 
   // --- memory ---------------------------------------------------------------------------
 
@@ -285,7 +404,10 @@ export class ProgramBuilder {
   /** `dst = load_acquire((size *)(src + off))`. */
   loadAcquire(size: Size, dst: Register, src: Register, off: number): this {
     const m = 'load_acquire';
-    return this.push(m, encode.loadAcquire(this.size(m, size), this.reg(m, dst, 'destination'), this.reg(m, src, 'base'), this.off(m, off)));
+    return this.push(
+      m,
+      encode.loadAcquire(this.size(m, size), this.reg(m, dst, 'destination'), this.reg(m, src, 'base'), this.off(m, off)),
+    );
   }
   /** `store_release((size *)(dst + off), src)`. */
   storeRelease(size: Size, dst: Register, off: number, src: Register): this {

@@ -5,8 +5,19 @@
 // opcode by hand. Values arrive in range: the front ends check, and link() runs problemOf.
 import type { Instruction } from './instruction.ts';
 import {
-  ADDR_SPACE_CAST_OFF, AluOp, AtomicOp, ByteOrder, CallKind, Class, JmpOp, LD_IMM64, Mode, Pseudo,
-  SIGNED_DIVISION_OFF, type Size, Source,
+  ADDR_SPACE_CAST_OFF,
+  AluOp,
+  AtomicOp,
+  ByteOrder,
+  CallKind,
+  Class,
+  JmpOp,
+  LD_IMM64,
+  Mode,
+  Pseudo,
+  SIGNED_DIVISION_OFF,
+  type Size,
+  Source,
 } from './opcodes.ts';
 
 /** Width of an ALU or jump operation: 64-bit registers (r) or their low halves (w). */
@@ -22,32 +33,54 @@ export type AluOperation = 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'mod' | 'smo
 export type JumpCondition = 'jeq' | 'jne' | 'jgt' | 'jge' | 'jlt' | 'jle' | 'jset' | 'jsgt' | 'jsge' | 'jslt' | 'jsle';
 
 /** Atomic read-modify-write operations on memory. */
-export type AtomicOperation =
-  | 'add' | 'or' | 'and' | 'xor' | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_xor' | 'xchg' | 'cmpxchg';
+export type AtomicOperation = 'add' | 'or' | 'and' | 'xor' | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_xor' | 'xchg' | 'cmpxchg';
 
 /** Byte-order conversions: to little or big endian (class ALU), or an unconditional swap (v4). */
 export type ByteSwap = 'le' | 'be' | 'bswap';
 
 const ALU: Readonly<Record<AluOperation, { readonly op: number; readonly off: number }>> = {
-  add: { op: AluOp.ADD, off: 0 }, sub: { op: AluOp.SUB, off: 0 }, mul: { op: AluOp.MUL, off: 0 },
-  div: { op: AluOp.DIV, off: 0 }, sdiv: { op: AluOp.DIV, off: SIGNED_DIVISION_OFF },
-  mod: { op: AluOp.MOD, off: 0 }, smod: { op: AluOp.MOD, off: SIGNED_DIVISION_OFF },
-  or: { op: AluOp.OR, off: 0 }, and: { op: AluOp.AND, off: 0 }, xor: { op: AluOp.XOR, off: 0 },
-  lsh: { op: AluOp.LSH, off: 0 }, rsh: { op: AluOp.RSH, off: 0 }, arsh: { op: AluOp.ARSH, off: 0 },
+  add: { op: AluOp.ADD, off: 0 },
+  sub: { op: AluOp.SUB, off: 0 },
+  mul: { op: AluOp.MUL, off: 0 },
+  div: { op: AluOp.DIV, off: 0 },
+  sdiv: { op: AluOp.DIV, off: SIGNED_DIVISION_OFF },
+  mod: { op: AluOp.MOD, off: 0 },
+  smod: { op: AluOp.MOD, off: SIGNED_DIVISION_OFF },
+  or: { op: AluOp.OR, off: 0 },
+  and: { op: AluOp.AND, off: 0 },
+  xor: { op: AluOp.XOR, off: 0 },
+  lsh: { op: AluOp.LSH, off: 0 },
+  rsh: { op: AluOp.RSH, off: 0 },
+  arsh: { op: AluOp.ARSH, off: 0 },
   mov: { op: AluOp.MOV, off: 0 },
 };
 
 const JUMP: Readonly<Record<JumpCondition, number>> = {
-  jeq: JmpOp.JEQ, jne: JmpOp.JNE, jgt: JmpOp.JGT, jge: JmpOp.JGE, jlt: JmpOp.JLT, jle: JmpOp.JLE,
-  jset: JmpOp.JSET, jsgt: JmpOp.JSGT, jsge: JmpOp.JSGE, jslt: JmpOp.JSLT, jsle: JmpOp.JSLE,
+  jeq: JmpOp.JEQ,
+  jne: JmpOp.JNE,
+  jgt: JmpOp.JGT,
+  jge: JmpOp.JGE,
+  jlt: JmpOp.JLT,
+  jle: JmpOp.JLE,
+  jset: JmpOp.JSET,
+  jsgt: JmpOp.JSGT,
+  jsge: JmpOp.JSGE,
+  jslt: JmpOp.JSLT,
+  jsle: JmpOp.JSLE,
 };
 
 /** The `imm` of each atomic operation (BPF_ATOMIC). */
 export const ATOMIC_IMM: Readonly<Record<AtomicOperation, number>> = {
-  add: AtomicOp.ADD, or: AtomicOp.OR, and: AtomicOp.AND, xor: AtomicOp.XOR,
-  fetch_add: AtomicOp.ADD | AtomicOp.FETCH, fetch_or: AtomicOp.OR | AtomicOp.FETCH,
-  fetch_and: AtomicOp.AND | AtomicOp.FETCH, fetch_xor: AtomicOp.XOR | AtomicOp.FETCH,
-  xchg: AtomicOp.XCHG, cmpxchg: AtomicOp.CMPXCHG,
+  add: AtomicOp.ADD,
+  or: AtomicOp.OR,
+  and: AtomicOp.AND,
+  xor: AtomicOp.XOR,
+  fetch_add: AtomicOp.ADD | AtomicOp.FETCH,
+  fetch_or: AtomicOp.OR | AtomicOp.FETCH,
+  fetch_and: AtomicOp.AND | AtomicOp.FETCH,
+  fetch_xor: AtomicOp.XOR | AtomicOp.FETCH,
+  xchg: AtomicOp.XCHG,
+  cmpxchg: AtomicOp.CMPXCHG,
 };
 
 const aluClass = (bits: Bits): number => (bits === 64 ? Class.ALU64 : Class.ALU);
@@ -85,14 +118,12 @@ export function movsx(bits: Bits, dst: number, src: number, fromBits: 8 | 16 | 3
 
 /** v4 arena cast `dst = addr_space_cast(src, toSpace, fromSpace)` (16-bit address spaces). */
 export function addrSpaceCast(dst: number, src: number, toSpace: number, fromSpace: number): Instruction {
-  return { opcode: Class.ALU64 | AluOp.MOV | Source.X, dst, src, off: ADDR_SPACE_CAST_OFF, imm: ((toSpace << 16) | fromSpace) | 0 };
+  return { opcode: Class.ALU64 | AluOp.MOV | Source.X, dst, src, off: ADDR_SPACE_CAST_OFF, imm: (toSpace << 16) | fromSpace | 0 };
 }
 
 /** `dst = le16 dst`, `be32`, `bswap64`…: a byte-order conversion in place. */
 export function byteSwap(kind: ByteSwap, dst: number, width: 16 | 32 | 64): Instruction {
-  const opcode = kind === 'bswap'
-    ? Class.ALU64 | AluOp.END
-    : Class.ALU | AluOp.END | (kind === 'be' ? ByteOrder.TO_BE : ByteOrder.TO_LE);
+  const opcode = kind === 'bswap' ? Class.ALU64 | AluOp.END : Class.ALU | AluOp.END | (kind === 'be' ? ByteOrder.TO_BE : ByteOrder.TO_LE);
   return { opcode, dst, src: 0, off: 0, imm: width };
 }
 
@@ -197,7 +228,13 @@ export function ldInd(size: Size, src: number, imm: number): Instruction {
 // --- 64-bit loads (two slots) ------------------------------------------------------------
 
 /** A 16-byte ld_imm64 with its raw fields: `src` is a Pseudo kind, imm2 the second slot's imm. */
-export function ldImm64Raw(dst: number, src: number, imm: number, imm2: number, symbol: { map?: string; label?: string } = {}): Instruction {
+export function ldImm64Raw(
+  dst: number,
+  src: number,
+  imm: number,
+  imm2: number,
+  symbol: { map?: string; label?: string } = {},
+): Instruction {
   return { opcode: LD_IMM64, dst, src, off: 0, imm, imm2, ...symbol };
 }
 

@@ -4,8 +4,25 @@
 import { helperName } from './helpers.ts';
 import { type Instruction, targetField } from './instruction.ts';
 import {
-  ADDR_SPACE_CAST_OFF, AluOp, AtomicOp, ByteOrder, CallKind, Class, DW, JmpOp, LD_IMM64, Mode, Pseudo,
-  SIGNED_DIVISION_OFF, SIZE_BYTES, Source, classOf, modeOf, opOf, sizeOf, sourceOf,
+  ADDR_SPACE_CAST_OFF,
+  AluOp,
+  AtomicOp,
+  ByteOrder,
+  CallKind,
+  Class,
+  DW,
+  JmpOp,
+  LD_IMM64,
+  Mode,
+  Pseudo,
+  SIGNED_DIVISION_OFF,
+  SIZE_BYTES,
+  Source,
+  classOf,
+  modeOf,
+  opOf,
+  sizeOf,
+  sourceOf,
 } from './opcodes.ts';
 
 export interface FormatContext {
@@ -18,19 +35,39 @@ export interface FormatContext {
 }
 
 const ALU_OPERATORS: Record<number, string> = {
-  [AluOp.ADD]: '+=', [AluOp.SUB]: '-=', [AluOp.MUL]: '*=', [AluOp.DIV]: '/=', [AluOp.OR]: '|=',
-  [AluOp.AND]: '&=', [AluOp.LSH]: '<<=', [AluOp.RSH]: '>>=', [AluOp.MOD]: '%=', [AluOp.XOR]: '^=',
-  [AluOp.MOV]: '=', [AluOp.ARSH]: 's>>=',
+  [AluOp.ADD]: '+=',
+  [AluOp.SUB]: '-=',
+  [AluOp.MUL]: '*=',
+  [AluOp.DIV]: '/=',
+  [AluOp.OR]: '|=',
+  [AluOp.AND]: '&=',
+  [AluOp.LSH]: '<<=',
+  [AluOp.RSH]: '>>=',
+  [AluOp.MOD]: '%=',
+  [AluOp.XOR]: '^=',
+  [AluOp.MOV]: '=',
+  [AluOp.ARSH]: 's>>=',
 };
 
 export const JUMP_CONDITIONS: Record<number, string> = {
-  [JmpOp.JEQ]: '==', [JmpOp.JGT]: '>', [JmpOp.JGE]: '>=', [JmpOp.JSET]: '&', [JmpOp.JNE]: '!=',
-  [JmpOp.JSGT]: 's>', [JmpOp.JSGE]: 's>=', [JmpOp.JLT]: '<', [JmpOp.JLE]: '<=', [JmpOp.JSLT]: 's<',
+  [JmpOp.JEQ]: '==',
+  [JmpOp.JGT]: '>',
+  [JmpOp.JGE]: '>=',
+  [JmpOp.JSET]: '&',
+  [JmpOp.JNE]: '!=',
+  [JmpOp.JSGT]: 's>',
+  [JmpOp.JSGE]: 's>=',
+  [JmpOp.JLT]: '<',
+  [JmpOp.JLE]: '<=',
+  [JmpOp.JSLT]: 's<',
   [JmpOp.JSLE]: 's<=',
 };
 
 const ATOMIC_OPERATORS: Record<number, [assign: string, fetchName: string]> = {
-  [AtomicOp.ADD]: ['+=', 'add'], [AtomicOp.OR]: ['|=', 'or'], [AtomicOp.AND]: ['&=', 'and'], [AtomicOp.XOR]: ['^=', 'xor'],
+  [AtomicOp.ADD]: ['+=', 'add'],
+  [AtomicOp.OR]: ['|=', 'or'],
+  [AtomicOp.AND]: ['&=', 'and'],
+  [AtomicOp.XOR]: ['^=', 'xor'],
 };
 
 const signed = (n: number): string => (n < 0 ? `- ${-n}` : `+ ${n}`);

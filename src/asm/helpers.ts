@@ -219,9 +219,7 @@ export const Helper = {
 
 export type HelperName = keyof typeof Helper;
 
-const nameById = new Map<number, HelperName>(
-  (Object.entries(Helper) as [HelperName, number][]).map(([name, id]) => [id, name]),
-);
+const nameById = new Map<number, HelperName>((Object.entries(Helper) as [HelperName, number][]).map(([name, id]) => [id, name]));
 
 /** The helper's name without `bpf_`, or undefined for an id the table does not know. */
 export function helperName(id: number): HelperName | undefined {

@@ -3,8 +3,26 @@
 // references (a label, a map name) that a Program resolves, and a comment.
 import { AsmDecodeError } from './errors.ts';
 import {
-  AluOp, AtomicOp, ADDR_SPACE_CAST_OFF, B, CallKind, Class, DW, H, JmpOp, LD_IMM64, Mode, Pseudo,
-  SIGNED_DIVISION_OFF, Source, W, classOf, modeOf, opOf, sizeOf, sourceOf,
+  AluOp,
+  AtomicOp,
+  ADDR_SPACE_CAST_OFF,
+  B,
+  CallKind,
+  Class,
+  DW,
+  H,
+  JmpOp,
+  LD_IMM64,
+  Mode,
+  Pseudo,
+  SIGNED_DIVISION_OFF,
+  Source,
+  W,
+  classOf,
+  modeOf,
+  opOf,
+  sizeOf,
+  sourceOf,
 } from './opcodes.ts';
 import { REGISTER_COUNT } from './registers.ts';
 
@@ -63,9 +81,18 @@ export function targetOf(insn: Instruction, pc: number): number | undefined {
 
 const ALU_OPS = new Set<number>(Object.values(AluOp));
 const ATOMIC_IMMS = new Set<number>([
-  AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR,
-  AtomicOp.ADD | AtomicOp.FETCH, AtomicOp.OR | AtomicOp.FETCH, AtomicOp.AND | AtomicOp.FETCH,
-  AtomicOp.XOR | AtomicOp.FETCH, AtomicOp.XCHG, AtomicOp.CMPXCHG, AtomicOp.LOAD_ACQ, AtomicOp.STORE_REL,
+  AtomicOp.ADD,
+  AtomicOp.OR,
+  AtomicOp.AND,
+  AtomicOp.XOR,
+  AtomicOp.ADD | AtomicOp.FETCH,
+  AtomicOp.OR | AtomicOp.FETCH,
+  AtomicOp.AND | AtomicOp.FETCH,
+  AtomicOp.XOR | AtomicOp.FETCH,
+  AtomicOp.XCHG,
+  AtomicOp.CMPXCHG,
+  AtomicOp.LOAD_ACQ,
+  AtomicOp.STORE_REL,
 ]);
 
 function zero(insn: Instruction, ...fields: ('dst' | 'src' | 'off' | 'imm')[]): string | undefined {
@@ -188,14 +215,37 @@ export function problemOf(insn: Instruction): string | undefined {
 }
 
 const ALU_NAMES: Record<number, string> = {
-  [AluOp.ADD]: 'add', [AluOp.SUB]: 'sub', [AluOp.MUL]: 'mul', [AluOp.DIV]: 'div', [AluOp.OR]: 'or',
-  [AluOp.AND]: 'and', [AluOp.LSH]: 'lsh', [AluOp.RSH]: 'rsh', [AluOp.NEG]: 'neg', [AluOp.MOD]: 'mod',
-  [AluOp.XOR]: 'xor', [AluOp.MOV]: 'mov', [AluOp.ARSH]: 'arsh', [AluOp.END]: 'end',
+  [AluOp.ADD]: 'add',
+  [AluOp.SUB]: 'sub',
+  [AluOp.MUL]: 'mul',
+  [AluOp.DIV]: 'div',
+  [AluOp.OR]: 'or',
+  [AluOp.AND]: 'and',
+  [AluOp.LSH]: 'lsh',
+  [AluOp.RSH]: 'rsh',
+  [AluOp.NEG]: 'neg',
+  [AluOp.MOD]: 'mod',
+  [AluOp.XOR]: 'xor',
+  [AluOp.MOV]: 'mov',
+  [AluOp.ARSH]: 'arsh',
+  [AluOp.END]: 'end',
 };
 const JMP_NAMES: Record<number, string> = {
-  [JmpOp.JA]: 'ja', [JmpOp.JEQ]: 'jeq', [JmpOp.JGT]: 'jgt', [JmpOp.JGE]: 'jge', [JmpOp.JSET]: 'jset',
-  [JmpOp.JNE]: 'jne', [JmpOp.JSGT]: 'jsgt', [JmpOp.JSGE]: 'jsge', [JmpOp.CALL]: 'call', [JmpOp.EXIT]: 'exit',
-  [JmpOp.JLT]: 'jlt', [JmpOp.JLE]: 'jle', [JmpOp.JSLT]: 'jslt', [JmpOp.JSLE]: 'jsle', [JmpOp.JCOND]: 'may_goto',
+  [JmpOp.JA]: 'ja',
+  [JmpOp.JEQ]: 'jeq',
+  [JmpOp.JGT]: 'jgt',
+  [JmpOp.JGE]: 'jge',
+  [JmpOp.JSET]: 'jset',
+  [JmpOp.JNE]: 'jne',
+  [JmpOp.JSGT]: 'jsgt',
+  [JmpOp.JSGE]: 'jsge',
+  [JmpOp.CALL]: 'call',
+  [JmpOp.EXIT]: 'exit',
+  [JmpOp.JLT]: 'jlt',
+  [JmpOp.JLE]: 'jle',
+  [JmpOp.JSLT]: 'jslt',
+  [JmpOp.JSLE]: 'jsle',
+  [JmpOp.JCOND]: 'may_goto',
 };
 const SIZE_SUFFIX: Record<number, string> = { [W]: 'w', [H]: 'h', [B]: 'b', [DW]: 'dw' };
 

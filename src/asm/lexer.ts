@@ -36,27 +36,54 @@ export function isUsableName(name: string): boolean {
 
 /** `dst OP= src`: the compound assignments and the ALU operation each one is. */
 export const ALU_ASSIGN: Readonly<Record<string, AluOperation>> = {
-  '+=': 'add', '-=': 'sub', '*=': 'mul', '/=': 'div', '|=': 'or', '&=': 'and', '<<=': 'lsh', '>>=': 'rsh',
-  '%=': 'mod', '^=': 'xor', 's>>=': 'arsh', 's/=': 'sdiv', 's%=': 'smod',
+  '+=': 'add',
+  '-=': 'sub',
+  '*=': 'mul',
+  '/=': 'div',
+  '|=': 'or',
+  '&=': 'and',
+  '<<=': 'lsh',
+  '>>=': 'rsh',
+  '%=': 'mod',
+  '^=': 'xor',
+  's>>=': 'arsh',
+  's/=': 'sdiv',
+  's%=': 'smod',
 };
 
 /** `if dst OP src goto`: the comparisons and the jump each one is. */
 export const CONDITIONS: Readonly<Record<string, JumpCondition>> = {
-  '==': 'jeq', '!=': 'jne', '>': 'jgt', '>=': 'jge', '<': 'jlt', '<=': 'jle',
-  '&': 'jset', 's>': 'jsgt', 's>=': 'jsge', 's<': 'jslt', 's<=': 'jsle',
+  '==': 'jeq',
+  '!=': 'jne',
+  '>': 'jgt',
+  '>=': 'jge',
+  '<': 'jlt',
+  '<=': 'jle',
+  '&': 'jset',
+  's>': 'jsgt',
+  's>=': 'jsge',
+  's<': 'jslt',
+  's<=': 'jsle',
 };
 
 /** `lock *(u64 *)(r1 + 0) OP= r2`. */
 export const LOCK_OPERATORS: Readonly<Record<string, AtomicOperation>> = { '+=': 'add', '|=': 'or', '&=': 'and', '^=': 'xor' };
 /** `atomic_fetch_NAME(...)`. */
 export const FETCH_OPERATIONS: Readonly<Record<string, AtomicOperation>> = {
-  add: 'fetch_add', or: 'fetch_or', and: 'fetch_and', xor: 'fetch_xor',
+  add: 'fetch_add',
+  or: 'fetch_or',
+  and: 'fetch_and',
+  xor: 'fetch_xor',
 };
 
 /** `(u32 *)`: the memory types, their size and signedness. */
 export const MEMORY_TYPES: Readonly<Record<string, { readonly size: Size; readonly signed: boolean }>> = {
-  u8: { size: B, signed: false }, u16: { size: H, signed: false }, u32: { size: W, signed: false },
-  u64: { size: DW, signed: false }, s8: { size: B, signed: true }, s16: { size: H, signed: true },
+  u8: { size: B, signed: false },
+  u16: { size: H, signed: false },
+  u32: { size: W, signed: false },
+  u64: { size: DW, signed: false },
+  s8: { size: B, signed: true },
+  s16: { size: H, signed: true },
   s32: { size: W, signed: true },
 };
 
@@ -72,8 +99,34 @@ for (const width of [16, 32, 64] as const) {
 
 // Longest first, so that `<<=` wins over `<`.
 const PUNCTUATION = [
-  '<<=', '>>=', '==', '!=', '>=', '<=', '+=', '-=', '*=', '/=', '%=', '|=', '&=', '^=',
-  '=', '<', '>', '&', '+', '-', '*', '(', ')', '[', ']', ',', ':', ';',
+  '<<=',
+  '>>=',
+  '==',
+  '!=',
+  '>=',
+  '<=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '|=',
+  '&=',
+  '^=',
+  '=',
+  '<',
+  '>',
+  '&',
+  '+',
+  '-',
+  '*',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  ':',
+  ';',
 ];
 // After a lone `s` these form LLVM's signed operators: `s>>=`, `s/=`, `s%=`, `s>`, `s>=`, `s<`, `s<=`.
 const SIGNED_SUFFIXES = ['>>=', '/=', '%=', '>=', '<=', '>', '<'];
@@ -195,7 +248,10 @@ export function tokenize(chunks: readonly string[], values: readonly unknown[]):
         const text = (NUMBER.exec(chunk) as RegExpExecArray)[0];
         const after = chunk[i + text.length];
         if (after !== undefined && isIdentChar(after)) {
-          fail(`expected a number, found "${text}${after}" (digits ${/^0[xX]/.test(text) ? 'in hex are 0-9a-f' : 'may not run into letters'})`, start);
+          fail(
+            `expected a number, found "${text}${after}" (digits ${/^0[xX]/.test(text) ? 'in hex are 0-9a-f' : 'may not run into letters'})`,
+            start,
+          );
         }
         if (/^0[0-9]/.test(text)) {
           fail(`ambiguous number "${text}": LLVM reads a leading 0 as octal; write it in decimal or 0x hex`, start);

@@ -5,8 +5,17 @@ import { AsmSyntaxError } from './errors.ts';
 import { helperId } from './helpers.ts';
 import { type Instruction, slotsOf } from './instruction.ts';
 import {
-  ALU_ASSIGN, BYTE_SWAPS, CONDITIONS, FETCH_OPERATIONS, IDENTIFIER, LOCK_OPERATORS, MEMORY_TYPES, REGISTER_NAME,
-  RESERVED_NAMES, type Token, tokenize,
+  ALU_ASSIGN,
+  BYTE_SWAPS,
+  CONDITIONS,
+  FETCH_OPERATIONS,
+  IDENTIFIER,
+  LOCK_OPERATORS,
+  MEMORY_TYPES,
+  REGISTER_NAME,
+  RESERVED_NAMES,
+  type Token,
+  tokenize,
 } from './lexer.ts';
 import { DW, type Size, W } from './opcodes.ts';
 import { type Program, type ProgramItem, link } from './program.ts';
@@ -323,7 +332,8 @@ class Parser {
     const token = this.peek();
     if (token.kind === 'number' && this.isPunct(this.peek(1), ':')) {
       // `12: r1 = r6`: a slot number, as the verifier log and disassemble({ slots: true }) print.
-      if (token.value !== BigInt(this.pc)) this.fail(token, `slot number ${token.text} does not match: this instruction is at slot ${this.pc}`);
+      if (token.value !== BigInt(this.pc))
+        this.fail(token, `slot number ${token.text} does not match: this instruction is at slot ${this.pc}`);
       this.pos += 2;
       const after = this.peek();
       if (after.kind === 'newline' || after.kind === 'eof' || after.kind === 'comment' || this.isPunct(after, ';')) {
@@ -440,7 +450,8 @@ class Parser {
     const dst = this.register();
     const operator = this.next();
     const condition = operator.kind === 'punct' && Object.hasOwn(CONDITIONS, operator.text) ? CONDITIONS[operator.text] : undefined;
-    if (condition === undefined) this.fail(operator, `expected a comparison (==, !=, >, >=, <, <=, &, s>, s>=, s<, s<=), found ${describe(operator)}`);
+    if (condition === undefined)
+      this.fail(operator, `expected a comparison (==, !=, >, >=, <, <=, &, s>, s>=, s<, s<=), found ${describe(operator)}`);
     let make: (target: encode.Target) => Instruction;
     if (this.isRegister(this.peek())) {
       const src = this.register();
@@ -501,7 +512,11 @@ class Parser {
     const operator = this.next();
     if (this.isPunct(operator, '=')) return this.assignTo(dst);
     const operation = operator.kind === 'punct' && Object.hasOwn(ALU_ASSIGN, operator.text) ? ALU_ASSIGN[operator.text] : undefined;
-    if (operation === undefined) this.fail(operator, `expected an assignment (=, +=, -=, *=, /=, %=, |=, &=, ^=, <<=, >>=, s>>=, s/=, s%=), found ${describe(operator)}`);
+    if (operation === undefined)
+      this.fail(
+        operator,
+        `expected an assignment (=, +=, -=, *=, /=, %=, |=, &=, ^=, <<=, >>=, s>>=, s/=, s%=), found ${describe(operator)}`,
+      );
     if (this.isRegister(this.peek())) {
       const src = this.register();
       this.sameWidth(dst, src);
@@ -523,7 +538,8 @@ class Parser {
     if (this.isPunct(token, '-') && this.isRegister(this.peek(1))) {
       this.pos++;
       const src = this.register();
-      if (src.index !== dst.index || src.bits !== dst.bits) this.fail(src.token, `negation is in place: write ${dst.token.text} = -${dst.token.text}`);
+      if (src.index !== dst.index || src.bits !== dst.bits)
+        this.fail(src.token, `negation is in place: write ${dst.token.text} = -${dst.token.text}`);
       this.emit(start, encode.neg(dst.bits, dst.index));
       return;
     }
@@ -568,7 +584,8 @@ class Parser {
         this.pos++;
         requireR('a byte swap');
         const src = this.register();
-        if (src.index !== dst.index || src.bits !== 64) this.fail(src.token, `byte swaps are in place: write r${dst.index} = ${token.text} r${dst.index}`);
+        if (src.index !== dst.index || src.bits !== 64)
+          this.fail(src.token, `byte swaps are in place: write r${dst.index} = ${token.text} r${dst.index}`);
         this.emit(start, encode.byteSwap(swap.kind, dst.index, swap.width));
         return;
       }
@@ -576,7 +593,11 @@ class Parser {
         this.pos++;
         requireR(`a ${token.text}[...] load`);
         this.expectPunct('[');
-        return token.text === 'map' ? this.mapReference(dst, start) : token.text === 'btf' ? this.btfReference(dst, start) : this.funcReference(dst, start);
+        return token.text === 'map'
+          ? this.mapReference(dst, start)
+          : token.text === 'btf'
+            ? this.btfReference(dst, start)
+            : this.funcReference(dst, start);
       }
       const fetch = /^atomic(64)?_fetch_(add|or|and|xor)$/.exec(token.text);
       if (fetch !== null) {
@@ -667,17 +688,20 @@ class Parser {
   private atomicWithType(dst: Reg, start: Token, needs64: boolean, operation: encode.AtomicOperation): void {
     this.expectPunct('(');
     const memory = this.memory();
-    if (memory.type.signed || (memory.type.size !== W && memory.type.size !== DW)) this.fail(memory.type.token, 'atomic operations are on u32 or u64');
+    if (memory.type.signed || (memory.type.size !== W && memory.type.size !== DW))
+      this.fail(memory.type.token, 'atomic operations are on u32 or u64');
     if (needs64 && memory.type.size !== DW) this.fail(memory.type.token, `atomic64_ operations are on u64`);
     this.expectPunct(',');
     if (operation === 'cmpxchg') {
       const expected = this.register();
-      if (expected.index !== 0 || dst.index !== 0) this.fail(expected.index !== 0 ? expected.token : dst.token, 'cmpxchg compares with and returns in r0');
+      if (expected.index !== 0 || dst.index !== 0)
+        this.fail(expected.index !== 0 ? expected.token : dst.token, 'cmpxchg compares with and returns in r0');
       this.expectPunct(',');
     }
     const src = this.register();
     this.expectPunct(')');
-    if (operation !== 'cmpxchg' && src.index !== dst.index) this.fail(src.token, `the fetched value replaces the operand: write ${dst.token.text} on both sides`);
+    if (operation !== 'cmpxchg' && src.index !== dst.index)
+      this.fail(src.token, `the fetched value replaces the operand: write ${dst.token.text} on both sides`);
     if (memory.type.size === DW && (src.bits !== 64 || dst.bits !== 64)) this.fail(src.token, 'a u64 atomic uses 64-bit registers');
     this.emit(start, encode.atomic(operation, memory.type.size, memory.base.index, memory.off, src.index));
   }
@@ -691,7 +715,8 @@ class Parser {
     this.expectPunct(',');
     if (cmpxchg) {
       const expected = this.register();
-      if (expected.index !== 0 || dst.index !== 0) this.fail(expected.index !== 0 ? expected.token : dst.token, 'cmpxchg compares with and returns in r0');
+      if (expected.index !== 0 || dst.index !== 0)
+        this.fail(expected.index !== 0 ? expected.token : dst.token, 'cmpxchg compares with and returns in r0');
       this.expectPunct(',');
     }
     const src = this.register();
@@ -721,7 +746,8 @@ class Parser {
     if (this.isPunct(this.peek(), '[')) {
       this.pos++;
       const { value, token } = this.integer('0');
-      if (value !== 0n) this.fail(token, 'a map value address names element [0] (the value of an array map\'s first element); add an offset with +N');
+      if (value !== 0n)
+        this.fail(token, "a map value address names element [0] (the value of an array map's first element); add an offset with +N");
       this.expectPunct(']');
       valueOffset = 0;
       if (this.isPunct(this.peek(), '+')) {

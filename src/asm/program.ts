@@ -3,7 +3,16 @@
 import { AsmBuildError } from './errors.ts';
 import { formatInstruction } from './format.ts';
 import {
-  type Instruction, decode, encode, isInt16, isInt32, mnemonicOf, problemOf, slotsOf, targetField, targetOf,
+  type Instruction,
+  decode,
+  encode,
+  isInt16,
+  isInt32,
+  mnemonicOf,
+  problemOf,
+  slotsOf,
+  targetField,
+  targetOf,
 } from './instruction.ts';
 import { LD_IMM64 } from './opcodes.ts';
 
@@ -221,7 +230,11 @@ export function link(
       if (at >= end) throw fail(i, pc, `label '${insn.label}' marks no instruction (it is at the end of the program)`);
       const delta = at - (pc + 1);
       if (field === 'off' && !isInt16(delta)) {
-        throw fail(i, pc, `label '${insn.label}' is ${delta} slots away, beyond the ±32767 of a 16-bit jump offset (gotol reaches further)`);
+        throw fail(
+          i,
+          pc,
+          `label '${insn.label}' is ${delta} slots away, beyond the ±32767 of a 16-bit jump offset (gotol reaches further)`,
+        );
       }
       insn = field === 'off' ? { ...insn, off: delta } : { ...insn, imm: delta };
     }

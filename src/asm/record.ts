@@ -103,12 +103,14 @@ export function defineRecord<const S extends Record<string, FieldType>>(spec: S)
   const layout = fields as { [K in keyof S]: RecordFieldLayout };
   const field = (name: string): RecordFieldLayout => {
     const found = fields[name];
-    if (found === undefined) throw new RangeError(`the record has no field ${JSON.stringify(name)} (fields: ${Object.keys(fields).join(', ')})`);
+    if (found === undefined)
+      throw new RangeError(`the record has no field ${JSON.stringify(name)} (fields: ${Object.keys(fields).join(', ')})`);
     return found;
   };
 
   const decode = (bytes: Uint8Array, at = 0): DecodedRecord<S> => {
-    if (bytes.length - at < size) throw new RangeError(`a ${size}-byte record needs ${size} bytes at offset ${at}, the buffer has ${bytes.length - at}`);
+    if (bytes.length - at < size)
+      throw new RangeError(`a ${size}-byte record needs ${size} bytes at offset ${at}, the buffer has ${bytes.length - at}`);
     const view = new DataView(bytes.buffer, bytes.byteOffset + at, size);
     const out: Record<string, number | bigint | string | Uint8Array> = {};
     for (const [name, f] of Object.entries(fields)) out[name] = readField(view, bytes, at, f);
@@ -125,7 +127,8 @@ export function defineRecord<const S extends Record<string, FieldType>>(spec: S)
   };
 
   const onStack = (base: number): StackRecord<S> => {
-    if (!Number.isInteger(base) || base > -size || base < -512) throw new RangeError(`a ${size}-byte record on the stack needs an offset from -512 to -${size}, not ${base}`);
+    if (!Number.isInteger(base) || base > -size || base < -512)
+      throw new RangeError(`a ${size}-byte record on the stack needs an offset from -512 to -${size}, not ${base}`);
     if (base % 8 !== 0) throw new RangeError(`a record on the stack starts 8-byte aligned: ${base} is not a multiple of 8`);
     return {
       offset: base,
@@ -167,10 +170,14 @@ function readField(view: DataView, bytes: Uint8Array, at: number, f: RecordField
     }
     case 'scalar':
       switch (f.size) {
-        case 1: return f.signed ? view.getInt8(f.offset) : view.getUint8(f.offset);
-        case 2: return f.signed ? view.getInt16(f.offset, true) : view.getUint16(f.offset, true);
-        case 4: return f.signed ? view.getInt32(f.offset, true) : view.getUint32(f.offset, true);
-        default: return f.signed ? view.getBigInt64(f.offset, true) : view.getBigUint64(f.offset, true);
+        case 1:
+          return f.signed ? view.getInt8(f.offset) : view.getUint8(f.offset);
+        case 2:
+          return f.signed ? view.getInt16(f.offset, true) : view.getUint16(f.offset, true);
+        case 4:
+          return f.signed ? view.getInt32(f.offset, true) : view.getUint32(f.offset, true);
+        default:
+          return f.signed ? view.getBigInt64(f.offset, true) : view.getBigUint64(f.offset, true);
       }
   }
 }
@@ -178,7 +185,10 @@ function readField(view: DataView, bytes: Uint8Array, at: number, f: RecordField
 function writeField(view: DataView, bytes: Uint8Array, f: RecordFieldLayout, name: string, value: unknown): void {
   if (f.kind !== 'scalar') {
     const data = typeof value === 'string' ? Buffer.from(value, 'latin1') : value instanceof Uint8Array ? value : undefined;
-    if (data === undefined || data.length > f.size) throw new TypeError(`field ${name} (${f.type}) takes ${f.kind === 'string' ? 'a string' : 'a Uint8Array'} of at most ${f.size} bytes`);
+    if (data === undefined || data.length > f.size)
+      throw new TypeError(
+        `field ${name} (${f.type}) takes ${f.kind === 'string' ? 'a string' : 'a Uint8Array'} of at most ${f.size} bytes`,
+      );
     bytes.set(data, f.offset);
     return;
   }
@@ -190,10 +200,17 @@ function writeField(view: DataView, bytes: Uint8Array, f: RecordFieldLayout, nam
   }
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`field ${name} (${f.type}) takes an integer`);
   const limit = 2 ** (8 * f.size);
-  if (f.signed ? value < -limit / 2 || value >= limit / 2 : value < 0 || value >= limit) throw new RangeError(`field ${name} (${f.type}) cannot hold ${value}`);
+  if (f.signed ? value < -limit / 2 || value >= limit / 2 : value < 0 || value >= limit)
+    throw new RangeError(`field ${name} (${f.type}) cannot hold ${value}`);
   switch (f.size) {
-    case 1: view.setUint8(f.offset, value & 0xff); break;
-    case 2: view.setUint16(f.offset, value & 0xffff, true); break;
-    default: view.setUint32(f.offset, value >>> 0, true); break;
+    case 1:
+      view.setUint8(f.offset, value & 0xff);
+      break;
+    case 2:
+      view.setUint16(f.offset, value & 0xffff, true);
+      break;
+    default:
+      view.setUint32(f.offset, value >>> 0, true);
+      break;
   }
 }

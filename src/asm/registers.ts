@@ -33,10 +33,30 @@ export const R: readonly Register[] = Array.from({ length: REGISTER_COUNT }, (_,
 export const Wreg: readonly Register[] = Array.from({ length: REGISTER_COUNT }, (_, i) => Register.create(i, 32));
 
 export const [R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10] = R as [
-  Register, Register, Register, Register, Register, Register, Register, Register, Register, Register, Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
 ];
 export const [W0, W1, W2, W3, W4, W5, W6, W7, W8, W9, W10] = Wreg as [
-  Register, Register, Register, Register, Register, Register, Register, Register, Register, Register, Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
+  Register,
 ];
 /** The frame pointer, R10. */
 export const FP = R10;

@@ -15,11 +15,16 @@ export function address(base: string, offset: number): string {
 /** The size keyword of a load or store of `bytes` bytes: u8, u16, u32 or u64. */
 export function sizeName(bytes: number): 'u8' | 'u16' | 'u32' | 'u64' {
   switch (bytes) {
-    case 1: return 'u8';
-    case 2: return 'u16';
-    case 4: return 'u32';
-    case 8: return 'u64';
-    default: throw new RangeError(`no single load or store moves ${bytes} bytes (1, 2, 4 or 8)`);
+    case 1:
+      return 'u8';
+    case 2:
+      return 'u16';
+    case 4:
+      return 'u32';
+    case 8:
+      return 'u64';
+    default:
+      throw new RangeError(`no single load or store moves ${bytes} bytes (1, 2, 4 or 8)`);
   }
 }
 

@@ -45,12 +45,18 @@ export function locateVerifierRejection(program: Program, log: string): Verifier
   }
   const tail = lines.filter((line) => line !== '' && !STATISTICS.test(line));
   if (slot === undefined) {
-    const named = tail.slice(-3).map((line) => NAMES_INSN.exec(line)).find((m) => m !== null);
+    const named = tail
+      .slice(-3)
+      .map((line) => NAMES_INSN.exec(line))
+      .find((m) => m !== null);
     if (named == null) return undefined;
     slot = Number(named[1]);
     reasonFrom = Math.max(0, lines.length - 3);
   }
-  const reason = lines.slice(reasonFrom).filter((line) => line !== '' && !STATISTICS.test(line) && !INSN_LINE.test(line)).join('\n');
+  const reason = lines
+    .slice(reasonFrom)
+    .filter((line) => line !== '' && !STATISTICS.test(line) && !INSN_LINE.test(line))
+    .join('\n');
   const insn = program.instructionAt(slot);
   const source = program.sourceOf(slot);
   return {
@@ -67,8 +73,10 @@ export function locateVerifierRejection(program: Program, log: string): Verifier
  * text: r1 = *(u64 *)(r0 + 16)    // the task's files`.
  */
 export function describeVerifierRejection(rejection: VerifierRejection): string {
-  const where = rejection.line === undefined ? `slot ${rejection.slot}` : `slot ${rejection.slot}, line ${rejection.line} of the program text`;
+  const where =
+    rejection.line === undefined ? `slot ${rejection.slot}` : `slot ${rejection.slot}, line ${rejection.line} of the program text`;
   if (rejection.sourceText !== undefined) return `${where}: ${rejection.sourceText}`;
-  if (rejection.instruction !== undefined) return `${where}: ${rejection.instruction}${rejection.comment === undefined ? '' : `    // ${rejection.comment}`}`;
+  if (rejection.instruction !== undefined)
+    return `${where}: ${rejection.instruction}${rejection.comment === undefined ? '' : `    // ${rejection.comment}`}`;
   return where;
 }

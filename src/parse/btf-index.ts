@@ -37,9 +37,26 @@ export const BtfKind = {
 export type BtfKind = (typeof BtfKind)[keyof typeof BtfKind];
 
 export const KIND_NAMES: readonly string[] = [
-  'void', 'int', 'pointer', 'array', 'struct', 'union', 'enum', 'forward declaration', 'typedef',
-  'volatile', 'const', 'restrict', 'function', 'function prototype', 'variable', 'data section',
-  'float', 'declaration tag', 'type tag', 'enum64',
+  'void',
+  'int',
+  'pointer',
+  'array',
+  'struct',
+  'union',
+  'enum',
+  'forward declaration',
+  'typedef',
+  'volatile',
+  'const',
+  'restrict',
+  'function',
+  'function prototype',
+  'variable',
+  'data section',
+  'float',
+  'declaration tag',
+  'type tag',
+  'enum64',
 ];
 
 /** Where a struct member lives. */
@@ -60,10 +77,18 @@ export const TYPE_HEADER_WORDS = 3;
 
 // Kinds a name lookup can return, as a table indexed by kind for the hot scans.
 export const NAMED_LOOKUP_KINDS = new Uint8Array(32);
-for (const kind of [BtfKind.INT, BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.FWD, BtfKind.TYPEDEF, BtfKind.FLOAT, BtfKind.ENUM64]) {
+for (const kind of [
+  BtfKind.INT,
+  BtfKind.STRUCT,
+  BtfKind.UNION,
+  BtfKind.ENUM,
+  BtfKind.FWD,
+  BtfKind.TYPEDEF,
+  BtfKind.FLOAT,
+  BtfKind.ENUM64,
+]) {
   NAMED_LOOKUP_KINDS[kind] = 1;
 }
-
 
 /** Extra 32-bit words after the 3-word common header, by kind; undefined for unknown kinds. */
 function extraWords(kind: number, vlen: number): number | undefined {

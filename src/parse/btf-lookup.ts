@@ -158,7 +158,7 @@ export class BtfTypes {
       const at = this.startOf(id);
       const info = this.words[at + 1] as number;
       const vlen = info & 0xffff;
-      const signed = (info >>> 31) === 1;
+      const signed = info >>> 31 === 1;
       const wide = this.kindOf(id) === BtfKind.ENUM64;
       const stride = wide ? 3 : 2;
       for (let i = 0; i < vlen; i++) {
@@ -281,7 +281,9 @@ export class BtfTypes {
         const kind = this.kindOf(containerId);
         if (kind !== BtfKind.STRUCT && kind !== BtfKind.UNION) {
           const pointerNote = kind === BtfKind.PTR ? ' (offsets do not follow pointers: look up the pointed-to struct separately)' : '';
-          throw new Error(`${walked} is ${withArticle(KIND_NAMES[kind] ?? 'unknown kind')}, not a struct or union, so it has no member '${component}'${pointerNote}`);
+          throw new Error(
+            `${walked} is ${withArticle(KIND_NAMES[kind] ?? 'unknown kind')}, not a struct or union, so it has no member '${component}'${pointerNote}`,
+          );
         }
         if (found.bitSize !== undefined) throw new Error(`${walked} is a bitfield and has no members`);
       }
@@ -289,7 +291,10 @@ export class BtfTypes {
       if (member === undefined) {
         const available = this.visibleMembers(containerId, 0, 0).map((m) => m.name);
         const close = nearby(component, available);
-        const shown = close.length > 0 ? `similar: ${close.join(', ')}` : `members: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ', …' : ''}`;
+        const shown =
+          close.length > 0
+            ? `similar: ${close.join(', ')}`
+            : `members: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ', …' : ''}`;
         throw new Error(`${this.describe(containerId)} (in ${walked}) has no member '${component}' (${shown})`);
       }
       bitOffset += member.bitOffset;
@@ -422,7 +427,8 @@ export class BtfTypes {
 
   private spend(members: number): void {
     this.visitsLeft -= members;
-    if (this.visitsLeft < 0) this.fail(`member lookup visited more than ${MEMBER_VISIT_BUDGET} members (anonymous members fan out or form a cycle)`);
+    if (this.visitsLeft < 0)
+      this.fail(`member lookup visited more than ${MEMBER_VISIT_BUDGET} members (anonymous members fan out or form a cycle)`);
   }
 
   private startOf(id: number): number {

@@ -54,10 +54,31 @@ class ParsedTracepointFormat implements TracepointFormat {
 // Element sizes of the scalar types that appear with symbolic array lengths
 // (`char comm[TASK_COMM_LEN]` on older kernels), so the length can still be derived from size.
 const SCALAR_SIZES: ReadonlyMap<string, number> = new Map([
-  ['char', 1], ['signed char', 1], ['unsigned char', 1], ['u8', 1], ['__u8', 1], ['s8', 1], ['__s8', 1],
-  ['short', 2], ['unsigned short', 2], ['u16', 2], ['__u16', 2], ['s16', 2], ['__s16', 2],
-  ['int', 4], ['unsigned int', 4], ['u32', 4], ['__u32', 4], ['s32', 4], ['__s32', 4],
-  ['u64', 8], ['__u64', 8], ['s64', 8], ['__s64', 8], ['long long', 8], ['unsigned long long', 8],
+  ['char', 1],
+  ['signed char', 1],
+  ['unsigned char', 1],
+  ['u8', 1],
+  ['__u8', 1],
+  ['s8', 1],
+  ['__s8', 1],
+  ['short', 2],
+  ['unsigned short', 2],
+  ['u16', 2],
+  ['__u16', 2],
+  ['s16', 2],
+  ['__s16', 2],
+  ['int', 4],
+  ['unsigned int', 4],
+  ['u32', 4],
+  ['__u32', 4],
+  ['s32', 4],
+  ['__s32', 4],
+  ['u64', 8],
+  ['__u64', 8],
+  ['s64', 8],
+  ['__s64', 8],
+  ['long long', 8],
+  ['unsigned long long', 8],
 ]);
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

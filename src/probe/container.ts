@@ -91,7 +91,8 @@ export function identifyCgroupPath(path: string): CgroupIdentity {
       // pod's child under the cgroupfs driver.
       const parent = parts[i - 1];
       if (parent === 'docker') container = { id: part, runtime: 'docker' };
-      else if (parent !== undefined && POD_DIR.test(parent) && parts.slice(0, i).includes('kubepods')) container = { id: part, runtime: 'cri' };
+      else if (parent !== undefined && POD_DIR.test(parent) && parts.slice(0, i).includes('kubepods'))
+        container = { id: part, runtime: 'cri' };
     }
     if (UNIT.test(part)) unit = part;
   }

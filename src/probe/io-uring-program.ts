@@ -14,7 +14,15 @@
 // kernel #defines, which BTF does not carry, each named where it is defined.
 import { fp, mapUpdateElem, sizeName } from '../asm/index.ts';
 import type { IoUringLayout } from './layout.ts';
-import { MAP_NAMES, acceptedSocketProgramText, taskFilters, type AcceptFrame, type EventOutput, type ProgramFilters, type SocketLayout } from './programs.ts';
+import {
+  MAP_NAMES,
+  acceptedSocketProgramText,
+  taskFilters,
+  type AcceptFrame,
+  type EventOutput,
+  type ProgramFilters,
+  type SocketLayout,
+} from './programs.ts';
 import { EventSource, RECORD } from './record.ts';
 
 /** include/uapi/linux/io_uring.h: sqe->file_index asking the kernel to choose a free slot (and return it as res). */
@@ -48,11 +56,13 @@ export function ioUringSubmitProgramText(layout: IoUringLayout, filters: Program
   const tp = on === 'submit' ? layout.submit : layout.taskAdd!;
   // Stack: the key (ring, user_data) at -16, the value (file_slot) at -24.
   return `
-${on === 'submit'
+${
+  on === 'submit'
     ? '// io_uring:io_uring_submit_req — a request was submitted; keep only accepts.'
     : `// io_uring:io_uring_task_add — a request's poll fired and its task_work is queued: for a
 // multishot accept armed before tracing started, this is where it is first seen (its CQEs
-// carry no request). Softirq context: no task filter applies here.`}
+// carry no request). Softirq context: no task filter applies here.`
+}
 r2 = *(${sizeName(tp.opcode.size)} *)(r1 + ${tp.opcode.offset})   // opcode
 if r2 != ${layout.opAccept} goto out            // IORING_OP_ACCEPT (enum io_uring_op, from BTF): nothing else goes further
 r6 = r1                                       // r6 = tracepoint record; survives helper calls
@@ -81,7 +91,12 @@ exit
  * had to block) or in the SQPOLL thread: all in the server's thread group, sharing its fd table,
  * so the TGID and the fd walk are exact; the COMM of a worker is the process's (its leader's).
  */
-export function ioUringCompleteProgramText(layout: IoUringLayout, socket: SocketLayout, filters: ProgramFilters, output: EventOutput = { kind: 'perf' }): string {
+export function ioUringCompleteProgramText(
+  layout: IoUringLayout,
+  socket: SocketLayout,
+  filters: ProgramFilters,
+  output: EventOutput = { kind: 'perf' },
+): string {
   const tp = layout.complete;
   const fixed = layout.fixedFiles;
   const toFile = (frame: AcceptFrame): string => {
@@ -95,18 +110,19 @@ r1 = *(u64 *)(r6 + ${tp.userData.offset})      // ... and user_data, as the subm
 r1 += ${scratch}
 r2 = ${size}
 call bpf_probe_read_kernel                    // ${what}`;
-    const fixedWalk = fixed.kind === 'nodes'
-      ? `// Linux 6.13+: ctx->file_table.data.nodes[slot] is a struct io_rsrc_node *, which holds file_ptr.
+    const fixedWalk =
+      fixed.kind === 'nodes'
+        ? `// Linux 6.13+: ctx->file_table.data.nodes[slot] is a struct io_rsrc_node *, which holds file_ptr.
 r3 = *(u64 *)(r6 + ${tp.ctx.offset})           // ctx: the ring (struct io_ring_ctx *)
-${frame.readPointer(fixed.ctxNodes, 'ctx->file_table.data.nodes: the ring\'s fixed files')}
+${frame.readPointer(fixed.ctxNodes, "ctx->file_table.data.nodes: the ring's fixed files")}
 r7 <<= 3                                      // the slot indexes an array of 8-byte pointers
 r3 += r7                                      // &nodes[slot]
-${probeRead(POINTER_SIZE, 'nodes[slot]: the slot\'s struct io_rsrc_node')}
+${probeRead(POINTER_SIZE, "nodes[slot]: the slot's struct io_rsrc_node")}
 r3 = *(u64 *)(${fp(scratch)})
 ${frame.readPointer(fixed.filePtr, 'node->file_ptr: the struct file, flags in the low bits')}`
-      : `// Before Linux 6.13: ctx->file_table.files is an array of struct io_fixed_file { file_ptr }.
+        : `// Before Linux 6.13: ctx->file_table.files is an array of struct io_fixed_file { file_ptr }.
 r3 = *(u64 *)(r6 + ${tp.ctx.offset})           // ctx: the ring (struct io_ring_ctx *)
-${frame.readPointer(fixed.ctxFiles, 'ctx->file_table.files: the ring\'s fixed files')}
+${frame.readPointer(fixed.ctxFiles, "ctx->file_table.files: the ring's fixed files")}
 r7 *= ${fixed.stride}                               // sizeof(struct io_fixed_file), from BTF
 r3 += r7                                      // &files[slot]
 ${frame.readPointer(fixed.filePtr, 'files[slot].file_ptr: the struct file, flags in the low bits')}`;
@@ -173,7 +189,7 @@ r1 &= ${PF_IO_WORKER}                                      // PF_IO_WORKER: an i
 if r1 == 0 goto own_comm
 call bpf_get_current_task
 r3 = r0
-${frame.readPointer(layout.taskGroupLeader, 'current->group_leader: the process\'s main thread')}
+${frame.readPointer(layout.taskGroupLeader, "current->group_leader: the process's main thread")}
 r3 += ${layout.taskComm}                       // &group_leader->comm
 r1 = r10
 r1 += ${commOffset}

@@ -190,7 +190,9 @@ export function netnsFilterFromBtf(btf: Btf, inum: number): NetnsFilter {
     skcNet = byteOffset(btf, ...NETNS_LAYOUT_MEMBERS.skcNet);
     nsInum = byteOffset(btf, ...NETNS_LAYOUT_MEMBERS.nsInum);
   } catch (error) {
-    throw new Error(`--netns needs sock.__sk_common.skc_net.net and net.ns.inum in kernel BTF (a kernel with CONFIG_NET_NS): ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(
+      `--netns needs sock.__sk_common.skc_net.net and net.ns.inum in kernel BTF (a kernel with CONFIG_NET_NS): ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   return { inum, skcNet, nsInum };
 }
@@ -253,18 +255,25 @@ export interface IoUringStructLayout {
   taskGroupLeader: number;
   taskComm: number;
   taskCommSize: number;
-  fixedFiles:
-    | { kind: 'files'; ctxFiles: number; stride: number; filePtr: number }
-    | { kind: 'nodes'; ctxNodes: number; filePtr: number };
+  fixedFiles: { kind: 'files'; ctxFiles: number; stride: number; filePtr: number } | { kind: 'nodes'; ctxNodes: number; filePtr: number };
 }
 
 export type IoUringLayout = IoUringTracepointLayout & IoUringStructLayout;
 
 /** The io_uring tracepoint fields, or why they are not usable. */
-export function ioUringTracepointLayout(submit: TracepointFormat, complete: TracepointFormat, taskAdd?: TracepointFormat): IoUringTracepointLayout {
+export function ioUringTracepointLayout(
+  submit: TracepointFormat,
+  complete: TracepointFormat,
+  taskAdd?: TracepointFormat,
+): IoUringTracepointLayout {
   const s = (name: string): FormatField => submit.field(name);
   const c = (name: string): FormatField => complete.field(name);
-  const request = (format: TracepointFormat) => ({ ctx: format.field('ctx'), req: format.field('req'), userData: format.field('user_data'), opcode: format.field('opcode') });
+  const request = (format: TracepointFormat) => ({
+    ctx: format.field('ctx'),
+    req: format.field('req'),
+    userData: format.field('user_data'),
+    opcode: format.field('opcode'),
+  });
   let added: IoUringTracepointLayout['taskAdd'];
   try {
     added = taskAdd === undefined ? undefined : request(taskAdd);

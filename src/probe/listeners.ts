@@ -58,7 +58,11 @@ export class ListenerMonitor {
   private readonly ports: ReadonlySet<number> | undefined;
   private previousDrops = new Map<number, number>();
 
-  private constructor(diag: SockDiag, private readonly filters: ListenerFilters, owners: ListenerOwnerResolver) {
+  private constructor(
+    diag: SockDiag,
+    private readonly filters: ListenerFilters,
+    owners: ListenerOwnerResolver,
+  ) {
     this.diag = diag;
     this.owners = owners;
     this.ports = filters.ports === undefined || filters.ports.length === 0 ? undefined : new Set(filters.ports);

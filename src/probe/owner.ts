@@ -164,7 +164,10 @@ export class ListenerOwnerResolver {
     } catch {
       return owners;
     }
-    const pids = entries.filter((e) => /^[0-9]+$/.test(e)).map(Number).sort((a, b) => a - b);
+    const pids = entries
+      .filter((e) => /^[0-9]+$/.test(e))
+      .map(Number)
+      .sort((a, b) => a - b);
     for (const pid of pids) {
       const fdDir = join(this.procRoot, String(pid), 'fd');
       let fds: string[];

@@ -3,9 +3,39 @@
 // docs/how-it-works.md print (describePlan). Loading and attaching are in tracer.ts.
 import type { Program } from '../asm/index.ts';
 import type { PerfEventArrayOptions } from '../perf/index.ts';
-import { Btf, KERNEL_BTF_PATH, locateTracefs, mountTracefs, pageSize, possibleCpus, readTracepoint, type CgroupTree, type TracepointFormat } from '../syscalls/index.ts';
-import { ACCEPT_ENTER_TRACEPOINTS, ACCEPT_TRACEPOINTS, KFREE_SKB_TRACEPOINT, SET_STATE_TRACEPOINT, listenDropLayout, listenerLayoutFromBtf, netnsFilterFromBtf, setStateLayout, socketLayoutFromBtf, syscallFdField, syscallReturnField } from './layout.ts';
-import { IO_URING_COMPLETE_TRACEPOINT, IO_URING_SUBMIT_SQE_TRACEPOINT, IO_URING_SUBMIT_TRACEPOINT, IO_URING_TASK_ADD_TRACEPOINT, ioUringStructLayout, ioUringTracepointLayout, type IoUringStructLayout } from './layout.ts';
+import {
+  Btf,
+  KERNEL_BTF_PATH,
+  locateTracefs,
+  mountTracefs,
+  pageSize,
+  possibleCpus,
+  readTracepoint,
+  type CgroupTree,
+  type TracepointFormat,
+} from '../syscalls/index.ts';
+import {
+  ACCEPT_ENTER_TRACEPOINTS,
+  ACCEPT_TRACEPOINTS,
+  KFREE_SKB_TRACEPOINT,
+  SET_STATE_TRACEPOINT,
+  listenDropLayout,
+  listenerLayoutFromBtf,
+  netnsFilterFromBtf,
+  setStateLayout,
+  socketLayoutFromBtf,
+  syscallFdField,
+  syscallReturnField,
+} from './layout.ts';
+import {
+  IO_URING_COMPLETE_TRACEPOINT,
+  IO_URING_SUBMIT_SQE_TRACEPOINT,
+  IO_URING_SUBMIT_TRACEPOINT,
+  IO_URING_TASK_ADD_TRACEPOINT,
+  ioUringStructLayout,
+  ioUringTracepointLayout,
+  type IoUringStructLayout,
+} from './layout.ts';
 import { IO_ACCEPT_MAP_ENTRIES, ioUringCompleteProgramText, ioUringSubmitProgramText } from './io-uring-program.ts';
 import {
   MAP_NAMES,
@@ -149,9 +179,12 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     portFilter: options.ports !== undefined && options.ports.length > 0,
     ipVersion: options.ipVersion,
     cgroupId: options.cgroupId,
-    cgroupSubtree: options.cgroupTree === undefined ? undefined
-      : options.cgroupMethod === 'ancestor' ? { method: 'ancestor', id: options.cgroupTree.id, level: options.cgroupTree.level }
-      : { method: 'under' },
+    cgroupSubtree:
+      options.cgroupTree === undefined
+        ? undefined
+        : options.cgroupMethod === 'ancestor'
+          ? { method: 'ancestor', id: options.cgroupTree.id, level: options.cgroupTree.level }
+          : { method: 'under' },
   };
   let mode: TracerMode = options.handshake ? 'handshake' : 'accept';
   const summary = options.count === true || options.hist === true;
@@ -210,17 +243,18 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
   }
   if (mode === 'handshake' && (options.cgroupId !== undefined || options.cgroupTree !== undefined)) {
     // Handshakes complete in softirq context: the current task's cgroup says nothing about the server.
-    throw new Error(options.handshake
-      ? 'a cgroup filter needs accept mode: in handshake mode the current task is whatever ran on that CPU'
-      : `a cgroup filter needs accept mode, which needs kernel BTF: ${notices[0]!.split(';')[0]}`);
+    throw new Error(
+      options.handshake
+        ? 'a cgroup filter needs accept mode: in handshake mode the current task is whatever ran on that CPU'
+        : `a cgroup filter needs accept mode, which needs kernel BTF: ${notices[0]!.split(';')[0]}`,
+    );
   }
   const ringBytes = ringBufferBytes(options.ring?.dataPages ?? DEFAULT_RING_PAGES, options.cpuSlots);
   // A wake-up when 64 KiB are unread (or a quarter of a smaller ring): drains of ~740 records
   // keep the reader's batches, and so its heap, small, while the wake-ups stay too rare to cost
   // the traced code anything measurable (bench/variants.ts measured this 64 KiB mark).
-  const output: EventOutput = options.output === 'perf'
-    ? { kind: 'perf' }
-    : { kind: 'ringbuf', wakeupBytes: Math.min(ringBytes / 4, RINGBUF_WAKEUP_BYTES) };
+  const output: EventOutput =
+    options.output === 'perf' ? { kind: 'perf' } : { kind: 'ringbuf', wakeupBytes: Math.min(ringBytes / 4, RINGBUF_WAKEUP_BYTES) };
   const programs: PlannedProgram[] = [];
   const plan = (name: string, attachTo: TracepointName[], text: string) =>
     programs.push({ name, attachTo, text, program: assembleProgram(name, text) });
@@ -230,8 +264,13 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
     const byText = new Map<string, TracepointName[]>();
     for (const name of ACCEPT_TRACEPOINTS) {
       const format = readTracepoint(name.group, name.event, root);
-      const text = acceptProgramText(syscallReturnField(format), layout!, { ...filters, queueWait: options.queueWait === true }, output,
-        summary ? { count: listenerLayout, hist: options.hist } : undefined);
+      const text = acceptProgramText(
+        syscallReturnField(format),
+        layout!,
+        { ...filters, queueWait: options.queueWait === true },
+        output,
+        summary ? { count: listenerLayout, hist: options.hist } : undefined,
+      );
       byText.set(text, [...(byText.get(text) ?? []), format]);
     }
     let index = 0;
@@ -278,8 +317,13 @@ export function planPrograms(options: PlanOptions = {}): TracerPlan {
           }
           const io = { ...ioUringTracepointLayout(submit, complete, taskAdd), ...ioUringStructs };
           plan('tcpaccept_iosub', [submit], ioUringSubmitProgramText(io, filters));
-          if (io.taskAdd !== undefined && taskAdd !== undefined) plan('tcpaccept_iotwa', [taskAdd], ioUringSubmitProgramText(io, filters, 'taskAdd'));
-          plan('tcpaccept_iocqe', [complete], ioUringCompleteProgramText(io, layout!, { ...filters, queueWait: options.queueWait === true }, output));
+          if (io.taskAdd !== undefined && taskAdd !== undefined)
+            plan('tcpaccept_iotwa', [taskAdd], ioUringSubmitProgramText(io, filters, 'taskAdd'));
+          plan(
+            'tcpaccept_iocqe',
+            [complete],
+            ioUringCompleteProgramText(io, layout!, { ...filters, queueWait: options.queueWait === true }, output),
+          );
         }
       }
     }
@@ -309,7 +353,7 @@ export function describePlan(plan: TracerPlan, options: { slots?: boolean } = {}
   const describe = (name: string) =>
     name === MAP_NAMES.events && plan.output.kind === 'ringbuf'
       ? `events (RINGBUF, ${plan.ringBytes / 1024} KiB shared by all CPUs; wake-up when ${plan.output.wakeupBytes / 1024} KiB are unread)`
-      : MAP_DESCRIPTIONS[name] ?? name;
+      : (MAP_DESCRIPTIONS[name] ?? name);
   out.push(`// ts-tcpaccept programs, ${plan.mode} mode; maps: ${plan.maps.map(describe).join('; ')}`);
   for (const note of plan.notices) out.push(`// note: ${note}`);
   for (const p of plan.programs) {

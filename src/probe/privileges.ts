@@ -17,8 +17,10 @@ export function missingPrivilegesReason(capabilities: bigint = effectiveCapabili
   if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) return undefined;
   // CAP_DAC_READ_SEARCH is checked where it is needed (tracefs is mode 0700 on most hosts): the
   // tracefs reader says so precisely if it is missing.
-  return 'permission denied: tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON ' +
+  return (
+    'permission denied: tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON ' +
     '(plus CAP_DAC_READ_SEARCH where tracefs is readable by root only), e.g. sudo ts-tcpaccept, ' +
     'or a dedicated service with AmbientCapabilities=CAP_BPF CAP_PERFMON CAP_DAC_READ_SEARCH (docs/fleet.md has a ' +
-    'systemd unit; setcap on the node binary would hand those capabilities to every Node script on the machine)';
+    'systemd unit; setcap on the node binary would hand those capabilities to every Node script on the machine)'
+  );
 }

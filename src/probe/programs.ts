@@ -128,7 +128,8 @@ export interface NetnsFilter {
  * sign-extend the immediate.
  */
 function netnsCheck(netns: NetnsFilter, slot: number): string {
-  if (!Number.isInteger(netns.inum) || netns.inum <= 0 || netns.inum > 0xffffffff) throw new RangeError(`netns inode ${netns.inum} is not a u32`);
+  if (!Number.isInteger(netns.inum) || netns.inum <= 0 || netns.inum > 0xffffffff)
+    throw new RangeError(`netns inode ${netns.inum} is not a u32`);
   return `r3 += ${netns.nsInum}                              // &net->ns.inum
 r1 = r10
 r1 += ${slot}
@@ -161,8 +162,15 @@ const POINTER_SIZE = 8;
 
 /** Maps the programs use, by the names they are referenced with (`map[events]`). */
 export const MAP_NAMES = {
-  events: 'events', handshakes: 'handshakes', ports: 'ports', lost: 'lost',
-  counts: 'counts', hist: 'hist', listenfds: 'listenfds', cgroups: 'cgroups', ioaccepts: 'ioaccepts',
+  events: 'events',
+  handshakes: 'handshakes',
+  ports: 'ports',
+  lost: 'lost',
+  counts: 'counts',
+  hist: 'hist',
+  listenfds: 'listenfds',
+  cgroups: 'cgroups',
+  ioaccepts: 'ioaccepts',
 } as const;
 
 /**
@@ -186,9 +194,7 @@ export type EventOutput = { kind: 'perf' } | { kind: 'ringbuf'; wakeupBytes: num
  * unread).
  */
 export type RecordSink =
-  | EventOutput
-  | { kind: 'none' }
-  | { kind: 'ringbuf'; wakeupBytes: number; wakeup: 'crossing' | 'adaptive' | 'never' | 'fromMark' };
+  EventOutput | { kind: 'none' } | { kind: 'ringbuf'; wakeupBytes: number; wakeup: 'crossing' | 'adaptive' | 'never' | 'fromMark' };
 
 /** A ring buffer record: its header (BPF_RINGBUF_HDR_SZ), then the payload rounded up to 8 bytes. */
 export const RINGBUF_RECORD_BYTES = BPF_RINGBUF_HDR_SZ + ((RECORD_SIZE + 7) & ~7);
@@ -276,8 +282,13 @@ const rec = (field: keyof typeof RECORD) => REC + RECORD[field].offset;
 /** The part of struct sock copied in one probe read: from the first field we need to the last. */
 function sockCommonWindow(layout: SocketLayout, netns?: NetnsFilter): { start: number; length: number } {
   const fields: Array<[number, number]> = [
-    [layout.skcDaddr, 4], [layout.skcRcvSaddr, 4], [layout.skcDport, 2], [layout.skcFamily, 2],
-    [layout.skcState, 1], [layout.skcV6Daddr, 16], [layout.skcV6RcvSaddr, 16],
+    [layout.skcDaddr, 4],
+    [layout.skcRcvSaddr, 4],
+    [layout.skcDport, 2],
+    [layout.skcFamily, 2],
+    [layout.skcState, 1],
+    [layout.skcV6Daddr, 16],
+    [layout.skcV6RcvSaddr, 16],
   ];
   // --netns: skc_net sits inside sock_common too, so the same read brings it.
   if (netns !== undefined) fields.push([netns.skcNet, POINTER_SIZE]);
@@ -309,7 +320,7 @@ r1 = *(u32 *)(${fp(v6Remote + 4)})
 if w1 != 0 goto ${notMapped}
 r1 = *(u32 *)(${fp(v6Remote + 8)})
 if w1 != 0xffff0000 goto ${notMapped}
-${ipVersion === 4 ? '' : 'goto out                                      // IPv4-mapped: that is -4\'s\n'}family_ok:`;
+${ipVersion === 4 ? '' : "goto out                                      // IPv4-mapped: that is -4's\n"}family_ok:`;
 }
 
 /**
@@ -358,17 +369,29 @@ if r0 != r1 goto out                          // a task outside that subtree`);
  * task, so the PID, TID and COMM it records are the server's, and since it needs nothing from
  * sys_enter, an accept() that was already blocked when tracing started is reported too.
  */
-export function acceptProgramText(ret: FormatField, layout: SocketLayout, filters: ProgramFilters, output: RecordSink = { kind: 'perf' }, summary?: SummaryOutput): string {
-  return acceptedSocketProgramText({
-    toFile: (frame) => `
+export function acceptProgramText(
+  ret: FormatField,
+  layout: SocketLayout,
+  filters: ProgramFilters,
+  output: RecordSink = { kind: 'perf' },
+  summary?: SummaryOutput,
+): string {
+  return acceptedSocketProgramText(
+    {
+      toFile: (frame) => `
 // syscalls:sys_exit_accept4 / sys_exit_accept — runs in the task that called accept().
 r6 = r1                                       // r6 = tracepoint record; survives helper calls
 r7 = *(u64 *)(r6 + ${ret.offset})              // r7 = accept's return value: the new fd, or -errno
 if r7 s< 0 goto out                           // the accept failed: nothing was accepted
 ${taskFilters(filters)}
 ${frame.fdToFile(summary?.count !== undefined)}`,
-    source: EventSource.AcceptSyscall,
-  }, layout, filters, output, summary);
+      source: EventSource.AcceptSyscall,
+    },
+    layout,
+    filters,
+    output,
+    summary,
+  );
 }
 
 /**
@@ -410,9 +433,13 @@ export interface AcceptHead {
 export function taskFilters(filters: ProgramFilters): string {
   return `call bpf_get_current_pid_tgid
 r8 = r0                                       // r8 = tgid << 32 | tid of the accepting task
-${filters.pid === undefined ? '' : `r1 = r8
+${
+  filters.pid === undefined
+    ? ''
+    : `r1 = r8
 r1 >>= 32                                     // r1 = tgid: what users call the PID
-if r1 != ${filters.pid} goto out               // -p: another process`}
+if r1 != ${filters.pid} goto out               // -p: another process`
+}
 ${cgroupFilter(filters)}`;
 }
 
@@ -420,7 +447,13 @@ ${cgroupFilter(filters)}`;
  * An accepted-socket program: the head's way to the struct file, then the same walk to the
  * socket, the same filters and the same record (or -c/-H summary) for every head.
  */
-export function acceptedSocketProgramText(head: AcceptHead, layout: SocketLayout, filters: ProgramFilters, output: RecordSink = { kind: 'perf' }, summary?: SummaryOutput): string {
+export function acceptedSocketProgramText(
+  head: AcceptHead,
+  layout: SocketLayout,
+  filters: ProgramFilters,
+  output: RecordSink = { kind: 'perf' },
+  summary?: SummaryOutput,
+): string {
   const skc = sockCommonWindow(layout, filters.netns);
   const SKC = REC - skc.length;
   const SCRATCH = SKC - 8;
@@ -459,9 +492,10 @@ call bpf_probe_read_kernel                    // fd[ret]: the struct file
 r3 = *(u64 *)(${fp(SCRATCH)})`,
   };
   const protocol = layout.skProtocol;
-  const protocolLoad = protocol.bitSize === undefined
-    ? `r1 = *(${sizeName(protocol.size)} *)(${fp(KEY)})             // sk->sk_protocol`
-    : `r1 = *(u64 *)(${fp(KEY)})                    // the bytes holding the sk_protocol bitfield
+  const protocolLoad =
+    protocol.bitSize === undefined
+      ? `r1 = *(${sizeName(protocol.size)} *)(${fp(KEY)})             // sk->sk_protocol`
+      : `r1 = *(u64 *)(${fp(KEY)})                    // the bytes holding the sk_protocol bitfield
 r1 >>= ${protocol.bitOffset! - protocol.byteOffset * 8}
 r1 &= ${(1 << protocol.bitSize) - 1}                               // sk->sk_protocol`;
   const protocolReadSize = protocol.bitSize === undefined ? protocol.size : 8;
@@ -605,7 +639,9 @@ hist_done:`;
   const fillRecord = () => `// It is ours: fill in the record.
 call bpf_ktime_get_ns
 *(u64 *)(${fp(rec('timestampNs'))}) = r0       // CLOCK_MONOTONIC, as process.hrtime reads it
-${filters.queueWait ? `r7 = r0                                       // r7 = now, for the queue wait
+${
+  filters.queueWait
+    ? `r7 = r0                                       // r7 = now, for the queue wait
 *(u64 *)(${fp(rec('queueWaitNs'))}) = 0        // unknown unless the handshake was seen
 *(u64 *)(${fp(KEY)}) = r9                       // key: the sock pointer, as the handshake program stored it
 r1 = map[${MAP_NAMES.handshakes}] ll
@@ -620,7 +656,9 @@ r1 = map[${MAP_NAMES.handshakes}] ll
 r2 = r10
 r2 += ${KEY}
 call bpf_map_delete_elem                      // accepted: the entry has served
-no_handshake:` : `*(u64 *)(${fp(rec('queueWaitNs'))}) = 0        // queue wait not measured (no -q)`}
+no_handshake:`
+    : `*(u64 *)(${fp(rec('queueWaitNs'))}) = 0        // queue wait not measured (no -q)`
+}
 *(u32 *)(${fp(rec('tid'))}) = r8                 // low half of pid_tgid: the thread
 r8 >>= 32
 *(u32 *)(${fp(rec('pid'))}) = r8                 // high half: the process (TGID)
@@ -643,10 +681,14 @@ ipv6:
 ${copyBytes('r10', SKC + layout.skcV6RcvSaddr - skc.start, rec('localAddr'), 16, 'local IPv6 address')}
 ${copyBytes('r10', SKC + layout.skcV6Daddr - skc.start, rec('remoteAddr'), 16, 'remote IPv6 address')}
 comm:
-${head.comm === undefined ? `r1 = r10
+${
+  head.comm === undefined
+    ? `r1 = r10
 r1 += ${rec('comm')}
 r2 = ${RECORD.comm.size}
-call bpf_get_current_comm                     // the server's command name, NUL-padded` : head.comm(rec('comm'), frame)}
+call bpf_get_current_comm                     // the server's command name, NUL-padded`
+    : head.comm(rec('comm'), frame)
+}
 ${emitRecord(output, KEY)}
 `;
   const summaryBlocks = (want: SummaryOutput) => `${want.count === undefined ? '' : countBlock(want.count)}
@@ -659,11 +701,15 @@ r9 = r3                                       // r9 = sk; survives helper calls
 r1 = r10
 r1 += ${SKC}
 r2 = ${skc.length}
-${skc.start === 0 ? "" : `r3 += ${skc.start}`}
+${skc.start === 0 ? '' : `r3 += ${skc.start}`}
 call bpf_probe_read_kernel
 if r0 != 0 goto out                           // no readable socket behind this fd
-${filters.netns === undefined ? '' : `r3 = *(u64 *)(${skcField(filters.netns.skcNet)})  // --netns: sk->__sk_common.skc_net.net, from the copy
-${netnsCheck(filters.netns, SCRATCH)}`}
+${
+  filters.netns === undefined
+    ? ''
+    : `r3 = *(u64 *)(${skcField(filters.netns.skcNet)})  // --netns: sk->__sk_common.skc_net.net, from the copy
+${netnsCheck(filters.netns, SCRATCH)}`
+}
 r7 = *(u16 *)(${skcField(layout.skcFamily)})  // r7 = sk->sk_family
 ${familyFilter(filters.ipVersion, SKC + layout.skcV6Daddr - skc.start)}
 // TCP only: accept() also returns SCTP and MPTCP stream sockets of these families.
@@ -686,12 +732,16 @@ call bpf_probe_read_kernel
 r1 = *(u16 *)(${fp(rec('localPort'))})
 r1 = be16 r1                                  // network to host byte order
 *(u16 *)(${fp(rec('localPort'))}) = r1
-${filters.portFilter ? `*(u16 *)(${fp(KEY)}) = r1                   // -P: is the local port in the ports map?
+${
+  filters.portFilter
+    ? `*(u16 *)(${fp(KEY)}) = r1                   // -P: is the local port in the ports map?
 r1 = map[${MAP_NAMES.ports}] ll
 r2 = r10
 r2 += ${KEY}
 call bpf_map_lookup_elem
-if r0 == 0 goto out                           // a port nobody asked for` : ''}
+if r0 == 0 goto out                           // a port nobody asked for`
+    : ''
+}
 ${summary === undefined ? fillRecord() : summaryBlocks(summary)}
 out:
 r0 = 0
@@ -712,8 +762,12 @@ export function listenFdProgramText(fd: FormatField, filters: ProgramFilters): s
 r6 = r1                                       // r6 = tracepoint record
 call bpf_get_current_pid_tgid
 *(u64 *)(r10 - 8) = r0                        // key: tgid << 32 | tid, what the exit program looks up
-${filters.pid === undefined ? '' : `r0 >>= 32                                     // r0 = tgid
-if r0 != ${filters.pid} goto out               // -p: another process`}
+${
+  filters.pid === undefined
+    ? ''
+    : `r0 >>= 32                                     // r0 = tgid
+if r0 != ${filters.pid} goto out               // -p: another process`
+}
 ${cgroupFilter(filters)}
 r1 = *(u64 *)(r6 + ${fd.offset})               // fd: the listening socket's descriptor
 *(u32 *)(r10 - 16) = r1                       // value: the fd (an int)
@@ -766,19 +820,27 @@ export function handshakeReportProgramText(tp: SetStateLayout, filters: ProgramF
 // sock:inet_sock_set_state — report each completed passive open (--handshake mode).
 ${handshakeFilter(tp)}
 r6 = r1                                       // r6 = tracepoint record
-${filters.netns === undefined ? '' : `r3 = *(u64 *)(r6 + ${tp.skaddr.offset})        // skaddr: the new socket
-${netnsFilterOfSock(filters.netns, REC - 16)}`}
+${
+  filters.netns === undefined
+    ? ''
+    : `r3 = *(u64 *)(r6 + ${tp.skaddr.offset})        // skaddr: the new socket
+${netnsFilterOfSock(filters.netns, REC - 16)}`
+}
 r7 = *(${sizeName(tp.family.size)} *)(r6 + ${tp.family.offset})  // r7 = family
 ${copyBytes('r6', tp.daddrV6.offset, REC + RECORD.remoteAddr.offset, 16, 'daddr_v6')}
 ${familyFilter(filters.ipVersion, rec('remoteAddr'))}
 r1 = *(${sizeName(tp.sport.size)} *)(r6 + ${tp.sport.offset})   // sport: the local port, host order
 *(u16 *)(${fp(rec('localPort'))}) = r1
-${filters.portFilter ? `*(u16 *)(${fp(REC - 8)}) = r1                   // -P: is the local port in the ports map?
+${
+  filters.portFilter
+    ? `*(u16 *)(${fp(REC - 8)}) = r1                   // -P: is the local port in the ports map?
 r1 = map[${MAP_NAMES.ports}] ll
 r2 = r10
 r2 += ${REC - 8}
 call bpf_map_lookup_elem
-if r0 == 0 goto out` : ''}
+if r0 == 0 goto out`
+    : ''
+}
 r1 = *(${sizeName(tp.dport.size)} *)(r6 + ${tp.dport.offset})   // dport: the remote port, host order
 *(u16 *)(${fp(rec('remotePort'))}) = r1
 *(u16 *)(${fp(rec('family'))}) = r7
@@ -832,18 +894,20 @@ r2 = ${size}
 call bpf_probe_read_kernel                    // ${what}
 if r0 != 0 goto out`;
   // Only the blocks the family filter keeps are emitted: the verifier rejects unreachable code.
-  const dispatch = filters.ipVersion === 4
-    ? 'if r1 != 4 goto out                           // -4: only IPv4 clients'
-    : filters.ipVersion === 6
-      ? 'if r1 != 6 goto out                           // -6: only IPv6 clients'
-      : `if r1 == 4 goto ipv4
+  const dispatch =
+    filters.ipVersion === 4
+      ? 'if r1 != 4 goto out                           // -4: only IPv4 clients'
+      : filters.ipVersion === 6
+        ? 'if r1 != 6 goto out                           // -6: only IPv6 clients'
+        : `if r1 == 4 goto ipv4
 if r1 != 6 goto out`;
   // One read from the first address to the end of the second (they are adjacent in both headers).
   const v6Span = Math.max(layout.ipv6hdrSaddr, layout.ipv6hdrDaddr) + 16 - Math.min(layout.ipv6hdrSaddr, layout.ipv6hdrDaddr);
   const v6Start = Math.min(layout.ipv6hdrSaddr, layout.ipv6hdrDaddr);
   const v4Span = Math.max(layout.iphdrSaddr, layout.iphdrDaddr) + 4 - Math.min(layout.iphdrSaddr, layout.iphdrDaddr);
   const v4Start = Math.min(layout.iphdrSaddr, layout.iphdrDaddr);
-  if (v6Span > 32 || v4Span > 8) throw new Error('BTF: the source and destination addresses of iphdr/ipv6hdr are not adjacent; the drop program reads them in one go');
+  if (v6Span > 32 || v4Span > 8)
+    throw new Error('BTF: the source and destination addresses of iphdr/ipv6hdr are not adjacent; the drop program reads them in one go');
   const ipv6 = `// IPv6: source (the client) and destination (the listener's address), offsets from BTF.
 r3 = r7
 r3 += r8
@@ -871,19 +935,27 @@ if r2 != ${layout.listenOverflowReason} goto out            // SKB_DROP_REASON_T
 r6 = r1                                       // r6 = tracepoint record
 r9 = *(u64 *)(r6 + ${layout.rxSk.offset})     // rx_sk: the listener whose accept queue was full
 if r9 == 0 goto out
-${filters.netns === undefined ? '' : `r3 = r9
-${netnsFilterOfSock(filters.netns, SCRATCH)}`}
+${
+  filters.netns === undefined
+    ? ''
+    : `r3 = r9
+${netnsFilterOfSock(filters.netns, SCRATCH)}`
+}
 // The listener's port: skc_num, already in host byte order.
 r3 = r9
 r3 += ${layout.skcNum}
 ${readInto(KEY, 2, 'rx_sk->__sk_common.skc_num')}
 r1 = *(u16 *)(${fp(KEY)})
 *(u16 *)(${fp(rec('localPort'))}) = r1
-${filters.portFilter ? `r1 = map[${MAP_NAMES.ports}] ll                 // -P: is the listener's port in the ports map?
+${
+  filters.portFilter
+    ? `r1 = map[${MAP_NAMES.ports}] ll                 // -P: is the listener's port in the ports map?
 r2 = r10
 r2 += ${KEY}
 call bpf_map_lookup_elem
-if r0 == 0 goto out` : ''}
+if r0 == 0 goto out`
+    : ''
+}
 // The packet: skb->head plus the network and transport header offsets.
 r7 = *(u64 *)(r6 + ${layout.skbaddr.offset})  // r7 = skbaddr
 r3 = r7
@@ -909,8 +981,12 @@ r3 += ${layout.skbTransportHeader}
 ${readInto(SCRATCH, 2, 'skb->transport_header: the TCP header, from head')}
 r3 = *(u16 *)(${fp(SCRATCH)})
 r3 += r8
-${layout.tcphdrSource === 0 ? '' : `r3 += ${layout.tcphdrSource}
-`}${readInto(HDR, 2, 'tcphdr source: the client\'s port')}
+${
+  layout.tcphdrSource === 0
+    ? ''
+    : `r3 += ${layout.tcphdrSource}
+`
+}${readInto(HDR, 2, "tcphdr source: the client's port")}
 r1 = *(u16 *)(${fp(HDR)})
 r1 = be16 r1                                  // network to host byte order
 *(u16 *)(${fp(rec('remotePort'))}) = r1
@@ -933,7 +1009,10 @@ export function assembleProgram(name: string, text: string): Program {
   try {
     return parse(text);
   } catch (error) {
-    const listing = text.split('\n').map((line, i) => `${String(i + 1).padStart(4)}  ${line}`).join('\n');
+    const listing = text
+      .split('\n')
+      .map((line, i) => `${String(i + 1).padStart(4)}  ${line}`)
+      .join('\n');
     throw new Error(`internal error assembling ${name}: ${(error as Error).message}\n${listing}`);
   }
 }

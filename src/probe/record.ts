@@ -114,11 +114,17 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): string {
   for (let i = 0; i < 8; i++) groups.push((bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!);
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength && j - i >= 2) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength && j - i >= 2) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
   const hex = groups.map((g) => g.toString(16));
@@ -143,7 +149,10 @@ class LastText {
   private readonly bytes: Uint8Array;
   private text: string | undefined;
 
-  constructor(size: number, private readonly format: (bytes: Uint8Array) => string) {
+  constructor(
+    size: number,
+    private readonly format: (bytes: Uint8Array) => string,
+  ) {
     this.bytes = new Uint8Array(size);
   }
 
@@ -240,6 +249,7 @@ export function decodeRecord(bytes: Uint8Array): AcceptEvent {
     remoteAddr,
     remotePort: u16(bytes, RECORD.remotePort.offset),
     state: TCP_STATE_NAMES[state] ?? `STATE_${state}`,
-    source: sourceCode === EventSource.ListenDrop ? 'drop' : handshake ? 'handshake' : sourceCode === EventSource.IoUring ? 'io_uring' : 'accept',
+    source:
+      sourceCode === EventSource.ListenDrop ? 'drop' : handshake ? 'handshake' : sourceCode === EventSource.IoUring ? 'io_uring' : 'accept',
   };
 }

@@ -58,7 +58,8 @@ export function createPerfEventArray(name: string): BpfMap {
  * @param bytes - data size: rounded up to a power of two of at least one page, as the kernel requires
  */
 export function createRingBuffer(name: string, bytes: number): BpfMap {
-  if (!Number.isInteger(bytes) || bytes <= 0) throw new RangeError(`ring buffer ${name}: size ${bytes} is not a positive whole number of bytes`);
+  if (!Number.isInteger(bytes) || bytes <= 0)
+    throw new RangeError(`ring buffer ${name}: size ${bytes} is not a positive whole number of bytes`);
   let size = pageSize;
   while (size < bytes) size *= 2;
   return createMap({ type: MapType.RingBuf, name, keySize: 0, valueSize: 0, maxEntries: size });

@@ -5,7 +5,17 @@
 import { closeSync, openSync } from 'node:fs';
 import { haveMapType } from '../features/index.ts';
 import { PerfEventArrayReader, RingBufferReader, type RecordReader, type RecordReaderOptions } from '../perf/index.ts';
-import { MapType, ProgType, attachTracepoint, createMap, loadProgram, possibleCpus, type BpfMap, type BpfProgram, type PerfEvent } from '../syscalls/index.ts';
+import {
+  MapType,
+  ProgType,
+  attachTracepoint,
+  createMap,
+  loadProgram,
+  possibleCpus,
+  type BpfMap,
+  type BpfProgram,
+  type PerfEvent,
+} from '../syscalls/index.ts';
 import { IO_ACCEPT_KEY_SIZE, IO_ACCEPT_MAP_ENTRIES, IO_ACCEPT_VALUE_SIZE } from './io-uring-program.ts';
 import { ListenerOwnerResolver } from './owner.ts';
 import { withVerifierSource } from './tracepoint-program.ts';
@@ -122,24 +132,48 @@ export class TcpAcceptTracer {
       }
       const summaryMaps: { counts?: BpfMap; hist?: BpfMap } = {};
       if (plan.maps.includes(MAP_NAMES.counts)) {
-        const counts = createMap({ type: MapType.PercpuHash, name: 'tcpaccept_cnt', keySize: COUNT_KEY_SIZE, valueSize: COUNT_VALUE_SIZE, maxEntries: COUNT_MAP_ENTRIES });
+        const counts = createMap({
+          type: MapType.PercpuHash,
+          name: 'tcpaccept_cnt',
+          keySize: COUNT_KEY_SIZE,
+          valueSize: COUNT_VALUE_SIZE,
+          maxEntries: COUNT_MAP_ENTRIES,
+        });
         owned.push(counts);
         maps.set(MAP_NAMES.counts, counts);
         summaryMaps.counts = counts;
       }
       if (plan.maps.includes(MAP_NAMES.hist)) {
-        const hist = createMap({ type: MapType.PercpuHash, name: 'tcpaccept_hist', keySize: HIST_KEY_SIZE, valueSize: 8, maxEntries: HIST_MAP_ENTRIES });
+        const hist = createMap({
+          type: MapType.PercpuHash,
+          name: 'tcpaccept_hist',
+          keySize: HIST_KEY_SIZE,
+          valueSize: 8,
+          maxEntries: HIST_MAP_ENTRIES,
+        });
         owned.push(hist);
         maps.set(MAP_NAMES.hist, hist);
         summaryMaps.hist = hist;
       }
       if (plan.maps.includes(MAP_NAMES.listenfds)) {
-        const listenfds = createMap({ type: MapType.LruHash, name: 'tcpaccept_lfd', keySize: 8, valueSize: 4, maxEntries: HANDSHAKE_MAP_ENTRIES });
+        const listenfds = createMap({
+          type: MapType.LruHash,
+          name: 'tcpaccept_lfd',
+          keySize: 8,
+          valueSize: 4,
+          maxEntries: HANDSHAKE_MAP_ENTRIES,
+        });
         owned.push(listenfds);
         maps.set(MAP_NAMES.listenfds, listenfds);
       }
       if (plan.maps.includes(MAP_NAMES.ioaccepts)) {
-        const ioaccepts = createMap({ type: MapType.LruHash, name: 'tcpaccept_ioacc', keySize: IO_ACCEPT_KEY_SIZE, valueSize: IO_ACCEPT_VALUE_SIZE, maxEntries: IO_ACCEPT_MAP_ENTRIES });
+        const ioaccepts = createMap({
+          type: MapType.LruHash,
+          name: 'tcpaccept_ioacc',
+          keySize: IO_ACCEPT_KEY_SIZE,
+          valueSize: IO_ACCEPT_VALUE_SIZE,
+          maxEntries: IO_ACCEPT_MAP_ENTRIES,
+        });
         owned.push(ioaccepts);
         maps.set(MAP_NAMES.ioaccepts, ioaccepts);
       }
@@ -151,7 +185,13 @@ export class TcpAcceptTracer {
         lostCounter = new LostCounter(lost);
       }
       if (plan.maps.includes(MAP_NAMES.handshakes)) {
-        const handshakes = createMap({ type: MapType.LruHash, name: 'tcpaccept_hshk', keySize: 8, valueSize: 8, maxEntries: HANDSHAKE_MAP_ENTRIES });
+        const handshakes = createMap({
+          type: MapType.LruHash,
+          name: 'tcpaccept_hshk',
+          keySize: 8,
+          valueSize: 8,
+          maxEntries: HANDSHAKE_MAP_ENTRIES,
+        });
         owned.push(handshakes);
         maps.set(MAP_NAMES.handshakes, handshakes);
       }
@@ -228,13 +268,16 @@ export class TcpAcceptTracer {
           else throw error;
         },
       };
-      const reader = events === undefined ? undefined : plan.output.kind === 'ringbuf'
-        ? new RingBufferReader(events, readerOptions)
-        : new PerfEventArrayReader(events, {
-          ...readerOptions,
-          dataPages: options.ring?.dataPages ?? DEFAULT_RING_PAGES,
-          ...(options.ring?.wakeup === undefined ? {} : { wakeup: options.ring.wakeup }),
-        });
+      const reader =
+        events === undefined
+          ? undefined
+          : plan.output.kind === 'ringbuf'
+            ? new RingBufferReader(events, readerOptions)
+            : new PerfEventArrayReader(events, {
+                ...readerOptions,
+                dataPages: options.ring?.dataPages ?? DEFAULT_RING_PAGES,
+                ...(options.ring?.wakeup === undefined ? {} : { wakeup: options.ring.wakeup }),
+              });
       if (reader !== undefined) owned.push(reader);
       if (lostCounter !== undefined) {
         const counter = lostCounter;
@@ -309,7 +352,7 @@ export class TcpAcceptTracer {
    * (0 for perf rings, whose losses arrive with the records).
    */
   pollLost(): number {
-    return this.closed ? 0 : this.lostCounter?.poll() ?? 0;
+    return this.closed ? 0 : (this.lostCounter?.poll() ?? 0);
   }
 
   /** Kernel ids of the loaded programs (for leak checks and bpftool). */

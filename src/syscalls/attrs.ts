@@ -163,7 +163,11 @@ export interface ProgramInfo {
 /** Decodes struct bpf_prog_info (bpf.h). */
 export function parseProgramInfo(view: DataView): ProgramInfo {
   let tag = '';
-  for (let i = 0; i < 8; i++) tag += view.getUint8(8 + i).toString(16).padStart(2, '0'); // tag[8]@8
+  for (let i = 0; i < 8; i++)
+    tag += view
+      .getUint8(8 + i)
+      .toString(16)
+      .padStart(2, '0'); // tag[8]@8
   let name = '';
   for (let i = 0; i < BPF_OBJ_NAME_LEN; i++) {
     const c = view.getUint8(64 + i); // name[16]@64

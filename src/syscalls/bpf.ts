@@ -241,7 +241,13 @@ export function createMap(options: CreateMapOptions): BpfMap {
       flags: options.flags ?? 0,
       name: options.name,
     });
-    return bpfCall(backend, 'MAP_CREATE', attr, attrSize.mapCreate, () => `BPF_MAP_CREATE(${MapType[options.type] ?? options.type} ${options.name})`);
+    return bpfCall(
+      backend,
+      'MAP_CREATE',
+      attr,
+      attrSize.mapCreate,
+      () => `BPF_MAP_CREATE(${MapType[options.type] ?? options.type} ${options.name})`,
+    );
   });
   let scratch: NativeMemory;
   try {
@@ -381,7 +387,7 @@ function enumerateIds(command: 'PROG_GET_NEXT_ID' | 'MAP_GET_NEXT_ID'): number[]
   const backend = ffi();
   const ids: number[] = [];
   withNative(backend, attrSize.getNextId, (attr) => {
-    for (let id = 0; ; ) {
+    for (let id = 0; ;) {
       attr.bytes.fill(0);
       writeGetNextIdAttr(attr.view, id);
       const result = bpfTry(backend, command, attr, attrSize.getNextId);
@@ -403,4 +409,3 @@ export function loadedProgramIds(): number[] {
 export function loadedMapIds(): number[] {
   return enumerateIds('MAP_GET_NEXT_ID');
 }
-

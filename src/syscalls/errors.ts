@@ -66,8 +66,10 @@ export function hintFor(errno: number, context: KernelCallContext = 'other'): st
       if (context === 'mmap') {
         return 'run as root, or raise kernel.perf_event_mlock_kb for rings this large';
       }
-      return 'run as root or grant CAP_BPF and CAP_PERFMON' +
-        (context === 'bpf' ? ' (kernels before 5.11 also need a higher memlock limit: ulimit -l unlimited)' : '');
+      return (
+        'run as root or grant CAP_BPF and CAP_PERFMON' +
+        (context === 'bpf' ? ' (kernels before 5.11 also need a higher memlock limit: ulimit -l unlimited)' : '')
+      );
     case Errno.ENOENT:
       if (context === 'tracepoint') {
         return 'the tracepoint does not exist: the kernel is too old for it or tracefs is missing';
@@ -84,9 +86,7 @@ export function hintFor(errno: number, context: KernelCallContext = 'other'): st
     case Errno.ENFILE:
       return 'too many open files: raise the limit with `ulimit -n`';
     case Errno.ENOMEM:
-      return context === 'bpf'
-        ? 'out of memory for BPF: use smaller maps, or on kernels before 5.11 raise `ulimit -l`'
-        : 'out of memory';
+      return context === 'bpf' ? 'out of memory for BPF: use smaller maps, or on kernels before 5.11 raise `ulimit -l`' : 'out of memory';
     case Errno.ENOSYS:
       return 'this kernel was built without the syscall (CONFIG_BPF_SYSCALL / CONFIG_PERF_EVENTS)';
     case Errno.EBADF:
@@ -111,7 +111,10 @@ const verifierSummaryLines = 6;
 
 /** The last meaningful lines of a verifier log, where the reason for a rejection is printed. */
 export function summarizeVerifierLog(log: string, lines = verifierSummaryLines): string {
-  const meaningful = log.split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
+  const meaningful = log
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '');
   return meaningful.slice(-lines).join('\n');
 }
 
@@ -140,7 +143,12 @@ export class KernelError extends Error {
     let message = `${operation} failed: ${code} (${errnoDescription(errno)})`;
     if (hint !== '') message += ` — ${hint}`;
     if (verifierLog !== undefined) {
-      message += '\n' + summarizeVerifierLog(verifierLog).split('\n').map((line) => `    ${line}`).join('\n');
+      message +=
+        '\n' +
+        summarizeVerifierLog(verifierLog)
+          .split('\n')
+          .map((line) => `    ${line}`)
+          .join('\n');
     }
     super(message);
     this.name = 'KernelError';

@@ -45,9 +45,7 @@ const FIRST_FD = 1000;
 const SC_PAGESIZE = 30;
 const SC_NPROCESSORS_ONLN = 84;
 
-const bpfCommandName = new Map<number, BpfCommandName>(
-  Object.entries(BpfCommand).map(([name, value]) => [value, name as BpfCommandName]),
-);
+const bpfCommandName = new Map<number, BpfCommandName>(Object.entries(BpfCommand).map(([name, value]) => [value, name as BpfCommandName]));
 
 /** A scripted kernel in plain memory, selectable with useFfiBackend. */
 export class FakeBackend extends SyscallBackend {
@@ -183,7 +181,6 @@ export class FakeBackend extends SyscallBackend {
     this.calls.push({ name, args, bpfCommand, attr, result });
     return result;
   }
-
 
   errno(): number {
     return this.#errno;

@@ -78,9 +78,7 @@ class FfiNapiBackend extends SyscallBackend {
     const address = this.#ref.address(pointer);
     if (address === 0) throw new Error(`calloc(${size}) failed: out of memory`);
     const whole = this.#ref.reinterpret(pointer, size, 0);
-    return new OwnedNativeMemory(BigInt(address), whole.buffer as ArrayBuffer, whole.byteOffset, length, () =>
-      this.#free(pointer),
-    );
+    return new OwnedNativeMemory(BigInt(address), whole.buffer as ArrayBuffer, whole.byteOffset, length, () => this.#free(pointer));
   }
 
   view(address: bigint, length: number): ArrayBuffer {

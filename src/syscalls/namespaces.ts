@@ -18,13 +18,16 @@ export function netnsInodeOfPath(path: string): number {
     stats = statSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied (another process\'s namespace needs root or CAP_SYS_PTRACE)' : (error as Error).message}`);
+    throw new Error(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? "permission denied (another process's namespace needs root or CAP_SYS_PTRACE)" : (error as Error).message}`,
+    );
   }
   if (statfsSync(file).type !== NSFS_MAGIC) {
     throw new Error(`${file} is not a namespace file: give self, /proc/PID/ns/net or an ip-netns file such as /run/netns/NAME`);
   }
   const link = path === 'self' || file.startsWith('/proc/') ? readlinkOrUndefined(file) : undefined;
-  if (link !== undefined && !link.startsWith('net:')) throw new Error(`${file} is a ${link.split(':')[0]} namespace, not a network namespace`);
+  if (link !== undefined && !link.startsWith('net:'))
+    throw new Error(`${file} is a ${link.split(':')[0]} namespace, not a network namespace`);
   return stats.ino;
 }
 
@@ -53,8 +56,10 @@ export function cgroupIdOfPath(path: string): bigint {
   }
   if (!stats.isDirectory()) throw new Error(`cgroup ${path}: not a directory (give the cgroup's directory, not a file in it)`);
   if (statfsSync(path).type !== CGROUP2_SUPER_MAGIC) {
-    throw new Error(`cgroup ${path}: not in a cgroup v2 hierarchy (bpf_get_current_cgroup_id reports v2 ids); ` +
-      'the v2 hierarchy is mounted at /sys/fs/cgroup, or at /sys/fs/cgroup/unified on hosts with hybrid cgroups (see the cgroup2 line of /proc/mounts)');
+    throw new Error(
+      `cgroup ${path}: not in a cgroup v2 hierarchy (bpf_get_current_cgroup_id reports v2 ids); ` +
+        'the v2 hierarchy is mounted at /sys/fs/cgroup, or at /sys/fs/cgroup/unified on hosts with hybrid cgroups (see the cgroup2 line of /proc/mounts)',
+    );
   }
   return stats.ino;
 }

@@ -123,7 +123,15 @@ export class SockDiag extends FdOwner {
     const operation = `NETLINK_SOCK_DIAG dump of TCP listeners (AF_INET${family === 4 ? '' : '6'})`;
     writeInetDiagRequest(this.#requestView, 0, family, seq);
     for (;;) {
-      const sent = this.backend.syscall(sys.sendto, fd, this.#requestAddress, INET_DIAG_REQUEST_SIZE, 0, this.#peerAddress, SOCK_DIAG_LAYOUT.sockaddr_nl.size);
+      const sent = this.backend.syscall(
+        sys.sendto,
+        fd,
+        this.#requestAddress,
+        INET_DIAG_REQUEST_SIZE,
+        0,
+        this.#peerAddress,
+        SOCK_DIAG_LAYOUT.sockaddr_nl.size,
+      );
       if (sent >= 0) break;
       if (-sent !== Errno.EINTR) throw new KernelError(`sendto(${operation})`, -sent);
     }
@@ -131,7 +139,10 @@ export class SockDiag extends FdOwner {
       for (;;) {
         const length = this.#receiveOne(operation, 0);
         if (length > RECEIVE_BUFFER_SIZE) {
-          throw new ParseError('NETLINK_SOCK_DIAG reply', `datagram of ${length} bytes is larger than the ${RECEIVE_BUFFER_SIZE}-byte buffer`);
+          throw new ParseError(
+            'NETLINK_SOCK_DIAG reply',
+            `datagram of ${length} bytes is larger than the ${RECEIVE_BUFFER_SIZE}-byte buffer`,
+          );
         }
         if (parseSockDiagReplies(this.#receive.subarray(0, length), { seq, into, operation }).done) return;
       }
@@ -150,11 +161,12 @@ export class SockDiag extends FdOwner {
       const errno = -length;
       if (errno === Errno.EINTR) continue;
       if ((flags & MSG_DONTWAIT) !== 0) return length;
-      const hint = errno === Errno.EAGAIN
-        ? `no reply from the kernel within ${RECEIVE_TIMEOUT_S} s`
-        : errno === 105 // ENOBUFS: the socket's receive queue overflowed and parts of the dump are lost
-          ? 'the kernel dropped part of the reply (receive queue overrun); try again'
-          : undefined;
+      const hint =
+        errno === Errno.EAGAIN
+          ? `no reply from the kernel within ${RECEIVE_TIMEOUT_S} s`
+          : errno === 105 // ENOBUFS: the socket's receive queue overflowed and parts of the dump are lost
+            ? 'the kernel dropped part of the reply (receive queue overrun); try again'
+            : undefined;
       throw new KernelError(`recvfrom(${operation})`, errno, hint === undefined ? {} : { hint });
     }
   }

@@ -93,7 +93,10 @@ function readTracefsFile(path: string, tracepoint: string): string {
 
 /** Reads a tracepoint's id and record layout from tracefs (located, not mounted, when `root` is omitted). */
 export function readTracepoint(group: string, event: string, root?: string): TracepointFormat {
-  for (const [what, value] of [['group', group], ['event', event]] as const) {
+  for (const [what, value] of [
+    ['group', group],
+    ['event', event],
+  ] as const) {
     if (!TRACEPOINT_NAME.test(value)) {
       throw new Error(`invalid tracepoint ${what} name ${JSON.stringify(value)}: only letters, digits and _ are allowed`);
     }

@@ -2,7 +2,21 @@
 // registers, offsets and immediates (including the edges of each field).
 import fc from 'fast-check';
 import {
-  AluOp, AtomicOp, B, CallKind, Class, DW, H, type Instruction, JmpOp, LD_IMM64, Mode, Pseudo, Source, W, encode,
+  AluOp,
+  AtomicOp,
+  B,
+  CallKind,
+  Class,
+  DW,
+  H,
+  type Instruction,
+  JmpOp,
+  LD_IMM64,
+  Mode,
+  Pseudo,
+  Source,
+  W,
+  encode,
   problemOf,
 } from '../../src/asm/index.ts';
 
@@ -15,15 +29,56 @@ const int32 = fc.oneof(
 );
 const anySize = fc.constantFrom(B, H, W, DW);
 
-const BINARY_OPS = [AluOp.ADD, AluOp.SUB, AluOp.MUL, AluOp.DIV, AluOp.OR, AluOp.AND, AluOp.LSH, AluOp.RSH, AluOp.MOD, AluOp.XOR, AluOp.MOV, AluOp.ARSH];
-const CONDITIONS = [JmpOp.JEQ, JmpOp.JGT, JmpOp.JGE, JmpOp.JSET, JmpOp.JNE, JmpOp.JSGT, JmpOp.JSGE, JmpOp.JLT, JmpOp.JLE, JmpOp.JSLT, JmpOp.JSLE];
+const BINARY_OPS = [
+  AluOp.ADD,
+  AluOp.SUB,
+  AluOp.MUL,
+  AluOp.DIV,
+  AluOp.OR,
+  AluOp.AND,
+  AluOp.LSH,
+  AluOp.RSH,
+  AluOp.MOD,
+  AluOp.XOR,
+  AluOp.MOV,
+  AluOp.ARSH,
+];
+const CONDITIONS = [
+  JmpOp.JEQ,
+  JmpOp.JGT,
+  JmpOp.JGE,
+  JmpOp.JSET,
+  JmpOp.JNE,
+  JmpOp.JSGT,
+  JmpOp.JSGE,
+  JmpOp.JLT,
+  JmpOp.JLE,
+  JmpOp.JSLT,
+  JmpOp.JSLE,
+];
 const ATOMICS = [
-  AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.ADD | AtomicOp.FETCH, AtomicOp.OR | AtomicOp.FETCH,
-  AtomicOp.AND | AtomicOp.FETCH, AtomicOp.XOR | AtomicOp.FETCH, AtomicOp.XCHG, AtomicOp.CMPXCHG,
+  AtomicOp.ADD,
+  AtomicOp.OR,
+  AtomicOp.AND,
+  AtomicOp.XOR,
+  AtomicOp.ADD | AtomicOp.FETCH,
+  AtomicOp.OR | AtomicOp.FETCH,
+  AtomicOp.AND | AtomicOp.FETCH,
+  AtomicOp.XOR | AtomicOp.FETCH,
+  AtomicOp.XCHG,
+  AtomicOp.CMPXCHG,
 ];
 
 const alu = fc
-  .record({ is64: fc.boolean(), op: fc.constantFrom(...BINARY_OPS), regSource: fc.boolean(), dst: reg, src: reg, imm: int32, variant: fc.nat(4) })
+  .record({
+    is64: fc.boolean(),
+    op: fc.constantFrom(...BINARY_OPS),
+    regSource: fc.boolean(),
+    dst: reg,
+    src: reg,
+    imm: int32,
+    variant: fc.nat(4),
+  })
   .map(({ is64, op, regSource, dst, src, imm, variant }): Instruction => {
     const cls = is64 ? Class.ALU64 : Class.ALU;
     let off = 0;
@@ -37,11 +92,16 @@ const unary = fc
   .record({ kind: fc.constantFrom('neg32', 'neg64', 'le', 'be', 'bswap'), dst: reg, width: fc.constantFrom(16, 32, 64) })
   .map(({ kind, dst, width }): Instruction => {
     switch (kind) {
-      case 'neg32': return { opcode: Class.ALU | AluOp.NEG, dst, src: 0, off: 0, imm: 0 };
-      case 'neg64': return { opcode: Class.ALU64 | AluOp.NEG, dst, src: 0, off: 0, imm: 0 };
-      case 'le': return { opcode: Class.ALU | AluOp.END, dst, src: 0, off: 0, imm: width };
-      case 'be': return { opcode: Class.ALU | AluOp.END | Source.X, dst, src: 0, off: 0, imm: width };
-      default: return { opcode: Class.ALU64 | AluOp.END, dst, src: 0, off: 0, imm: width };
+      case 'neg32':
+        return { opcode: Class.ALU | AluOp.NEG, dst, src: 0, off: 0, imm: 0 };
+      case 'neg64':
+        return { opcode: Class.ALU64 | AluOp.NEG, dst, src: 0, off: 0, imm: 0 };
+      case 'le':
+        return { opcode: Class.ALU | AluOp.END, dst, src: 0, off: 0, imm: width };
+      case 'be':
+        return { opcode: Class.ALU | AluOp.END | Source.X, dst, src: 0, off: 0, imm: width };
+      default:
+        return { opcode: Class.ALU64 | AluOp.END, dst, src: 0, off: 0, imm: width };
     }
   });
 
@@ -56,23 +116,41 @@ const control = fc.oneof(
   int16.map((off): Instruction => ({ opcode: Class.JMP | JmpOp.JA, dst: 0, src: 0, off, imm: 0 })),
   int32.map((imm): Instruction => ({ opcode: Class.JMP32 | JmpOp.JA, dst: 0, src: 0, off: 0, imm })),
   int16.map((off): Instruction => ({ opcode: Class.JMP | JmpOp.JCOND, dst: 0, src: 0, off, imm: 0 })),
-  fc.oneof(int32, fc.integer({ min: 1, max: 211 })).map((imm): Instruction => ({ opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.HELPER, off: 0, imm })),
+  fc
+    .oneof(int32, fc.integer({ min: 1, max: 211 }))
+    .map((imm): Instruction => ({ opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.HELPER, off: 0, imm })),
   int32.map((imm): Instruction => ({ opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.PSEUDO_CALL, off: 0, imm })),
-  fc.tuple(int32, fc.integer({ min: 0, max: 32767 })).map(([imm, off]): Instruction => ({ opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.KFUNC, off, imm })),
+  fc
+    .tuple(int32, fc.integer({ min: 0, max: 32767 }))
+    .map(([imm, off]): Instruction => ({ opcode: Class.JMP | JmpOp.CALL, dst: 0, src: CallKind.KFUNC, off, imm })),
   fc.constant<Instruction>({ opcode: Class.JMP | JmpOp.EXIT, dst: 0, src: 0, off: 0, imm: 0 }),
 );
 
 const memory = fc.oneof(
-  fc.record({ size: anySize, dst: reg, src: reg, off: int16 }).map(({ size, dst, src, off }): Instruction => ({ opcode: Class.LDX | Mode.MEM | size, dst, src, off, imm: 0 })),
-  fc.record({ size: fc.constantFrom(B, H, W), dst: reg, src: reg, off: int16 }).map(({ size, dst, src, off }): Instruction => ({ opcode: Class.LDX | Mode.MEMSX | size, dst, src, off, imm: 0 })),
-  fc.record({ size: anySize, dst: reg, off: int16, imm: int32 }).map(({ size, dst, off, imm }): Instruction => ({ opcode: Class.ST | Mode.MEM | size, dst, src: 0, off, imm })),
-  fc.record({ size: anySize, dst: reg, src: reg, off: int16 }).map(({ size, dst, src, off }): Instruction => ({ opcode: Class.STX | Mode.MEM | size, dst, src, off, imm: 0 })),
-  fc.record({ size: fc.constantFrom(W, DW), dst: reg, src: reg, off: int16, imm: fc.constantFrom(...ATOMICS) })
+  fc
+    .record({ size: anySize, dst: reg, src: reg, off: int16 })
+    .map(({ size, dst, src, off }): Instruction => ({ opcode: Class.LDX | Mode.MEM | size, dst, src, off, imm: 0 })),
+  fc
+    .record({ size: fc.constantFrom(B, H, W), dst: reg, src: reg, off: int16 })
+    .map(({ size, dst, src, off }): Instruction => ({ opcode: Class.LDX | Mode.MEMSX | size, dst, src, off, imm: 0 })),
+  fc
+    .record({ size: anySize, dst: reg, off: int16, imm: int32 })
+    .map(({ size, dst, off, imm }): Instruction => ({ opcode: Class.ST | Mode.MEM | size, dst, src: 0, off, imm })),
+  fc
+    .record({ size: anySize, dst: reg, src: reg, off: int16 })
+    .map(({ size, dst, src, off }): Instruction => ({ opcode: Class.STX | Mode.MEM | size, dst, src, off, imm: 0 })),
+  fc
+    .record({ size: fc.constantFrom(W, DW), dst: reg, src: reg, off: int16, imm: fc.constantFrom(...ATOMICS) })
     .map(({ size, dst, src, off, imm }): Instruction => ({ opcode: Class.STX | Mode.ATOMIC | size, dst, src, off, imm })),
-  fc.record({ size: anySize, dst: reg, src: reg, off: int16, imm: fc.constantFrom(AtomicOp.LOAD_ACQ, AtomicOp.STORE_REL) })
+  fc
+    .record({ size: anySize, dst: reg, src: reg, off: int16, imm: fc.constantFrom(AtomicOp.LOAD_ACQ, AtomicOp.STORE_REL) })
     .map(({ size, dst, src, off, imm }): Instruction => ({ opcode: Class.STX | Mode.ATOMIC | size, dst, src, off, imm })),
-  fc.record({ size: fc.constantFrom(B, H, W), imm: int32 }).map(({ size, imm }): Instruction => ({ opcode: Class.LD | Mode.ABS | size, dst: 0, src: 0, off: 0, imm })),
-  fc.record({ size: fc.constantFrom(B, H, W), src: reg, imm: int32 }).map(({ size, src, imm }): Instruction => ({ opcode: Class.LD | Mode.IND | size, dst: 0, src, off: 0, imm })),
+  fc
+    .record({ size: fc.constantFrom(B, H, W), imm: int32 })
+    .map(({ size, imm }): Instruction => ({ opcode: Class.LD | Mode.ABS | size, dst: 0, src: 0, off: 0, imm })),
+  fc
+    .record({ size: fc.constantFrom(B, H, W), src: reg, imm: int32 })
+    .map(({ size, src, imm }): Instruction => ({ opcode: Class.LD | Mode.IND | size, dst: 0, src, off: 0, imm })),
 );
 
 const ldImm64 = fc
@@ -81,7 +159,10 @@ const ldImm64 = fc
     const unusedSecondHalf = src === Pseudo.MAP_FD || src === Pseudo.FUNC || src === Pseudo.MAP_IDX;
     const fd = src === Pseudo.MAP_FD || src === Pseudo.MAP_VALUE;
     return {
-      opcode: LD_IMM64, dst, src, off: 0,
+      opcode: LD_IMM64,
+      dst,
+      src,
+      off: 0,
       imm: fd ? imm & 0x7fff_ffff : imm,
       imm2: unusedSecondHalf ? 0 : src === Pseudo.BTF_ID ? imm2 & 0x7fff_ffff : imm2,
     };

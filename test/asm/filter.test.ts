@@ -3,9 +3,7 @@
 // address to a perf event array. Builder and text must give identical bytes, and the kernel's
 // verifier must accept them.
 import t from 'tap';
-import {
-  DW, H, Helper, type Program, ProgramBuilder, R0, R1, R10, R2, R3, R4, R5, R6, W, bpf, disassemble,
-} from '../../src/asm/index.ts';
+import { DW, H, Helper, type Program, ProgramBuilder, R0, R1, R10, R2, R3, R4, R5, R6, W, bpf, disassemble } from '../../src/asm/index.ts';
 import { kernelTest } from '../helpers/kernel.ts';
 
 interface Offsets {
@@ -48,21 +46,31 @@ function fromText(o: Offsets): Program {
 
 function fromBuilder(o: Offsets): Program {
   return new ProgramBuilder()
-    .mov64(R6, R1).comment('keep the context: r1 is clobbered by calls')
-    .ldx(H, R2, R6, o.protocol).comment('ctx->protocol')
-    .jne(R2, IPPROTO_TCP, 'drop').comment('TCP only')
-    .ldx(W, R2, R6, o.oldstate).comment('ctx->oldstate')
+    .mov64(R6, R1)
+    .comment('keep the context: r1 is clobbered by calls')
+    .ldx(H, R2, R6, o.protocol)
+    .comment('ctx->protocol')
+    .jne(R2, IPPROTO_TCP, 'drop')
+    .comment('TCP only')
+    .ldx(W, R2, R6, o.oldstate)
+    .comment('ctx->oldstate')
     .jne(R2, TCP_SYN_RECV, 'drop')
-    .ldx(W, R2, R6, o.newstate).comment('ctx->newstate')
-    .jne(R2, TCP_ESTABLISHED, 'drop').comment('the handshake just completed')
-    .ldx(DW, R2, R6, o.skaddr).comment('ctx->skaddr: the socket')
-    .stx(DW, R10, -8, R2).comment('event on the stack')
+    .ldx(W, R2, R6, o.newstate)
+    .comment('ctx->newstate')
+    .jne(R2, TCP_ESTABLISHED, 'drop')
+    .comment('the handshake just completed')
+    .ldx(DW, R2, R6, o.skaddr)
+    .comment('ctx->skaddr: the socket')
+    .stx(DW, R10, -8, R2)
+    .comment('event on the stack')
     .mov64(R1, R6)
     .ldMap(R2, 'events')
-    .ldImm64(R3, BPF_F_CURRENT_CPU).comment("this CPU's ring")
+    .ldImm64(R3, BPF_F_CURRENT_CPU)
+    .comment("this CPU's ring")
     .mov64(R4, R10)
     .add64(R4, -8)
-    .mov64(R5, 8).comment('sizeof event')
+    .mov64(R5, 8)
+    .comment('sizeof event')
     .call(Helper.perf_event_output)
     .mov64(R0, 1)
     .exit()
@@ -105,11 +113,22 @@ t.test('the kernel verifier accepts the filter', kernelTest(), async (t) => {
     protocol: format.field('protocol').offset,
   };
   const events = syscalls.createMap({
-    type: syscalls.MapType.PerfEventArray, name: 'asm_test_events', keySize: 4, valueSize: 4, maxEntries: syscalls.possibleCpus().length,
+    type: syscalls.MapType.PerfEventArray,
+    name: 'asm_test_events',
+    keySize: 4,
+    valueSize: 4,
+    maxEntries: syscalls.possibleCpus().length,
   });
   t.teardown(() => events.close());
-  for (const [how, program] of [['text', fromText(offsets)], ['builder', fromBuilder(offsets)]] as const) {
-    const loaded = syscalls.loadProgram({ type: syscalls.ProgType.Tracepoint, name: `asm_${how}`, instructions: program.bytecode({ events: events.fd }) });
+  for (const [how, program] of [
+    ['text', fromText(offsets)],
+    ['builder', fromBuilder(offsets)],
+  ] as const) {
+    const loaded = syscalls.loadProgram({
+      type: syscalls.ProgType.Tracepoint,
+      name: `asm_${how}`,
+      instructions: program.bytecode({ events: events.fd }),
+    });
     t.ok(loaded.fd >= 0, `${how}: loaded as fd ${loaded.fd}`);
     loaded.close();
   }

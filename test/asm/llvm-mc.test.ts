@@ -17,14 +17,18 @@ t.test('llvm-mc encodes every vector it supports as recorded, and so do we', abs
   const mc = llvmMc!;
   const supported = vectors.filter((v) => v.minLlvm <= mc.major);
   t.ok(supported.length > 100, `${supported.length} of ${vectors.length} vectors are in LLVM ${mc.major}'s syntax`);
-  const encoded = llvmEncode(mc, supported.map((v) => v.source));
+  const encoded = llvmEncode(
+    mc,
+    supported.map((v) => v.source),
+  );
   supported.forEach((vector, i) => {
     t.equal(encoded[i]?.hex, vector.hex, `llvm-mc: ${vector.source}`);
     t.equal(hex(assemble(vector.source)), vector.hex, `ours: ${vector.source}`);
   });
 });
 
-const tooOld = llvmMc !== undefined && llvmMc.major < V4_LLVM ? { skip: `llvm-mc ${llvmMc.major} has no v4 syntax; install llvm-19` } : absent;
+const tooOld =
+  llvmMc !== undefined && llvmMc.major < V4_LLVM ? { skip: `llvm-mc ${llvmMc.major} has no v4 syntax; install llvm-19` } : absent;
 
 t.test('random programs: llvm-mc encodes our disassembly to our bytes', tooOld, async (t) => {
   const mc = llvmMc!;

@@ -7,27 +7,65 @@ import { defineRecord, parse } from '../../src/index.ts';
 
 t.test('laid out as C lays out the struct: natural alignment, padding listed, sizeof', async (t) => {
   const R = defineRecord({ a: 'u8', b: 'u32', c: 'u16', d: 'u64', comm: 'char[16]', e: 'u8' });
-  t.same(Object.fromEntries(Object.entries(R.fields).map(([k, f]) => [k, [f.offset, f.size]])), { a: [0, 1], b: [4, 4], c: [8, 2], d: [16, 8], comm: [24, 16], e: [40, 1] });
-  t.same(R.padding, [[1, 3], [10, 6], [41, 7]], 'every gap, the tail included');
+  t.same(Object.fromEntries(Object.entries(R.fields).map(([k, f]) => [k, [f.offset, f.size]])), {
+    a: [0, 1],
+    b: [4, 4],
+    c: [8, 2],
+    d: [16, 8],
+    comm: [24, 16],
+    e: [40, 1],
+  });
+  t.same(
+    R.padding,
+    [
+      [1, 3],
+      [10, 6],
+      [41, 7],
+    ],
+    'every gap, the tail included',
+  );
   t.equal(R.size, 48);
-  t.same([defineRecord({ port: 'u16' }).size, defineRecord({ a: 'u32', b: 'u8' }).size, defineRecord({ c: 'char[5]' }).size], [2, 8, 5], 'sizeof: rounded to the largest alignment only');
+  t.same(
+    [defineRecord({ port: 'u16' }).size, defineRecord({ a: 'u32', b: 'u8' }).size, defineRecord({ c: 'char[5]' }).size],
+    [2, 8, 5],
+    'sizeof: rounded to the largest alignment only',
+  );
   t.equal(defineRecord({ a: 'u64', b: 'u32', c: 'u8' }).onStack(-16).zero(), '*(u64 *)(r10 - 16) = 0\n*(u64 *)(r10 - 8) = 0');
   t.equal(defineRecord({ a: 'u32', b: 'u16', c: 'u8' }).onStack(-8).zero(), '*(u64 *)(r10 - 8) = 0', 'zeroes with the widest stores');
-  t.equal(defineRecord({ c: 'char[7]' }).onStack(-8).zero(), '*(u32 *)(r10 - 8) = 0\n*(u16 *)(r10 - 4) = 0\n*(u8 *)(r10 - 2) = 0', 'an odd size');
+  t.equal(
+    defineRecord({ c: 'char[7]' }).onStack(-8).zero(),
+    '*(u32 *)(r10 - 8) = 0\n*(u16 *)(r10 - 4) = 0\n*(u8 *)(r10 - 2) = 0',
+    'an odd size',
+  );
   t.throws(() => defineRecord({}), /at least one field/);
   t.throws(() => defineRecord({ x: 'u128' as 'u64' }), /field x: type "u128" is not one of/);
   t.throws(() => R.offsetOf('nope' as 'a'), /the record has no field "nope" \(fields: a, b, c, d, comm, e\)/);
 });
 
 t.test('decode reads what encode wrote, for every field type', async (t) => {
-  const R = defineRecord({ u8: 'u8', s8: 's8', u16: 'u16', s16: 's16', u32: 'u32', s32: 's32', u64: 'u64', s64: 's64', addr: 'u8[16]', comm: 'char[16]' });
+  const R = defineRecord({
+    u8: 'u8',
+    s8: 's8',
+    u16: 'u16',
+    s16: 's16',
+    u32: 'u32',
+    s32: 's32',
+    u64: 'u64',
+    s64: 's64',
+    addr: 'u8[16]',
+    comm: 'char[16]',
+  });
   fc.assert(
     fc.property(
       fc.record({
-        u8: fc.integer({ min: 0, max: 255 }), s8: fc.integer({ min: -128, max: 127 }),
-        u16: fc.integer({ min: 0, max: 65535 }), s16: fc.integer({ min: -32768, max: 32767 }),
-        u32: fc.nat({ max: 2 ** 32 - 1 }), s32: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
-        u64: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), s64: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        u8: fc.integer({ min: 0, max: 255 }),
+        s8: fc.integer({ min: -128, max: 127 }),
+        u16: fc.integer({ min: 0, max: 65535 }),
+        s16: fc.integer({ min: -32768, max: 32767 }),
+        u32: fc.nat({ max: 2 ** 32 - 1 }),
+        s32: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        u64: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        s64: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
         addr: fc.uint8Array({ minLength: 16, maxLength: 16 }),
         comm: fc.stringMatching(/^[a-z0-9-]{0,15}$/),
       }),

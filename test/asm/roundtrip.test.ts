@@ -62,11 +62,76 @@ t.test('random bytes either decode and round-trip or fail with AsmDecodeError', 
 });
 
 const VOCABULARY = [
-  'r0', 'r1', 'w2', 'r10', 'r11', 'w11', '=', '+=', 's>>=', 's/=', '-', '+', '*', '(', ')', '[', ']', ',', ':', ';',
-  'u8', 'u64', 's32', 'u128', 'if', 'goto', 'gotol', 'may_goto', 'call', 'exit', 'lock', 'll', 'map', 'fd', 'idx',
-  'btf', 'id', 'func', 'kfunc', 'pc', 'skb', 'out', 'out:', 'bpf_ktime_get_ns', 'atomic_fetch_add', 'xchg_64',
-  'cmpxchg_64', 'load_acquire', 'store_release', 'addr_space_cast', 'be16', 'bswap64', '0', '1', '-1', '0x7fffffff',
-  '0x80000000', '99999999999999999999999', '08', '1ll', '//', '#', '/*', '*/', '\n', '==', '!=', 's<', '&', '<<=',
+  'r0',
+  'r1',
+  'w2',
+  'r10',
+  'r11',
+  'w11',
+  '=',
+  '+=',
+  's>>=',
+  's/=',
+  '-',
+  '+',
+  '*',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  ':',
+  ';',
+  'u8',
+  'u64',
+  's32',
+  'u128',
+  'if',
+  'goto',
+  'gotol',
+  'may_goto',
+  'call',
+  'exit',
+  'lock',
+  'll',
+  'map',
+  'fd',
+  'idx',
+  'btf',
+  'id',
+  'func',
+  'kfunc',
+  'pc',
+  'skb',
+  'out',
+  'out:',
+  'bpf_ktime_get_ns',
+  'atomic_fetch_add',
+  'xchg_64',
+  'cmpxchg_64',
+  'load_acquire',
+  'store_release',
+  'addr_space_cast',
+  'be16',
+  'bswap64',
+  '0',
+  '1',
+  '-1',
+  '0x7fffffff',
+  '0x80000000',
+  '99999999999999999999999',
+  '08',
+  '1ll',
+  '//',
+  '#',
+  '/*',
+  '*/',
+  '\n',
+  '==',
+  '!=',
+  's<',
+  '&',
+  '<<=',
 ];
 
 function expectSyntaxErrorOrProgram(text: string): void {
@@ -81,23 +146,36 @@ function expectSyntaxErrorOrProgram(text: string): void {
 t.test('garbage text gives AsmSyntaxError, never another exception or a hang', async (t) => {
   const tokenSoup = fc.array(fc.constantFrom(...VOCABULARY), { maxLength: 30 }).map((words) => words.join(' '));
   const tightSoup = fc.array(fc.constantFrom(...VOCABULARY), { maxLength: 30 }).map((words) => words.join(''));
-  fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 80 }), tokenSoup, tightSoup), (text) => expectSyntaxErrorOrProgram(text)), {
-    numRuns: 5000,
-  });
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 80 }), tokenSoup, tightSoup), (text) =>
+      expectSyntaxErrorOrProgram(text),
+    ),
+    {
+      numRuns: 5000,
+    },
+  );
   t.pass('5000 random texts');
 });
 
 t.test('mutations of valid programs give a Program or an AsmSyntaxError', async (t) => {
   fc.assert(
-    fc.property(program, fc.nat(), fc.constantFrom('delete', 'insert', 'swap'), fc.string({ minLength: 1, maxLength: 1 }), (bytes, at, mutation, c) => {
-      const text = disassemble(bytes, { labels: true });
-      const i = at % (text.length + 1);
-      const mutated =
-        mutation === 'delete' ? text.slice(0, i) + text.slice(i + 1)
-        : mutation === 'insert' ? text.slice(0, i) + c + text.slice(i)
-        : text.slice(0, i) + c + text.slice(i + 1);
-      expectSyntaxErrorOrProgram(mutated);
-    }),
+    fc.property(
+      program,
+      fc.nat(),
+      fc.constantFrom('delete', 'insert', 'swap'),
+      fc.string({ minLength: 1, maxLength: 1 }),
+      (bytes, at, mutation, c) => {
+        const text = disassemble(bytes, { labels: true });
+        const i = at % (text.length + 1);
+        const mutated =
+          mutation === 'delete'
+            ? text.slice(0, i) + text.slice(i + 1)
+            : mutation === 'insert'
+              ? text.slice(0, i) + c + text.slice(i)
+              : text.slice(0, i) + c + text.slice(i + 1);
+        expectSyntaxErrorOrProgram(mutated);
+      },
+    ),
     { numRuns: 3000 },
   );
   t.pass('3000 mutated programs');

@@ -3,7 +3,16 @@
 // rejection ("12: (79) ... R1 invalid mem access") into the line of text that wrote it.
 import t from 'tap';
 import {
-  AsmSyntaxError, ProgramBuilder, R0, R1, Helper, bpf, describeVerifierRejection, disassemble, locateVerifierRejection, parse,
+  AsmSyntaxError,
+  ProgramBuilder,
+  R0,
+  R1,
+  Helper,
+  bpf,
+  describeVerifierRejection,
+  disassemble,
+  locateVerifierRejection,
+  parse,
 } from '../../src/asm/index.ts';
 
 const text = `r6 = r1                      // the context
@@ -19,16 +28,19 @@ out:
 t.test('disassemble({ slots: true }) numbers slots, ld_imm64 taking two', async (t) => {
   const program = parse(text);
   const listing = disassemble(program, { slots: true });
-  t.equal(listing, [
-    '\t0: r6 = r1                              // the context',
-    '\t1: r1 = 4294967296 ll                   // two slots',
-    'out:',
-    '\t3: call bpf_ktime_get_ns',
-    '\t4: if r0 == 0 goto out                  // never taken',
-    '\t5: r0 = 0',
-    '\t6: exit',
-    '',
-  ].join('\n'));
+  t.equal(
+    listing,
+    [
+      '\t0: r6 = r1                              // the context',
+      '\t1: r1 = 4294967296 ll                   // two slots',
+      'out:',
+      '\t3: call bpf_ktime_get_ns',
+      '\t4: if r0 == 0 goto out                  // never taken',
+      '\t5: r0 = 0',
+      '\t6: exit',
+      '',
+    ].join('\n'),
+  );
   t.same(parse(listing).bytecode(), program.bytecode(), 'a numbered listing parses back to the same bytes');
   t.same(parse(disassemble(program.bytecode(), { slots: true })).bytecode(), program.bytecode(), 'also from bytecode, without labels');
 });
@@ -58,13 +70,17 @@ t.test('a parsed Program maps every slot to its line of text', async (t) => {
   t.same(program.sourceOf(1), { line: 2, text: 'r1 = 0x100000000 ll          // two slots' });
   t.same(program.sourceOf(2), { line: 2, text: 'r1 = 0x100000000 ll          // two slots' }, 'the second half of ld_imm64: the same line');
   t.equal(program.sourceOf(3)?.line, 5, 'blank lines and labels counted');
-  t.equal(program.sourceOf(4)?.line, 6, 'a jump to a label: the jump\'s line');
+  t.equal(program.sourceOf(4)?.line, 6, "a jump to a label: the jump's line");
   t.equal(program.sourceOf(6)?.line, 8);
   t.equal(program.sourceOf(7), undefined, 'past the end');
   const templated = bpf`
     r2 = *(u32 *)(r1 + ${16})   // newstate
     exit`;
-  t.same(templated.sourceOf(0), { line: 2, text: '    r2 = *(u32 *)(r1 + ${16})   // newstate' }, 'templates show interpolations as ${value}');
+  t.same(
+    templated.sourceOf(0),
+    { line: 2, text: '    r2 = *(u32 *)(r1 + ${16})   // newstate' },
+    'templates show interpolations as ${value}',
+  );
   const several = parse('r0 = 0; exit');
   t.equal(several.sourceOf(1)?.line, 1, 'two statements on one line share it');
   const built = new ProgramBuilder().mov64(R0, 0).exit().build();
@@ -96,7 +112,10 @@ exit
   t.equal(rejection.sourceText, 'r1 = *(u64 *)(r0 + 16)       // the bug: r0 is a scalar');
   t.equal(rejection.instruction, 'r1 = *(u64 *)(r0 + 16)');
   t.equal(rejection.comment, 'the bug: r0 is a scalar');
-  t.equal(describeVerifierRejection(rejection), 'slot 4, line 4 of the program text: r1 = *(u64 *)(r0 + 16)       // the bug: r0 is a scalar');
+  t.equal(
+    describeVerifierRejection(rejection),
+    'slot 4, line 4 of the program text: r1 = *(u64 *)(r0 + 16)       // the bug: r0 is a scalar',
+  );
 
   const built = new ProgramBuilder().mov64(R1, 0).call(Helper.ktime_get_ns).comment('now').exit().build();
   const placed = locateVerifierRejection(built, '0: (b7) r1 = 0\n1: (85) call bpf_ktime_get_ns#5\nunknown func\n')!;

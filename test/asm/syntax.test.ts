@@ -24,9 +24,18 @@ t.test('comments: //, # and /* */ as LLVM accepts them; ; separates statements',
     r0 = 4; r0 = 5 // five
     exit;
   `);
-  t.same(program.instructions.map((i) => i.imm), [1, 2, 3, 4, 5, 0]);
-  t.same(program.instructions.map((i) => i.comment), ['one', 'two', undefined, undefined, 'five', undefined]);
-  t.equal(program.disassemble(), 'r0 = 1                               // one\nr0 = 2                               // two\nr0 = 3\nr0 = 4\nr0 = 5                               // five\nexit\n');
+  t.same(
+    program.instructions.map((i) => i.imm),
+    [1, 2, 3, 4, 5, 0],
+  );
+  t.same(
+    program.instructions.map((i) => i.comment),
+    ['one', 'two', undefined, undefined, 'five', undefined],
+  );
+  t.equal(
+    program.disassemble(),
+    'r0 = 1                               // one\nr0 = 2                               // two\nr0 = 3\nr0 = 4\nr0 = 5                               // five\nexit\n',
+  );
 });
 
 t.test('labels: forward and backward, on their own line or before an instruction', async (t) => {
@@ -41,19 +50,29 @@ t.test('labels: forward and backward, on their own line or before an instruction
       r0 = 0
       exit
   `);
-  t.same([...program.labels], [['start', 0], ['loop', 1], ['out', 5]]);
-  t.same(program.instructions.map((i) => i.off), [0, 0, -2, 1, 0, 0, 0]);
+  t.same(
+    [...program.labels],
+    [
+      ['start', 0],
+      ['loop', 1],
+      ['out', 5],
+    ],
+  );
+  t.same(
+    program.instructions.map((i) => i.off),
+    [0, 0, -2, 1, 0, 0, 0],
+  );
   t.equal(hex(program.bytecode()), hex(assemble('r1 = 0\nr1 += 1\nif r1 < 10 goto -2\ngoto +1\nr0 = 9\nr0 = 0\nexit')));
   t.match(program.disassemble(), /^loop:\n\tr1 \+= 1\n\tif r1 < 10 goto loop$/m);
 });
 
-t.test('jump offsets: +N, -N, N (as llvm-mc), and the verifier\'s pc+N', async (t) => {
+t.test("jump offsets: +N, -N, N (as llvm-mc), and the verifier's pc+N", async (t) => {
   for (const spelling of ['goto +3', 'goto 3', 'goto pc+3']) t.equal(hex(assemble(spelling)), '0500030000000000', spelling);
   t.equal(hex(assemble('goto pc-1')), '0500ffff00000000');
   t.equal(hex(assemble('if r1 == r2 goto pc+0')), '1d21000000000000');
 });
 
-t.test('the verifier log\'s spacing and hex immediates parse', async (t) => {
+t.test("the verifier log's spacing and hex immediates parse", async (t) => {
   t.equal(hex(assemble('r2 = *(u32 *)(r6 +16)')), hex(assemble('r2 = *(u32 *)(r6 + 16)')));
   t.equal(hex(assemble('*(u64 *)(r10 -8) = r1')), hex(assemble('*(u64 *)(r10 - 8) = r1')));
   t.equal(hex(assemble('if r0 == 0x0 goto pc+1')), hex(assemble('if r0 == 0 goto +1')));
@@ -64,7 +83,7 @@ t.test('the verifier log\'s spacing and hex immediates parse', async (t) => {
 t.test('helper calls by name or number; labels win over helper names', async (t) => {
   t.equal(hex(assemble('call bpf_perf_event_output')), hex(assemble('call 25')));
   t.equal(hex(assemble('call bpf_get_current_task_btf')), hex(assemble(`call ${Helper.get_current_task_btf}`)));
-  t.equal(hex(assemble('call bpf_ringbuf_submit#132')), '8500000084000000', 'the verifier\'s name#id form');
+  t.equal(hex(assemble('call bpf_ringbuf_submit#132')), '8500000084000000', "the verifier's name#id form");
   const local = parse('call bpf_ktime_get_ns\nexit\nbpf_ktime_get_ns:\nr0 = 0\nexit');
   t.equal(local.instructions[0]?.src, 1, 'a label of that name makes it a BPF-to-BPF call');
   t.equal(local.instructions[0]?.imm, 1);
@@ -84,7 +103,12 @@ t.test('maps by name, resolved at load time', async (t) => {
   const program = parse('r1 = map[events] ll\nr2 = map[counts][0]+8 ll\nr3 = map[events]\nexit');
   t.same(program.mapNames, ['events', 'counts']);
   t.equal(program.instructionCount, 7);
-  const bytes = program.bytecode(new Map([['events', 7], ['counts', 8]]));
+  const bytes = program.bytecode(
+    new Map([
+      ['events', 7],
+      ['counts', 8],
+    ]),
+  );
   t.equal(hex(bytes.subarray(0, 16)), '18110000070000000000000000000000');
   t.equal(hex(bytes.subarray(16, 32)), '18220000080000000000000008000000');
   t.equal(disassemble(bytes), 'r1 = map[fd:7] ll\nr2 = map[fd:8][0]+8 ll\nr3 = map[fd:7] ll\nexit\n');
@@ -109,7 +133,11 @@ t.test('template interpolation: numbers, bigints, registers, names', async (t) =
   `;
   t.equal(
     hex(program.bytecode({ events: 3 })),
-    hex(assemble('r6 = r1\nr2 = *(u32 *)(r6 - 8)\nw1 += -1\nr3 = 78187493520 ll\nr4 = map[events] ll\nif r2 == 7 goto +1\ncall 5\nexit', { events: 3 })),
+    hex(
+      assemble('r6 = r1\nr2 = *(u32 *)(r6 - 8)\nw1 += -1\nr3 = 78187493520 ll\nr4 = map[events] ll\nif r2 == 7 goto +1\ncall 5\nexit', {
+        events: 3,
+      }),
+    ),
   );
   t.equal(program.instructions[1]?.comment, "+ ${'a negative offset'}");
   const error = (() => {

@@ -71,7 +71,10 @@ t.test('only the server inside the cgroup is reported', gate(), async (t) => {
   const cgroup = makeCgroup(t, 'ts-tcpaccept-test');
   const inside = await startServer({ family: 4, count: 3, comm: 'cg-inside' });
   const outside = await startServer({ family: 4, count: 3, comm: 'cg-outside' });
-  t.teardown(() => { inside.kill(); outside.kill(); });
+  t.teardown(() => {
+    inside.kill();
+    outside.kill();
+  });
   // The server is already blocked in accept(); the filter looks at the cgroup when accept returns.
   cgroup.add(inside.pid);
   t.match(readFileSync(`/proc/${inside.pid}/cgroup`, 'utf8'), new RegExp(`^0::/ts-tcpaccept-test-${process.pid}$`, 'm'));
@@ -89,10 +92,16 @@ t.test('only the server inside the cgroup is reported', gate(), async (t) => {
   await sleep(300); // two ring flushes: time enough for an outside event to show up if it were wrongly let through
   const events = tracer.stdout.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   t.equal(events.length, 3, 'one event per inside accept, none from outside');
-  t.ok(events.every((e) => e.pid === inside.pid && e.comm === 'cg-inside' && e.lport === inside.port), 'all from the inside server');
+  t.ok(
+    events.every((e) => e.pid === inside.pid && e.comm === 'cg-inside' && e.lport === inside.port),
+    'all from the inside server',
+  );
   const ajv = new Ajv2020({ strict: true, validateFormats: false });
   const validate = ajv.compile(JSON.parse(readFileSync('schema/event.schema.json', 'utf8')) as object);
-  t.ok(events.every((e) => validate(e)), 'events validate against the schema');
+  t.ok(
+    events.every((e) => validate(e)),
+    'events validate against the schema',
+  );
   t.equal(await tracer.stop(), 0);
 });
 
@@ -111,19 +120,30 @@ t.test('--cgroup matches a subtree: a server in a grandchild is seen from the gr
   const exact = startTracer(['--json', '--cgroup-exact', pod.path, '-P', port]);
   const other = startTracer(['--json', '--cgroup', sibling.path, '-P', port]);
   const all = [tree, ancestor, exact, other];
-  t.teardown(() => { for (const tracer of all) void tracer.stop('SIGKILL'); });
+  t.teardown(() => {
+    for (const tracer of all) void tracer.stop('SIGKILL');
+  });
   await Promise.all(all.map((tracer) => tracer.ready));
   await connectOnce('127.0.0.1', server.port);
   await connectOnce('127.0.0.1', server.port);
   await server.accepted(2);
-  for (const [tracer, what] of [[tree, 'the grandparent'], [ancestor, 'the parent']] as const) {
+  for (const [tracer, what] of [
+    [tree, 'the grandparent'],
+    [ancestor, 'the parent'],
+  ] as const) {
     await tracer.stdout.waitFor(() => tracer.stdout.lines.length >= 2, 5000, `two events with --cgroup ${what}`);
   }
   await sleep(300); // two ring flushes: time for a wrong event to show up
-  for (const [tracer, what] of [[tree, 'grandparent'], [ancestor, 'parent']] as const) {
+  for (const [tracer, what] of [
+    [tree, 'grandparent'],
+    [ancestor, 'parent'],
+  ] as const) {
     const events = tracer.stdout.lines.map((line) => JSON.parse(line) as { pid: number; comm: string });
     t.equal(events.length, 2, `--cgroup on the ${what}: both accepts`);
-    t.ok(events.every((e) => e.pid === server.pid && e.comm === 'cg-grandchild'), `--cgroup on the ${what}: the grandchild's server`);
+    t.ok(
+      events.every((e) => e.pid === server.pid && e.comm === 'cg-grandchild'),
+      `--cgroup on the ${what}: the grandchild's server`,
+    );
   }
   t.same(exact.stdout.lines, [], '--cgroup-exact on the grandparent: a task of its grandchild is not in it');
   t.same(other.stdout.lines, [], '--cgroup on a sibling subtree: nothing');
@@ -138,7 +158,10 @@ t.test('--cgroup-exact is exact: a child cgroup is not its parent', gate(), asyn
   child.add(server.pid);
   const ofParent = startTracer(['--json', '--cgroup-exact', parent.path, '-P', String(server.port)]);
   const ofChild = startTracer(['--json', '--cgroup-exact', child.path, '-P', String(server.port)]);
-  t.teardown(() => { void ofParent.stop('SIGKILL'); void ofChild.stop('SIGKILL'); });
+  t.teardown(() => {
+    void ofParent.stop('SIGKILL');
+    void ofChild.stop('SIGKILL');
+  });
   await Promise.all([ofParent.ready, ofChild.ready]);
   await connectOnce('127.0.0.1', server.port);
   await server.accepted(1);
@@ -195,7 +218,10 @@ t.test('--cgroup-labels: the cgroup id and path, and the container id its name h
   scope.add(server.pid);
   const json = startTracer(['--json', '--cgroup-labels', '--cgroup', top.path, '-P', String(server.port)]);
   const metrics = startTracer(['--metrics', '127.0.0.1:0', '--quiet', '--cgroup-labels', '-P', String(server.port)]);
-  t.teardown(() => { void json.stop('SIGKILL'); void metrics.stop('SIGKILL'); });
+  t.teardown(() => {
+    void json.stop('SIGKILL');
+    void metrics.stop('SIGKILL');
+  });
   await Promise.all([json.ready, metrics.ready]);
   const url = (await metrics.stderr.waitFor((l) => l.includes('serving Prometheus metrics at'), 5000, 'the metrics URL')).split(' at ')[1]!;
   await connectOnce('127.0.0.1', server.port);
@@ -210,13 +236,18 @@ t.test('--cgroup-labels: the cgroup id and path, and the container id its name h
   }
   const ajv = new Ajv2020({ strict: true, validateFormats: false });
   const validate = ajv.compile(JSON.parse(readFileSync('schema/event.schema.json', 'utf8')) as object);
-  t.ok(events.every((e) => validate(e)), `events validate against the schema ${JSON.stringify(validate.errors)}`);
+  t.ok(
+    events.every((e) => validate(e)),
+    `events validate against the schema ${JSON.stringify(validate.errors)}`,
+  );
   let text = '';
   for (let i = 0; i < 50 && !text.includes(`local_port="${server.port}"`); i++) {
     await sleep(100);
     text = await (await fetch(url)).text();
   }
-  const line = text.split('\n').find((l) => l.startsWith('tcpaccept_accepted_connections_total{') && l.includes(`local_port="${server.port}"`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('tcpaccept_accepted_connections_total{') && l.includes(`local_port="${server.port}"`));
   t.ok(line, 'the counter has the port');
   t.match(line!, `cgroup_id="${id}"`);
   t.match(line!, `cgroup="${relative}"`);

@@ -26,13 +26,22 @@ interface Row {
 function parseRow(line: string, skip = 0): Row {
   const cols = line.trim().split(/\s+/).slice(skip);
   return {
-    pid: cols[0]!, comm: cols[1]!, ip: cols[2]!, raddr: cols[3]!, rport: Number(cols[4]),
-    laddr: cols[5]!, lport: Number(cols[6]), rest: cols.slice(7),
+    pid: cols[0]!,
+    comm: cols[1]!,
+    ip: cols[2]!,
+    raddr: cols[3]!,
+    rport: Number(cols[4]),
+    laddr: cols[5]!,
+    lport: Number(cols[6]),
+    rest: cols.slice(7),
   };
 }
 
 const rowsFor = (tracer: Tracer, port: number, skip = 0) =>
-  tracer.stdout.lines.filter((l) => !/PID\s+COMM/.test(l)).map((l) => parseRow(l, skip)).filter((r) => r.lport === port);
+  tracer.stdout.lines
+    .filter((l) => !/PID\s+COMM/.test(l))
+    .map((l) => parseRow(l, skip))
+    .filter((r) => r.lport === port);
 
 async function waitRows(tracer: Tracer, port: number, n: number, skip = 0, timeoutMs = 5000): Promise<Row[]> {
   const deadline = Date.now() + timeoutMs;
@@ -40,7 +49,9 @@ async function waitRows(tracer: Tracer, port: number, n: number, skip = 0, timeo
     const rows = rowsFor(tracer, port, skip);
     if (rows.length >= n) return rows;
     if (Date.now() > deadline) {
-      throw new Error(`expected ${n} rows for port ${port}, got ${rows.length}:\n${tracer.stdout.lines.join('\n')}\nstderr:\n${tracer.stderr.lines.join('\n')}`);
+      throw new Error(
+        `expected ${n} rows for port ${port}, got ${rows.length}:\n${tracer.stdout.lines.join('\n')}\nstderr:\n${tracer.stderr.lines.join('\n')}`,
+      );
     }
     await sleep(20);
   }
@@ -61,7 +72,12 @@ async function leftovers(before: { progs: Set<number>; maps: Set<number> }): Pro
 }
 
 /** Stops the tracer and checks it exited 0 and left no program or map of its own loaded. */
-async function stopAndCheckClean(t: Test, tracer: Tracer, before: { progs: Set<number>; maps: Set<number> }, signal: NodeJS.Signals = 'SIGINT') {
+async function stopAndCheckClean(
+  t: Test,
+  tracer: Tracer,
+  before: { progs: Set<number>; maps: Set<number> },
+  signal: NodeJS.Signals = 'SIGINT',
+) {
   const code = await tracer.stop(signal);
   t.equal(code, 0, `exit code after ${signal}`);
   t.same(await leftovers(before), { progs: [], maps: [] }, 'no program or map left loaded');
@@ -69,11 +85,13 @@ async function stopAndCheckClean(t: Test, tracer: Tracer, before: { progs: Set<n
 
 const snapshot = () => ({ progs: new Set(loadedProgramIds()), maps: new Set(loadedMapIds()) });
 
-
 t.test('IPv4 and IPv6: one line per accept, with the server PID and COMM', kernelTest(), async (t) => {
   const v4 = await startServer({ family: 4, count: 3, comm: 'srv-four' });
   const v6 = await startServer({ family: 6, count: 2, comm: 'srv-six' });
-  t.teardown(() => { v4.kill(); v6.kill(); });
+  t.teardown(() => {
+    v4.kill();
+    v6.kill();
+  });
   const before = snapshot();
   const tracer = startTracer(['-P', `${v4.port},${v6.port}`]);
   await tracer.ready;
@@ -168,7 +186,11 @@ t.test('filters: -p, -P with several ports, -4, -6; a closed port prints nothing
   const a = await startServer({ family: 4, count: 10, comm: 'srv-a' });
   const b = await startServer({ family: 4, count: 10, comm: 'srv-b' });
   const c6 = await startServer({ family: 6, count: 10, comm: 'srv-c6' });
-  t.teardown(() => { a.kill(); b.kill(); c6.kill(); });
+  t.teardown(() => {
+    a.kill();
+    b.kill();
+    c6.kill();
+  });
   const ports = [a.port, b.port, c6.port];
   const runCase = async (args: string[], expectPorts: number[]) => {
     const tracer = startTracer(args);
@@ -178,7 +200,9 @@ t.test('filters: -p, -P with several ports, -4, -6; a closed port prints nothing
     await connectOnce('127.0.0.1', b.port);
     await connectOnce('::1', c6.port);
     await sleep(300);
-    const seen = [...new Set(tracer.stdout.lines.filter((l) => !/PID/.test(l)).map((l) => parseRow(l).lport))].filter((p) => ports.includes(p));
+    const seen = [...new Set(tracer.stdout.lines.filter((l) => !/PID/.test(l)).map((l) => parseRow(l).lport))].filter((p) =>
+      ports.includes(p),
+    );
     t.same(seen.sort(), [...expectPorts].sort(), `ts-tcpaccept ${args.join(' ')}`);
     t.equal(await tracer.stop(), 0);
   };
@@ -195,7 +219,14 @@ t.test('filters: -p, -P with several ports, -4, -6; a closed port prints nothing
   const tracer = startTracer(['-P', `${closedPort},${a.port}`]);
   t.teardown(() => tracer.stop('SIGKILL'));
   await tracer.ready;
-  await new Promise<void>((resolve) => { const s = connect(closedPort, '127.0.0.1'); s.on('error', () => resolve()); s.on('connect', () => { s.destroy(); resolve(); }); });
+  await new Promise<void>((resolve) => {
+    const s = connect(closedPort, '127.0.0.1');
+    s.on('error', () => resolve());
+    s.on('connect', () => {
+      s.destroy();
+      resolve();
+    });
+  });
   await connectOnce('127.0.0.1', a.port); // a sentinel: once it is printed, anything earlier is too
   await waitRows(tracer, a.port, 1);
   t.same(rowsFor(tracer, closedPort), [], 'refused connection prints nothing');
@@ -210,8 +241,10 @@ t.test('--handshake reports the listening socket owner, not the softirq task', k
   await tracer.ready;
   const { localPort } = await connectOnce('127.0.0.1', server.port);
   const [row] = await waitRows(tracer, server.port, 1);
-  t.same([row!.pid, row!.comm, row!.ip, row!.raddr, row!.rport, row!.laddr],
-    [String(server.pid), 'hs-owner', '4', '127.0.0.1', localPort, '127.0.0.1']);
+  t.same(
+    [row!.pid, row!.comm, row!.ip, row!.raddr, row!.rport, row!.laddr],
+    [String(server.pid), 'hs-owner', '4', '127.0.0.1', localPort, '127.0.0.1'],
+  );
   t.equal(await tracer.stop(), 0);
 });
 
@@ -248,7 +281,28 @@ t.test('-T, -t and --json formats, field by field', kernelTest(), async (t) => {
   const { localPort } = await connectOnce('::1', server2.port);
   const line = await json.stdout.waitFor((l) => l.startsWith('{'), 5000, 'a JSON event');
   const event = JSON.parse(line) as Record<string, unknown>;
-  t.same(Object.keys(event).sort(), ['comm', 'event', 'family', 'hostname', 'ip', 'laddr', 'lport', 'mode', 'monotonic_ns', 'pid', 'queue_wait_us', 'raddr', 'rport', 'source', 'state', 'tid', 'time'].sort());
+  t.same(
+    Object.keys(event).sort(),
+    [
+      'comm',
+      'event',
+      'family',
+      'hostname',
+      'ip',
+      'laddr',
+      'lport',
+      'mode',
+      'monotonic_ns',
+      'pid',
+      'queue_wait_us',
+      'raddr',
+      'rport',
+      'source',
+      'state',
+      'tid',
+      'time',
+    ].sort(),
+  );
   t.equal(event.source, 'accept', 'an accept(2) row says so (io_uring rows say io_uring)');
   t.equal(event.pid, server2.pid);
   t.type(event.tid, 'number');
@@ -270,18 +324,37 @@ t.test('-T, -t and --json formats, field by field', kernelTest(), async (t) => {
 
 t.test('bad input: one clear line, exit 2, nothing loaded', async (t) => {
   const cases = [
-    ['-p'], ['-p', 'abc'], ['-p', '-5'], ['-p', '0'], ['-p', '99999999999'], ['-P', '80,'], ['-P', '80,,81'],
-    ['-P', '70000'], ['-P', ''], ['-4', '-6'], ['--bogus'], ['-z'], ['--duration', '-1'], ['--duration', 'x'],
+    ['-p'],
+    ['-p', 'abc'],
+    ['-p', '-5'],
+    ['-p', '0'],
+    ['-p', '99999999999'],
+    ['-P', '80,'],
+    ['-P', '80,,81'],
+    ['-P', '70000'],
+    ['-P', ''],
+    ['-4', '-6'],
+    ['--bogus'],
+    ['-z'],
+    ['--duration', '-1'],
+    ['--duration', 'x'],
   ];
   const before = new Set(loadedProgramIds());
   for (const args of cases) {
     const { code, stdout, stderr } = await runCli(args);
     t.equal(code, 2, `${args.join(' ')}: exit 2`);
     t.equal(stdout, '', 'nothing on stdout');
-    const errorLines = stderr.trim().split('\n').filter((l) => l.startsWith('ts-tcpaccept: error:'));
+    const errorLines = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('ts-tcpaccept: error:'));
     t.equal(errorLines.length, 1, `one error line: ${stderr.trim()}`);
   }
-  t.same(loadedProgramIds().filter((id) => !before.has(id)), [], 'no kernel object was created');
+  t.same(
+    loadedProgramIds().filter((id) => !before.has(id)),
+    [],
+    'no kernel object was created',
+  );
   const help = await runCli(['--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /-P, --port PORTS/);
@@ -294,11 +367,18 @@ t.test('without privileges: a clear message and exit 1', kernelTest(), async (t)
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // tap's loader hooks are not the CLI's business
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn('setpriv', ['--inh-caps=-all', '--bounding-set=-all', '--', process.execPath, cliPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn('setpriv', ['--inh-caps=-all', '--bounding-set=-all', '--', process.execPath, cliPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
   });
   t.equal(code, 1);
@@ -326,7 +406,9 @@ t.test('every way out closes everything and exits 0: SIGTERM, --duration, SIGPIP
   writeFileSync(script, `"${process.execPath}" "${cliPath}" -P ${server.port} | head -1\necho "status=\${PIPESTATUS[0]}"\n`);
   const pipeline = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  pipeline.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  pipeline.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const done = new Promise<void>((resolve) => pipeline.on('close', () => resolve()));
   const deadline = Date.now() + 15_000;
   while (!/PID/.test(out) && Date.now() < deadline) await sleep(20);
@@ -349,11 +431,14 @@ t.test('an exception while events flow: one line, everything closed, exit 1', ke
   const dir = mkdtempSync(join(tmpdir(), 'tcpaccept-throw-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const preload = join(dir, 'throw-on-second-write.mjs');
-  writeFileSync(preload, `
+  writeFileSync(
+    preload,
+    `
 const write = process.stdout.write.bind(process.stdout);
 let calls = 0;
 process.stdout.write = (...args) => { if (++calls === 2) throw new Error('injected write failure'); return write(...args); };
-`);
+`,
+  );
   const env = { ...process.env, NODE_OPTIONS: `--import=${preload}` };
   const tracer = startTracer(['-P', String(server.port)], env);
   await tracer.ready;

@@ -71,17 +71,25 @@ async function startUringServer(command: string, mode: Mode, count: number, extr
   const child = spawn(command, [mode, '0', String(count), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = new LineCollector(child.stdout!);
   const err = new LineCollector(child.stderr!);
-  const failed = new Promise<never>((_, reject) => child.on('exit', (code) => {
-    if (code !== 0) reject(new Error(`io_uring_server ${mode} exited ${code}: ${err.lines.join('\n')}`));
-  }));
+  const failed = new Promise<never>((_, reject) =>
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`io_uring_server ${mode} exited ${code}: ${err.lines.join('\n')}`));
+    }),
+  );
   failed.catch(() => {});
   const ready = await Promise.race([out.waitFor((l) => l.startsWith('ready '), 10_000 * startTimeScale, 'the server ready line'), failed]);
   const pidLine = await out.waitFor((l) => l.startsWith('pid '));
   return {
     pid: Number(pidLine.split(' ')[1]),
     port: Number(ready.split(' ')[1]),
-    accepted: (n) => Promise.race([out.waitFor((l) => l.startsWith(`accepted ${n} `), 10_000 * startTimeScale, `accept ${n} (${mode})`).then(() => undefined), failed]),
-    kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); },
+    accepted: (n) =>
+      Promise.race([
+        out.waitFor((l) => l.startsWith(`accepted ${n} `), 10_000 * startTimeScale, `accept ${n} (${mode})`).then(() => undefined),
+        failed,
+      ]),
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
   };
 }
 
@@ -102,17 +110,34 @@ for _ in range(count):
   return out.trim().split('\n').map(Number);
 }
 
-interface JsonRow { pid: number; tid: number; comm: string; ip: number; raddr: string; rport: number; laddr: string; lport: number; source: string; mode: string }
+interface JsonRow {
+  pid: number;
+  tid: number;
+  comm: string;
+  ip: number;
+  raddr: string;
+  rport: number;
+  laddr: string;
+  lport: number;
+  source: string;
+  mode: string;
+}
 
 const jsonRows = (tracer: Tracer, port: number): JsonRow[] =>
-  tracer.stdout.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JsonRow).filter((r) => r.lport === port);
+  tracer.stdout.lines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as JsonRow)
+    .filter((r) => r.lport === port);
 
 async function waitJsonRows(tracer: Tracer, port: number, n: number): Promise<JsonRow[]> {
   const deadline = Date.now() + 5000 * startTimeScale;
   for (;;) {
     const rows = jsonRows(tracer, port);
     if (rows.length >= n) return rows;
-    if (Date.now() > deadline) throw new Error(`expected ${n} rows for port ${port}, got ${rows.length}:\n${tracer.stdout.lines.join('\n')}\nstderr:\n${tracer.stderr.lines.join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `expected ${n} rows for port ${port}, got ${rows.length}:\n${tracer.stdout.lines.join('\n')}\nstderr:\n${tracer.stderr.lines.join('\n')}`,
+      );
     await sleep(20);
   }
 }
@@ -131,57 +156,65 @@ async function stopAndCheckClean(t: Test, tracer: Tracer, before: ReturnType<typ
   t.same(left, { progs: [], maps: [] }, 'no program or map left loaded');
 }
 
-const hasIoUringTracepoints = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']
-  .some((root) => existsSync(join(root, 'events', 'io_uring', 'io_uring_complete')));
+const hasIoUringTracepoints = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].some((root) =>
+  existsSync(join(root, 'events', 'io_uring', 'io_uring_complete')),
+);
 
-t.test('every io_uring accept mode: one row per connection, the server PID and COMM, source io_uring', kernelTest({ btf: true }), async (t) => {
-  if (!hasIoUringTracepoints) {
-    t.fail('this kernel has no io_uring tracepoints (the matrix kernels all have them)');
-    return;
-  }
-  const command = serverCommand();
-  const COUNT = 3;
-  const cases: Array<{ mode: Mode; extra: Array<Extra> }> = [
-    { mode: 'plain', extra: [] },
-    { mode: 'plain', extra: ['async'] },
-    { mode: 'fixed', extra: [] },
-    { mode: 'fixed-alloc', extra: ['async'] },
-    { mode: 'multishot', extra: [] },
-    { mode: 'multishot-fixed', extra: ['v6'] },
-    { mode: 'plain', extra: ['sqpoll'] },
-    { mode: 'fixed', extra: ['sqpoll'] },
-  ];
-  const servers: Array<{ mode: Mode; extra: Array<Extra>; server: UringServer }> = [];
-  for (const c of cases) servers.push({ ...c, server: await startUringServer(command, c.mode, COUNT, c.extra) });
-  t.teardown(() => { for (const s of servers) s.server.kill(); });
-  const before = snapshot();
-  const tracer = startTracer(['--json', '-P', servers.map((s) => s.server.port).join(',')]);
-  t.teardown(() => tracer.stop('SIGKILL'));
-  await tracer.ready;
-  for (const { mode, extra, server } of servers) {
-    const name = `${mode}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
-    const v6 = extra.includes('v6');
-    const clients = connectFromPython(v6 ? '::1' : '127.0.0.1', server.port, COUNT);
-    await server.accepted(COUNT);
-    const rows = await waitJsonRows(tracer, server.port, COUNT);
-    await sleep(200);
-    t.equal(jsonRows(tracer, server.port).length, COUNT, `${name}: exactly one row per connection`);
-    t.same(rows.map((r) => r.rport).sort(), [...clients].sort(), `${name}: every client port once`);
-    for (const r of rows) {
-      t.same(
-        [r.pid, r.comm, r.ip, r.raddr, r.laddr, r.source, r.mode],
-        [server.pid, COMM, v6 ? 6 : 4, v6 ? '::1' : '127.0.0.1', v6 ? '::1' : '127.0.0.1', 'io_uring', 'accept'],
-        `${name}: the server's PID and COMM, addresses, source io_uring`,
-      );
-      // With IOSQE_ASYNC the worker may arm a poll and the CQE then comes from task_work in the
-      // server's own thread (6.1 does that for most accepts; 6.12 and 6.18 complete in the
-      // worker): only SQPOLL always completes in another thread, iou-sqp-PID.
-      if (extra.length === 0) t.equal(r.tid, server.pid, `${name}: completed in the server's own thread`);
-      else if (extra.includes('sqpoll')) t.not(r.tid, server.pid, `${name}: completed in the SQPOLL thread (its TID; COMM the process's)`);
+t.test(
+  'every io_uring accept mode: one row per connection, the server PID and COMM, source io_uring',
+  kernelTest({ btf: true }),
+  async (t) => {
+    if (!hasIoUringTracepoints) {
+      t.fail('this kernel has no io_uring tracepoints (the matrix kernels all have them)');
+      return;
     }
-  }
-  await stopAndCheckClean(t, tracer, before);
-});
+    const command = serverCommand();
+    const COUNT = 3;
+    const cases: Array<{ mode: Mode; extra: Array<Extra> }> = [
+      { mode: 'plain', extra: [] },
+      { mode: 'plain', extra: ['async'] },
+      { mode: 'fixed', extra: [] },
+      { mode: 'fixed-alloc', extra: ['async'] },
+      { mode: 'multishot', extra: [] },
+      { mode: 'multishot-fixed', extra: ['v6'] },
+      { mode: 'plain', extra: ['sqpoll'] },
+      { mode: 'fixed', extra: ['sqpoll'] },
+    ];
+    const servers: Array<{ mode: Mode; extra: Array<Extra>; server: UringServer }> = [];
+    for (const c of cases) servers.push({ ...c, server: await startUringServer(command, c.mode, COUNT, c.extra) });
+    t.teardown(() => {
+      for (const s of servers) s.server.kill();
+    });
+    const before = snapshot();
+    const tracer = startTracer(['--json', '-P', servers.map((s) => s.server.port).join(',')]);
+    t.teardown(() => tracer.stop('SIGKILL'));
+    await tracer.ready;
+    for (const { mode, extra, server } of servers) {
+      const name = `${mode}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
+      const v6 = extra.includes('v6');
+      const clients = connectFromPython(v6 ? '::1' : '127.0.0.1', server.port, COUNT);
+      await server.accepted(COUNT);
+      const rows = await waitJsonRows(tracer, server.port, COUNT);
+      await sleep(200);
+      t.equal(jsonRows(tracer, server.port).length, COUNT, `${name}: exactly one row per connection`);
+      t.same(rows.map((r) => r.rport).sort(), [...clients].sort(), `${name}: every client port once`);
+      for (const r of rows) {
+        t.same(
+          [r.pid, r.comm, r.ip, r.raddr, r.laddr, r.source, r.mode],
+          [server.pid, COMM, v6 ? 6 : 4, v6 ? '::1' : '127.0.0.1', v6 ? '::1' : '127.0.0.1', 'io_uring', 'accept'],
+          `${name}: the server's PID and COMM, addresses, source io_uring`,
+        );
+        // With IOSQE_ASYNC the worker may arm a poll and the CQE then comes from task_work in the
+        // server's own thread (6.1 does that for most accepts; 6.12 and 6.18 complete in the
+        // worker): only SQPOLL always completes in another thread, iou-sqp-PID.
+        if (extra.length === 0) t.equal(r.tid, server.pid, `${name}: completed in the server's own thread`);
+        else if (extra.includes('sqpoll'))
+          t.not(r.tid, server.pid, `${name}: completed in the SQPOLL thread (its TID; COMM the process's)`);
+      }
+    }
+    await stopAndCheckClean(t, tracer, before);
+  },
+);
 
 t.test('io_uring accepts: -P and -p apply', kernelTest({ btf: true }), async (t) => {
   if (!hasIoUringTracepoints) {
@@ -191,12 +224,17 @@ t.test('io_uring accepts: -P and -p apply', kernelTest({ btf: true }), async (t)
   const command = serverCommand();
   const a = await startUringServer(command, 'multishot', 2);
   const b = await startUringServer(command, 'plain', 2);
-  t.teardown(() => { a.kill(); b.kill(); });
+  t.teardown(() => {
+    a.kill();
+    b.kill();
+  });
   const before = snapshot();
   // One tracer that must see only port A, one that must see only process B: both at once.
   const onlyA = startTracer(['--json', '-P', String(a.port)]);
   const onlyB = startTracer(['--json', '-p', String(b.pid), '-P', `${a.port},${b.port}`]);
-  t.teardown(async () => { await Promise.all([onlyA.stop('SIGKILL'), onlyB.stop('SIGKILL')]); });
+  t.teardown(async () => {
+    await Promise.all([onlyA.stop('SIGKILL'), onlyB.stop('SIGKILL')]);
+  });
   await Promise.all([onlyA.ready, onlyB.ready]);
   connectFromPython('127.0.0.1', a.port, 2);
   connectFromPython('127.0.0.1', b.port, 2);
@@ -207,9 +245,12 @@ t.test('io_uring accepts: -P and -p apply', kernelTest({ btf: true }), async (t)
   await sleep(300);
   t.equal(jsonRows(onlyA, a.port).length, 2, '-P A: both accepts on A');
   t.equal(jsonRows(onlyA, b.port).length, 0, '-P A: none on B');
-  t.equal(jsonRows(onlyB, b.port).length, 2, '-p B: both of B\'s accepts');
-  t.equal(jsonRows(onlyB, a.port).length, 0, '-p B: none of A\'s, though its port is listed');
-  t.ok(jsonRows(onlyB, b.port).every((r) => r.pid === b.pid), '-p B: the rows are B\'s');
+  t.equal(jsonRows(onlyB, b.port).length, 2, "-p B: both of B's accepts");
+  t.equal(jsonRows(onlyB, a.port).length, 0, "-p B: none of A's, though its port is listed");
+  t.ok(
+    jsonRows(onlyB, b.port).every((r) => r.pid === b.pid),
+    "-p B: the rows are B's",
+  );
   t.equal(await onlyB.stop('SIGINT'), 0, 'the second tracer exits 0');
   await stopAndCheckClean(t, onlyA, before);
 });

@@ -68,7 +68,10 @@ t.test('/metrics during a 300-connection storm on two ports: counts equal the co
   const perPort = 150;
   const alpha = await startServer({ family: 4, count: perPort, comm: 'storm-alpha' });
   const beta = await startServer({ family: 4, count: perPort, comm: 'storm-beta' });
-  t.teardown(() => { alpha.kill(); beta.kill(); });
+  t.teardown(() => {
+    alpha.kill();
+    beta.kill();
+  });
   const tracer = startTracer(['--metrics', '127.0.0.1:0', '--quiet', '-P', `${alpha.port},${beta.port}`]);
   t.teardown(() => tracer.stop('SIGKILL'));
   await tracer.ready;
@@ -78,13 +81,16 @@ t.test('/metrics during a 300-connection storm on two ports: counts equal the co
   // Scrape while the storm runs: every scrape parses, and no count runs ahead of the clients.
   const started = { count: 0 };
   let stormDone = false;
-  const stormRun = storm([alpha.port, beta.port], 2 * perPort, 20, started).finally(() => { stormDone = true; });
+  const stormRun = storm([alpha.port, beta.port], 2 * perPort, 20, started).finally(() => {
+    stormDone = true;
+  });
   let scrapesDuring = 0;
   let previous = 0;
   while (!stormDone) {
     const families = parsePrometheus(await scrape(url));
     const counted = counterSum(families, ACCEPTED);
-    if (counted > started.count || counted < previous) t.fail(`scrape ${scrapesDuring}: ${counted} counted, ${started.count} connects started, ${previous} before`);
+    if (counted > started.count || counted < previous)
+      t.fail(`scrape ${scrapesDuring}: ${counted} counted, ${started.count} connects started, ${previous} before`);
     previous = counted;
     scrapesDuring++;
     await sleep(5);
@@ -104,7 +110,10 @@ t.test('/metrics during a 300-connection storm on two ports: counts equal the co
   } while (Date.now() < deadline);
   const families = parsePrometheus(text);
 
-  for (const [server, comm] of [[alpha, 'storm-alpha'], [beta, 'storm-beta']] as const) {
+  for (const [server, comm] of [
+    [alpha, 'storm-alpha'],
+    [beta, 'storm-beta'],
+  ] as const) {
     const port = String(server.port);
     t.equal(counterSum(families, ACCEPTED, { local_port: port }), perPort, `port ${port}: ${perPort} accepted`);
     t.equal(counterSum(families, ACCEPTED, { local_port: port, family: 'ipv4', comm }), perPort, `port ${port}: all ipv4, comm ${comm}`);
@@ -121,8 +130,16 @@ t.test('/metrics during a 300-connection storm on two ports: counts equal the co
   t.equal(Number(metricFamily(families, LOST).metrics[0]!.value), 0, 'no lost samples');
   const info = metricFamily(families, BUILD_INFO).metrics;
   t.equal(info.length, 1);
-  t.match(info[0]!.labels, { version: JSON.parse(readFileSync('package.json', 'utf8')).version, node_version: process.version, ffi_backend: 'koffi', mode: 'accept' });
-  t.ok(families.some((f) => f.name === 'process_cpu_seconds_total'), "the agent's own CPU time is exported");
+  t.match(info[0]!.labels, {
+    version: JSON.parse(readFileSync('package.json', 'utf8')).version,
+    node_version: process.version,
+    ffi_backend: 'koffi',
+    mode: 'accept',
+  });
+  t.ok(
+    families.some((f) => f.name === 'process_cpu_seconds_total'),
+    "the agent's own CPU time is exported",
+  );
 
   // The rate counts complete seconds only: the storm shows up at most a second later.
   let rate = 0;
@@ -156,7 +173,10 @@ t.test('--json: real events validate against schema/event.schema.json and each l
   const v4 = await startServer({ family: 4, count: spaced, comm: 'json-four' });
   // This one sleeps before each accept(), so a client's RST arrives first.
   const v6 = await startServer({ family: 6, count: 3, comm: 'json-six', delayMs: 30 });
-  t.teardown(() => { v4.kill(); v6.kill(); });
+  t.teardown(() => {
+    v4.kill();
+    v6.kill();
+  });
   // Metrics at the same time: events on stdout, metrics over HTTP.
   const tracer = startTracer(['--json', '--metrics', '[::1]:0', '-P', `${v4.port},${v6.port}`]);
   t.teardown(() => tracer.stop('SIGKILL'));
@@ -188,11 +208,19 @@ t.test('--json: real events validate against schema/event.schema.json and each l
   t.equal(events.filter((e) => e.comm === 'json-four' && e.ip === 4).length, spaced, 'IPv4 events');
   t.equal(events.filter((e) => e.comm === 'json-six' && e.ip === 6).length, 3, 'IPv6 events');
   t.equal(events.filter((e) => e.state === 'CLOSE').length, 1, 'the reset-before-accept event');
-  t.ok(events.filter((e) => e.comm === 'json-six').every((e) => (e.queue_wait_us as number) >= 25_000), 'queue waits of the delayed server');
+  t.ok(
+    events.filter((e) => e.comm === 'json-six').every((e) => (e.queue_wait_us as number) >= 25_000),
+    'queue waits of the delayed server',
+  );
   const worst = Math.max(...delaysMs);
   const sorted = [...delaysMs].sort((a, b) => a - b);
-  t.comment(`accept -> line read by the consumer: median ${sorted[sorted.length >> 1]!.toFixed(1)} ms, worst ${worst.toFixed(1)} ms over ${delaysMs.length} lines`);
-  t.ok(delaysMs.every((d) => d >= 0), 'read after the kernel saw the accept (same clock)');
+  t.comment(
+    `accept -> line read by the consumer: median ${sorted[sorted.length >> 1]!.toFixed(1)} ms, worst ${worst.toFixed(1)} ms over ${delaysMs.length} lines`,
+  );
+  t.ok(
+    delaysMs.every((d) => d >= 0),
+    'read after the kernel saw the accept (same clock)',
+  );
   t.ok(worst <= 100, `every line within 100 ms of its accept (worst ${worst.toFixed(1)} ms)`);
   t.equal(await tracer.stop(), 0);
 });

@@ -28,9 +28,15 @@ t.test('an agent with --netns sees only the sockets of its namespace', gate(), a
   const byPath = startTracer(['--json', '--netns', a.path, '-P', String(port)]);
   const handshake = startTracer(['--json', '--handshake', '--netns', a.path, '-P', String(port)]);
   const self = b.spawn(process.execPath, [cliPath, '--json', '--netns', 'self', '-P', String(port)]);
-  t.teardown(() => { void byPath.stop('SIGKILL'); void handshake.stop('SIGKILL'); });
-  await Promise.all([byPath.ready, handshake.ready,
-    self.stderr.waitFor((l) => l.startsWith('Tracing TCP accepts'), 20_000 * startTimeScale, 'the agent in B')]);
+  t.teardown(() => {
+    void byPath.stop('SIGKILL');
+    void handshake.stop('SIGKILL');
+  });
+  await Promise.all([
+    byPath.ready,
+    handshake.ready,
+    self.stderr.waitFor((l) => l.startsWith('Tracing TCP accepts'), 20_000 * startTimeScale, 'the agent in B'),
+  ]);
 
   await connectIn(a, port, 3);
   await connectIn(b, port, 2);
@@ -43,13 +49,22 @@ t.test('an agent with --netns sees only the sockets of its namespace', gate(), a
 
   const fromA = events(byPath.stdout.lines);
   t.equal(fromA.length, 3, 'A: one event per accept in A, none from B');
-  t.ok(fromA.every((e) => e.pid === inA.pid && e.comm === 'ns-a-server'), 'A: all accepted by the server in A');
+  t.ok(
+    fromA.every((e) => e.pid === inA.pid && e.comm === 'ns-a-server'),
+    'A: all accepted by the server in A',
+  );
   const handshakesA = events(handshake.stdout.lines);
   t.equal(handshakesA.length, 3, '--handshake: only the handshakes completed in A');
-  t.ok(handshakesA.every((e) => e.mode === 'handshake' && e.lport === port), '--handshake events');
+  t.ok(
+    handshakesA.every((e) => e.mode === 'handshake' && e.lport === port),
+    '--handshake events',
+  );
   const fromB = events(self.stdout.lines);
   t.equal(fromB.length, 2, 'B (--netns self): one event per accept in B, none from A');
-  t.ok(fromB.every((e) => e.pid === inB.pid && e.comm === 'ns-b-server'), 'B: all accepted by the server in B');
+  t.ok(
+    fromB.every((e) => e.pid === inB.pid && e.comm === 'ns-b-server'),
+    'B: all accepted by the server in B',
+  );
 
   t.equal(await byPath.stop(), 0);
   t.equal(await handshake.stop(), 0);
@@ -73,7 +88,10 @@ t.test('--ebpf shows the namespace check in every program that reports a socket'
       t.match(program, /--netns net:\[/, `${args.join(' ') || 'accept'}: ${name} checks the namespace`);
     }
     if (args[0] === '--drops' && !/no drop events/.test(result.stdout)) {
-      t.ok(programs.some((p) => p.startsWith('tcpaccept_drop ')), '--drops: the drop program is planned');
+      t.ok(
+        programs.some((p) => p.startsWith('tcpaccept_drop ')),
+        '--drops: the drop program is planned',
+      );
     }
   }
 });

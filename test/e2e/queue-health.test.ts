@@ -36,7 +36,9 @@ function sh(command: string, args: string[], input?: string): string {
 
 /** TcpExt counters of the namespace, from its /proc/net/netstat. */
 function tcpExt(ns: string): Record<string, number> {
-  const lines = sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netstat']).split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const lines = sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/netstat'])
+    .split('\n')
+    .filter((l) => l.startsWith('TcpExt:'));
   const names = lines[0]!.split(/\s+/).slice(1);
   const values = lines[1]!.split(/\s+/).slice(1).map(Number);
   return Object.fromEntries(names.map((name, i) => [name, values[i]!]));
@@ -80,7 +82,8 @@ const skipReason = (() => {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
-      if (bpfRequired) throw new Error(`TS_TCPACCEPT_REQUIRE_BPF=1 but ${tool} is not installed (.ci/run installs nftables, iproute2 and python3)`);
+      if (bpfRequired)
+        throw new Error(`TS_TCPACCEPT_REQUIRE_BPF=1 but ${tool} is not installed (.ci/run installs nftables, iproute2 and python3)`);
       return { skip: `${tool} is not installed (.ci/run installs nftables, iproute2 and python3)` };
     }
   }
@@ -95,7 +98,11 @@ for (const family of [4, 6] as const) {
     const children: ChildProcess[] = [];
     t.teardown(() => {
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-      try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+      try {
+        sh('ip', ['netns', 'del', ns]);
+      } catch {
+        /* already gone */
+      }
       rmSync(dir, { recursive: true, force: true });
     });
     sh('ip', ['netns', 'add', ns]);
@@ -103,7 +110,15 @@ for (const family of [4, 6] as const) {
 
     // The tracer under test, and one whose family filter must hide everything here.
     const tracer = inNamespace(ns, process.execPath, [cliPath, '--json', '--drops', '--listeners', '-i', '0.5', '-P', String(PORT)]);
-    const filtered = inNamespace(ns, process.execPath, [cliPath, '--json', '--drops', '--listeners', '-i', '0.5', family === 4 ? '-6' : '-4']);
+    const filtered = inNamespace(ns, process.execPath, [
+      cliPath,
+      '--json',
+      '--drops',
+      '--listeners',
+      '-i',
+      '0.5',
+      family === 4 ? '-6' : '-4',
+    ]);
     children.push(tracer.child, filtered.child);
     for (const run of [tracer, filtered]) await run.stderr.waitFor((l) => l.startsWith('Tracing TCP accepts'), 20_000, 'the ready line');
 
@@ -145,26 +160,51 @@ for (const family of [4, 6] as const) {
     const heldPorts = Array.from({ length: HELD.count }, (_, i) => HELD.first + i);
     t.same([...new Set(drops.map((d) => d.rport as number))].sort(), heldPorts, 'every held client, and no other, was dropped');
     for (const drop of drops) {
-      if (drop.lport !== PORT || drop.raddr !== host || drop.laddr !== host || drop.reason !== 'TCP_LISTEN_OVERFLOW' || drop.ip !== family ||
-        drop.pid !== server.child.pid || drop.comm !== 'python3') {
+      if (
+        drop.lport !== PORT ||
+        drop.raddr !== host ||
+        drop.laddr !== host ||
+        drop.reason !== 'TCP_LISTEN_OVERFLOW' ||
+        drop.ip !== family ||
+        drop.pid !== server.child.pid ||
+        drop.comm !== 'python3'
+      ) {
         t.fail(`unexpected drop event ${JSON.stringify(drop)}`);
       }
     }
-    t.same(objects.filter((o) => o.event === 'accept'), [], 'nothing was accepted');
+    t.same(
+      objects.filter((o) => o.event === 'accept'),
+      [],
+      'nothing was accepted',
+    );
 
     const snapshots = objects.filter((o) => o.event === 'listener' && o.lport === PORT);
     t.ok(snapshots.length >= 4, `${snapshots.length} snapshots of the listener`);
     const last = snapshots.at(-1)!;
-    t.same({ queue: last.queue, queueMax: last.queue_max, drops: last.drops }, ss, `the last snapshot agrees with ss -tlnm (${JSON.stringify(ss)})`);
+    t.same(
+      { queue: last.queue, queueMax: last.queue_max, drops: last.drops },
+      ss,
+      `the last snapshot agrees with ss -tlnm (${JSON.stringify(ss)})`,
+    );
     t.equal(last.queue_max, BACKLOG, 'queue_max is the backlog');
     t.equal(last.queue, BACKLOG + 1, 'queue is backlog + 1 when full');
-    t.same({ pid: last.pid, comm: last.comm, laddr: last.laddr, ip: last.ip }, { pid: server.child.pid, comm: 'python3', laddr: host, ip: family }, 'the owner and address');
+    t.same(
+      { pid: last.pid, comm: last.comm, laddr: last.laddr, ip: last.ip },
+      { pid: server.child.pid, comm: 'python3', laddr: host, ip: family },
+      'the owner and address',
+    );
     const sumOfDeltas = snapshots.reduce((sum, s) => sum + (s.drops_delta as number), 0);
-    t.equal(sumOfDeltas, (last.drops as number) - (snapshots[0]!.drops as number), 'drops_delta adds up to the counter\'s growth');
+    t.equal(sumOfDeltas, (last.drops as number) - (snapshots[0]!.drops as number), "drops_delta adds up to the counter's growth");
 
-    const hidden = filtered.stdout.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JsonObject)
+    const hidden = filtered.stdout.lines
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as JsonObject)
       .filter((o) => o.lport === PORT);
     t.same(hidden, [], `${family === 4 ? '-6' : '-4'} hides the drops and the listener`);
-    t.same(tracer.stderr.lines.filter((l) => !l.startsWith('Tracing TCP accepts')), [], 'nothing else on stderr');
+    t.same(
+      tracer.stderr.lines.filter((l) => !l.startsWith('Tracing TCP accepts')),
+      [],
+      'nothing else on stderr',
+    );
   });
 }

@@ -5,7 +5,15 @@ import { kernelTest } from '../helpers/kernel.ts';
 import { binPath, runCli } from '../helpers/processes.ts';
 import { leftovers, snapshot } from '../hardening/helpers.ts';
 
-const STAGES = ['programs loaded and verified', 'attached to', 'this process accepted a loopback connection', 'programs ran', 'record reached the ring', 'reader decoded it', 'row printed'];
+const STAGES = [
+  'programs loaded and verified',
+  'attached to',
+  'this process accepted a loopback connection',
+  'programs ran',
+  'record reached the ring',
+  'reader decoded it',
+  'row printed',
+];
 
 for (const args of [[], ['-q'], ['--handshake'], ['-6', '-q', '-T']]) {
   t.test(`--self-test ${args.join(' ')}: every stage ok, exit 0, nothing left loaded`, kernelTest(), async (t) => {
@@ -17,7 +25,14 @@ for (const args of [[], ['-q'], ['--handshake'], ['-6', '-q', '-T']]) {
     t.notMatch(stdout, /FAIL/, 'no stage failed');
     t.match(stdout, new RegExp(`^        ${args.includes('-T') ? 'TIME     ' : ''}PID     COMM`, 'm'), 'the header of the chosen format');
     // COMM is the tool's own main thread: "node", or "MainThread" from Node 24 on.
-    t.match(stdout, new RegExp(`^        ${args.includes('-T') ? '\\d\\d:\\d\\d:\\d\\d ' : ''}\\d+ +\\S+ +${args.includes('-6') ? '6  ::1' : '4  127\\.0\\.0\\.1'}`, 'm'), 'the row of our own connection');
+    t.match(
+      stdout,
+      new RegExp(
+        `^        ${args.includes('-T') ? '\\d\\d:\\d\\d:\\d\\d ' : ''}\\d+ +\\S+ +${args.includes('-6') ? '6  ::1' : '4  127\\.0\\.0\\.1'}`,
+        'm',
+      ),
+      'the row of our own connection',
+    );
     if (args.includes('-q')) t.match(stdout, /^  ok    queue wait measured: \d+ us/m, 'the queue wait was measured');
     t.match(stdout, /^self-test passed$/m);
     const left = await leftovers(before);

@@ -71,7 +71,9 @@ interface Nginx {
 async function startNginx(port: number, reuseport: boolean): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'tcpaccept-nginx-'));
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, `daemon off;
+  writeFileSync(
+    conf,
+    `daemon off;
 master_process on;
 worker_processes 4;
 pid ${dir}/nginx.pid;
@@ -91,7 +93,8 @@ http {
     location / { return 200 "ok\\n"; }
   }
 }
-`);
+`,
+  );
   const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', `${dir}/error.log`], { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = new LineCollector(child.stderr!);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -123,7 +126,10 @@ http {
 
 /** ab, bounded: `requests` connections, 8 at a time, no keep-alive. */
 function ab(port: number, requests: number): void {
-  execFileSync('ab', ['-q', '-n', String(requests), '-c', '8', '-s', '10', `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  execFileSync('ab', ['-q', '-n', String(requests), '-c', '8', '-s', '10', `http://127.0.0.1:${port}/`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
 }
 
 interface JsonCountRow {
@@ -148,54 +154,77 @@ function leakCheck(before: { progs: Set<number>; maps: Set<number> }): { progs: 
 }
 
 // .ci/run installs both; under TS_TCPACCEPT_REQUIRE_BPF=1 a missing one fails instead of skipping.
-const nginxSkip = !have('nginx') || !have('ab')
-  ? (() => {
-    if (bpfRequired) throw new Error('TS_TCPACCEPT_REQUIRE_BPF=1 but nginx or ab is missing (apt-get install nginx-light apache2-utils)');
-    return { skip: 'needs nginx and ab (apt-get install nginx-light apache2-utils)' };
-  })()
-  : {};
+const nginxSkip =
+  !have('nginx') || !have('ab')
+    ? (() => {
+        if (bpfRequired)
+          throw new Error('TS_TCPACCEPT_REQUIRE_BPF=1 but nginx or ab is missing (apt-get install nginx-light apache2-utils)');
+        return { skip: 'needs nginx and ab (apt-get install nginx-light apache2-utils)' };
+      })()
+    : {};
 
 for (const reuseport of [false, true]) {
-  t.test(`nginx, 4 workers${reuseport ? ', reuseport (4 sockets)' : ', one listener'}: -c rows sum to stub_status accepts`, { ...kernelTest(), ...nginxSkip }, async (t) => {
-    const port = await freePort();
-    const nginx = await startNginx(port, reuseport);
-    t.teardown(() => nginx.stop());
-    const before = { progs: new Set(loadedProgramIds()), maps: new Set(loadedMapIds()) };
-    // Read before tracing starts: this request is in `first` and must not be traced.
-    const first = await nginxAccepts(port);
-    const tracer = startTracer(['-c', '--json', '-i', '0.5', '-P', String(port)]);
-    t.teardown(() => tracer.stop('SIGKILL'));
-    await tracer.ready;
-    const REQUESTS = 2000;
-    ab(port, REQUESTS);
-    // The last stub request is itself an accept, counted by nginx and traced.
-    const last = await nginxAccepts(port);
-    await sleep(100);
-    t.equal(await tracer.stop('SIGINT'), 0, 'exit 0 after SIGINT');
-    const rows = objects(tracer.stdout.lines) as unknown as JsonCountRow[];
-    for (const row of rows) if (!validate(row)) t.fail(`schema: ${JSON.stringify(row)}`);
-    const total = rows.reduce((sum, row) => sum + row.count, 0);
-    // ab opens a few more connections than it completes requests (at the end of a concurrent
-    // run): nginx's own count is the reference, not ab's -n.
-    t.ok(last - first >= REQUESTS + 1, `nginx accepted ${last - first} connections for ${REQUESTS} requests and the stub`);
-    t.equal(total, last - first, `-c rows sum to the accepts nginx counted (${total} of ${last - first})`);
-    t.same([...new Set(rows.map((r) => r.pid))].filter((pid) => !nginx.workers.includes(pid)), [], `every row is a worker (${nginx.workers.join(', ')})`);
-    t.ok(rows.every((r) => r.comm === 'nginx' && r.lport === port), 'comm nginx, our port');
-    const workersSeen = new Set(rows.map((r) => r.pid));
-    t.ok(workersSeen.size >= 2, `the load was spread over ${workersSeen.size} workers`);
-    if (reuseport) {
-      t.ok(rows.every((r) => r.reuseport_group !== null && r.reuseport_sockets === 4), 'every row names a reuseport group of 4 sockets');
-      t.equal(new Set(rows.map((r) => r.reuseport_group)).size, 1, 'one group');
-    } else {
-      t.ok(rows.every((r) => r.reuseport_group === null), 'no reuseport group');
-    }
-    // Shares: per interval, the rows of one listener (or group) add up to 1.
-    const byInterval = new Map<string, number>();
-    for (const row of rows as unknown as Array<JsonCountRow & { time: string }>) byInterval.set(row.time, (byInterval.get(row.time) ?? 0) + row.share);
-    t.ok([...byInterval.values()].every((sum) => Math.abs(sum - 1) < 0.001), 'shares of each interval add up to 1');
-    await sleep(300);
-    t.same(leakCheck(before), { progs: [], maps: [] }, 'no BPF object outlives the run');
-  });
+  t.test(
+    `nginx, 4 workers${reuseport ? ', reuseport (4 sockets)' : ', one listener'}: -c rows sum to stub_status accepts`,
+    { ...kernelTest(), ...nginxSkip },
+    async (t) => {
+      const port = await freePort();
+      const nginx = await startNginx(port, reuseport);
+      t.teardown(() => nginx.stop());
+      const before = { progs: new Set(loadedProgramIds()), maps: new Set(loadedMapIds()) };
+      // Read before tracing starts: this request is in `first` and must not be traced.
+      const first = await nginxAccepts(port);
+      const tracer = startTracer(['-c', '--json', '-i', '0.5', '-P', String(port)]);
+      t.teardown(() => tracer.stop('SIGKILL'));
+      await tracer.ready;
+      const REQUESTS = 2000;
+      ab(port, REQUESTS);
+      // The last stub request is itself an accept, counted by nginx and traced.
+      const last = await nginxAccepts(port);
+      await sleep(100);
+      t.equal(await tracer.stop('SIGINT'), 0, 'exit 0 after SIGINT');
+      const rows = objects(tracer.stdout.lines) as unknown as JsonCountRow[];
+      for (const row of rows) if (!validate(row)) t.fail(`schema: ${JSON.stringify(row)}`);
+      const total = rows.reduce((sum, row) => sum + row.count, 0);
+      // ab opens a few more connections than it completes requests (at the end of a concurrent
+      // run): nginx's own count is the reference, not ab's -n.
+      t.ok(last - first >= REQUESTS + 1, `nginx accepted ${last - first} connections for ${REQUESTS} requests and the stub`);
+      t.equal(total, last - first, `-c rows sum to the accepts nginx counted (${total} of ${last - first})`);
+      t.same(
+        [...new Set(rows.map((r) => r.pid))].filter((pid) => !nginx.workers.includes(pid)),
+        [],
+        `every row is a worker (${nginx.workers.join(', ')})`,
+      );
+      t.ok(
+        rows.every((r) => r.comm === 'nginx' && r.lport === port),
+        'comm nginx, our port',
+      );
+      const workersSeen = new Set(rows.map((r) => r.pid));
+      t.ok(workersSeen.size >= 2, `the load was spread over ${workersSeen.size} workers`);
+      if (reuseport) {
+        t.ok(
+          rows.every((r) => r.reuseport_group !== null && r.reuseport_sockets === 4),
+          'every row names a reuseport group of 4 sockets',
+        );
+        t.equal(new Set(rows.map((r) => r.reuseport_group)).size, 1, 'one group');
+      } else {
+        t.ok(
+          rows.every((r) => r.reuseport_group === null),
+          'no reuseport group',
+        );
+      }
+      // Shares: per interval, the rows of one listener (or group) add up to 1.
+      const byInterval = new Map<string, number>();
+      for (const row of rows as unknown as Array<JsonCountRow & { time: string }>)
+        byInterval.set(row.time, (byInterval.get(row.time) ?? 0) + row.share);
+      t.ok(
+        [...byInterval.values()].every((sum) => Math.abs(sum - 1) < 0.001),
+        'shares of each interval add up to 1',
+      );
+      await sleep(300);
+      t.same(leakCheck(before), { progs: [], maps: [] }, 'no BPF object outlives the run');
+    },
+  );
 }
 
 // Accepts one connection at a time: waits until one is queued, sleeps (2.5 ms for even, 50 ms
@@ -219,7 +248,9 @@ for i in range(n):
 t.test('-H: 2.5 ms and 50 ms accept delays land in their log2 buckets', kernelTest(), async (t) => {
   const N = 20;
   const server = spawn('python3', ['-c', DELAY_SERVER, String(N)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL'); });
+  t.teardown(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
   const out = new LineCollector(server.stdout!);
   const port = Number((await out.waitFor((l) => l.startsWith('LISTEN'))).split(' ')[1]);
   const before = { progs: new Set(loadedProgramIds()), maps: new Set(loadedMapIds()) };
@@ -236,12 +267,20 @@ t.test('-H: 2.5 ms and 50 ms accept delays land in their log2 buckets', kernelTe
     await out.waitFor((l) => l === `ACCEPTED ${i}`);
   }
   t.equal(await tracer.stop('SIGINT'), 0);
-  const hists = objects(tracer.stdout.lines) as unknown as Array<{ lport: number; count: number; buckets: Array<{ low: number; high: number; count: number }> }>;
+  const hists = objects(tracer.stdout.lines) as unknown as Array<{
+    lport: number;
+    count: number;
+    buckets: Array<{ low: number; high: number; count: number }>;
+  }>;
   for (const h of hists) t.ok(validate(h), `schema: ${JSON.stringify(h)}`);
   const buckets = new Map<number, number>();
   for (const h of hists) {
     t.equal(h.lport, port);
-    t.equal(h.count, h.buckets.reduce((s, b) => s + b.count, 0), 'count is the sum of the buckets');
+    t.equal(
+      h.count,
+      h.buckets.reduce((s, b) => s + b.count, 0),
+      'count is the sum of the buckets',
+    );
     for (const b of h.buckets) buckets.set(b.low, (buckets.get(b.low) ?? 0) + b.count);
   }
   const total = [...buckets.values()].reduce((a, b) => a + b, 0);
@@ -259,7 +298,9 @@ t.test('-H: 2.5 ms and 50 ms accept delays land in their log2 buckets', kernelTe
 
 t.test('-c and -H tables: the layout of a real run', kernelTest(), async (t) => {
   const server = spawn('python3', ['-c', DELAY_SERVER, '4'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL'); });
+  t.teardown(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
   const out = new LineCollector(server.stdout!);
   const port = Number((await out.waitFor((l) => l.startsWith('LISTEN'))).split(' ')[1]);
   const tracer = startTracer(['-c', '-H', '-T', '-P', String(port), '-i', '30']);
@@ -276,6 +317,12 @@ t.test('-c and -H tables: the layout of a real run', kernelTest(), async (t) => 
   }
   t.equal(await tracer.stop('SIGINT'), 0);
   const text = tracer.stdout.lines.join('\n');
-  t.match(text, /^\n?\d\d:\d\d:\d\d\nPID {5}TID {5}COMM {12}LADDR {12}LPORT {4}COUNT  SHARE REUSEPORT\n\d+ +\d+ +python3 +127\.0\.0\.1 +\d+ +4 100\.0% -\n/m);
-  t.match(text, new RegExp(`\\nlport = ${port}\\n     usecs               : count     distribution\\n         0 -> 1          : 0        \\|`));
+  t.match(
+    text,
+    /^\n?\d\d:\d\d:\d\d\nPID {5}TID {5}COMM {12}LADDR {12}LPORT {4}COUNT  SHARE REUSEPORT\n\d+ +\d+ +python3 +127\.0\.0\.1 +\d+ +4 100\.0% -\n/m,
+  );
+  t.match(
+    text,
+    new RegExp(`\\nlport = ${port}\\n     usecs               : count     distribution\\n         0 -> 1          : 0        \\|`),
+  );
 });

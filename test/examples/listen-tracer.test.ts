@@ -10,7 +10,10 @@ import { LineCollector } from '../helpers/processes.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 t.test('prints the port of a socket that starts listening, and ends cleanly on SIGINT', kernelTest(), async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'examples', 'listen-tracer.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'examples', 'listen-tracer.ts')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout = new LineCollector(child.stdout!);
   const stderr = new LineCollector(child.stderr!);
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

@@ -30,11 +30,27 @@ time.sleep(3)
 const ROW = /^\d\d:\d\d:\d\d (\d+)\s+4\s+127\.0\.0\.1:(\d+)\s+R> 127\.0\.0\.1:(\d+)\s+(\S+)$/;
 
 t.test('the record is laid out once, with no offset typed by hand', async (t) => {
-  const R = defineRecord({ pid: 'u32', state: 's32', family: 'u16', localPort: 'u16', remotePort: 'u16', localAddr: 'u8[16]', remoteAddr: 'u8[16]' });
-  t.same([R.offsetOf('family'), R.offsetOf('localAddr'), R.offsetOf('remoteAddr'), R.size], [8, 14, 30, 48], 'natural alignment, size rounded to 8');
+  const R = defineRecord({
+    pid: 'u32',
+    state: 's32',
+    family: 'u16',
+    localPort: 'u16',
+    remotePort: 'u16',
+    localAddr: 'u8[16]',
+    remoteAddr: 'u8[16]',
+  });
+  t.same(
+    [R.offsetOf('family'), R.offsetOf('localAddr'), R.offsetOf('remoteAddr'), R.size],
+    [8, 14, 30, 48],
+    'natural alignment, size rounded to 8',
+  );
   const bytes = R.encode({ pid: 42, state: -1, localPort: 80, localAddr: new Uint8Array([127, 0, 0, 1]) });
   const back = R.decode(bytes);
-  t.same([back.pid, back.state, back.localPort, [...back.localAddr.subarray(0, 4)]], [42, -1, 80, [127, 0, 0, 1]], 'encode and decode agree');
+  t.same(
+    [back.pid, back.state, back.localPort, [...back.localAddr.subarray(0, 4)]],
+    [42, -1, 80, [127, 0, 0, 1]],
+    'encode and decode agree',
+  );
 });
 
 t.test('tcpretrans prints one ESTABLISHED row per retransmit of a stalled connection', kernelTest(), async (t) => {
@@ -64,11 +80,18 @@ t.test('tcpretrans prints one ESTABLISHED row per retransmit of a stalled connec
   client.stdin!.write('\n');
 
   // RTO starts at 200 ms and doubles: within 3 s there are at least three retransmits.
-  const rows = () => out.lines.map((line) => ROW.exec(line)).filter((m) => m !== null && Number(m[2]) === clientPort && Number(m[3]) === serverPort);
+  const rows = () =>
+    out.lines.map((line) => ROW.exec(line)).filter((m) => m !== null && Number(m[2]) === clientPort && Number(m[3]) === serverPort);
   await out.waitFor(() => rows().length >= 2, 5_000, 'two retransmits of the stalled connection');
   t.ok(rows().length >= 2, `${rows().length} retransmits seen`);
-  t.ok(rows().every((m) => m![4] === 'ESTABLISHED'), 'each in ESTABLISHED');
-  t.notOk(out.lines.some((line) => / 6 /.test(line.slice(15, 19))), '-4 prints no IPv6 row');
+  t.ok(
+    rows().every((m) => m![4] === 'ESTABLISHED'),
+    'each in ESTABLISHED',
+  );
+  t.notOk(
+    out.lines.some((line) => / 6 /.test(line.slice(15, 19))),
+    '-4 prints no IPv6 row',
+  );
 
   tool.kill('SIGINT');
   t.equal(await exited, 0, 'SIGINT ends it with status 0');

@@ -51,7 +51,11 @@ function startTool(args: string[]): Tool {
   ]);
   ready.catch(() => {});
   return {
-    child, stdout, stderr, ready, exited,
+    child,
+    stdout,
+    stderr,
+    ready,
+    exited,
     changes: () => stdout.lines.map(parseChange).filter((c): c is Change => c !== undefined),
   };
 }
@@ -134,12 +138,14 @@ t.test('one loopback connection, both ends, IPv4 and IPv6 filters', kernelTest()
 
   // SKADDR ties one socket's lines together: the first line of a client socket (CLOSE ->
   // SYN_SENT) is written before connect() has picked the local port, so it shows port 0.
-  const established = (tool: Tool, local: string) =>
-    tool.changes().find((c) => c.local === local && c.newstate === 'ESTABLISHED');
+  const established = (tool: Tool, local: string) => tool.changes().find((c) => c.local === local && c.newstate === 'ESTABLISHED');
   const v4Client = await waitFor('the IPv4 client ESTABLISHED', () => established(v4Clients, v4Local), tools);
   const v6Client = await waitFor('the IPv6 client ESTABLISHED', () => established(v6Clients, v6Local), tools);
-  const v4Server = await waitFor('the server end of the IPv4 client ESTABLISHED', () =>
-    serverSide.changes().find((c) => c.remote === `[::ffff:127.0.0.1]:${v4Port}` && c.newstate === 'ESTABLISHED'), tools);
+  const v4Server = await waitFor(
+    'the server end of the IPv4 client ESTABLISHED',
+    () => serverSide.changes().find((c) => c.remote === `[::ffff:127.0.0.1]:${v4Port}` && c.newstate === 'ESTABLISHED'),
+    tools,
+  );
 
   await sleep(50); // a visible time in ESTABLISHED
   v4.end();
@@ -150,13 +156,20 @@ t.test('one loopback connection, both ends, IPv4 and IPv6 filters', kernelTest()
   await waitFor('the server end CLOSE', () => closed(serverSide, v4Server.skaddr), tools);
 
   const clientChain = chainOf(v4Clients.changes(), v4Client.skaddr);
-  t.same(clientChain.slice(0, 3), ['CLOSE->SYN_SENT', 'SYN_SENT->ESTABLISHED', 'ESTABLISHED->FIN_WAIT1'], 'client: connect, then the active close');
+  t.same(
+    clientChain.slice(0, 3),
+    ['CLOSE->SYN_SENT', 'SYN_SENT->ESTABLISHED', 'ESTABLISHED->FIN_WAIT1'],
+    'client: connect, then the active close',
+  );
   t.equal(clientChain.at(-1)?.endsWith('->CLOSE'), true, 'client: ends in CLOSE');
   t.same(chainOf(v6Clients.changes(), v6Client.skaddr), clientChain, 'the IPv6 client goes through the same states');
 
   const serverChain = chainOf(serverSide.changes(), v4Server.skaddr);
-  t.same(serverChain, ['LISTEN->SYN_RECV', 'SYN_RECV->ESTABLISHED', 'ESTABLISHED->CLOSE_WAIT', 'CLOSE_WAIT->LAST_ACK', 'LAST_ACK->CLOSE'],
-    'server: the child socket from handshake to passive close');
+  t.same(
+    serverChain,
+    ['LISTEN->SYN_RECV', 'SYN_RECV->ESTABLISHED', 'ESTABLISHED->CLOSE_WAIT', 'CLOSE_WAIT->LAST_ACK', 'LAST_ACK->CLOSE'],
+    'server: the child socket from handshake to passive close',
+  );
 
   // Each line's state is the next line's old state, and MS is the time in that old state.
   const client = v4Clients.changes().filter((c) => c.skaddr === v4Client.skaddr);
@@ -167,21 +180,48 @@ t.test('one loopback connection, both ends, IPv4 and IPv6 filters', kernelTest()
   t.equal(client[1]!.remote, `127.0.0.1:${port}`, 'client lines show the server as remote');
 
   const v6ClientLines = v6Clients.changes().filter((c) => c.skaddr === v6Client.skaddr);
-  t.ok(v6ClientLines.every((c) => c.remote === `[::1]:${port}`), 'IPv6 addresses print in brackets');
-  t.notOk(v4Clients.changes().some((c) => c.remote.startsWith('[')), '-4 shows no IPv6 socket');
-  t.notOk(v6Clients.changes().some((c) => c.local === v4Local || c.skaddr === v4Client.skaddr), '-6 shows no IPv4 socket');
-  t.ok(serverSide.changes().every((c) => c.local.endsWith(`:${port}`)), '-L shows only the listening port');
-  t.ok(v4Clients.changes().every((c) => c.remote.endsWith(`:${port}`)), '-D shows only the remote port');
+  t.ok(
+    v6ClientLines.every((c) => c.remote === `[::1]:${port}`),
+    'IPv6 addresses print in brackets',
+  );
+  t.notOk(
+    v4Clients.changes().some((c) => c.remote.startsWith('[')),
+    '-4 shows no IPv6 socket',
+  );
+  t.notOk(
+    v6Clients.changes().some((c) => c.local === v4Local || c.skaddr === v4Client.skaddr),
+    '-6 shows no IPv4 socket',
+  );
+  t.ok(
+    serverSide.changes().every((c) => c.local.endsWith(`:${port}`)),
+    '-L shows only the listening port',
+  );
+  t.ok(
+    v4Clients.changes().every((c) => c.remote.endsWith(`:${port}`)),
+    '-D shows only the remote port',
+  );
 
   const codes = await Promise.all(tools.map(stop));
   t.same(codes, [0, 0, 0], 'SIGINT ends every tracer with status 0');
-  t.same(tools.map((tool) => tool.stderr.lines), [[], [], []], 'nothing on stderr');
+  t.same(
+    tools.map((tool) => tool.stderr.lines),
+    [[], [], []],
+    'nothing on stderr',
+  );
 });
 
 t.test('--ebpf prints a listing that assembles back to the same bytes', kernelTest(), async (t) => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', example, '--ebpf', '-6', '-L', '80', '-D', '443'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', example, '--ebpf', '-6', '-L', '80', '-D', '443'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   t.equal(run.status, 0, `--ebpf exits 0 ${run.stderr}`);
-  t.match(run.stdout, /attached to: tracepoint:sock:inet_sock_set_state; maps: sports, dports, timestamps, events/, 'attach point and maps');
+  t.match(
+    run.stdout,
+    /attached to: tracepoint:sock:inet_sock_set_state; maps: sports, dports, timestamps, events/,
+    'attach point and maps',
+  );
   const { parse } = await import('../../src/internal.ts');
   const program = parse(run.stdout);
   const fds = { sports: 1, dports: 2, timestamps: 3, events: 4 };

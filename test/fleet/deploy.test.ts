@@ -29,7 +29,13 @@ const LABELS = new Set(['instance', 'job', 'local_port', 'family', 'comm', 'pid'
 function namesIn(expr: string): { metrics: string[]; labels: string[] } {
   const metrics = [...expr.matchAll(/(?<![:\w])(tcpaccept_[a-z_]+)(?![:\w])/g)].map((m) => m[1]!);
   const labels: string[] = [];
-  for (const m of expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) labels.push(...m[1]!.split(',').map((l) => l.trim()).filter(Boolean));
+  for (const m of expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g))
+    labels.push(
+      ...m[1]!
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
   for (const m of expr.matchAll(/\{([^}]*)\}/g)) {
     for (const matcher of m[1]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) labels.push(matcher[1]!);
   }
@@ -49,25 +55,36 @@ function promqlParses(exprs: string[]): { status: number | null; output: string 
   }
 }
 
-t.test('alert and recording rules: promtool check rules, and its unit tests', promtoolSkip === undefined ? {} : { skip: promtoolSkip }, async (t) => {
-  const check = spawnSync('promtool', ['check', 'rules', deploy('prometheus-rules.yml')], { encoding: 'utf8' });
-  t.equal(check.status, 0, `${check.stdout}${check.stderr}`);
-  const unit = spawnSync('promtool', ['test', 'rules', 'prometheus-rules.test.yml'], { cwd: join(root, 'deploy'), encoding: 'utf8' });
-  t.equal(unit.status, 0, `promtool test rules: ${unit.stdout}${unit.stderr}`);
-  const rules = parseYaml(readFileSync(deploy('prometheus-rules.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ record?: string; alert?: string; expr: string }> }> };
-  const all = rules.groups.flatMap((g) => g.rules);
-  t.ok(all.some((r) => r.alert === 'TcpListenerDroppingConnections'), 'the "listener dropping connections" alert');
-  const recorded = new Set(all.flatMap((r) => (r.record === undefined ? [] : [r.record])));
-  for (const rule of all) {
-    const { metrics, labels } = namesIn(rule.expr);
-    for (const name of metrics) t.ok(EXPORTED.has(name) || recorded.has(name), `${rule.record ?? rule.alert}: ${name} is exported`);
-    for (const label of labels) t.ok(LABELS.has(label), `${rule.record ?? rule.alert}: label ${label} exists`);
-  }
-});
+t.test(
+  'alert and recording rules: promtool check rules, and its unit tests',
+  promtoolSkip === undefined ? {} : { skip: promtoolSkip },
+  async (t) => {
+    const check = spawnSync('promtool', ['check', 'rules', deploy('prometheus-rules.yml')], { encoding: 'utf8' });
+    t.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+    const unit = spawnSync('promtool', ['test', 'rules', 'prometheus-rules.test.yml'], { cwd: join(root, 'deploy'), encoding: 'utf8' });
+    t.equal(unit.status, 0, `promtool test rules: ${unit.stdout}${unit.stderr}`);
+    const rules = parseYaml(readFileSync(deploy('prometheus-rules.yml'), 'utf8')) as {
+      groups: Array<{ rules: Array<{ record?: string; alert?: string; expr: string }> }>;
+    };
+    const all = rules.groups.flatMap((g) => g.rules);
+    t.ok(
+      all.some((r) => r.alert === 'TcpListenerDroppingConnections'),
+      'the "listener dropping connections" alert',
+    );
+    const recorded = new Set(all.flatMap((r) => (r.record === undefined ? [] : [r.record])));
+    for (const rule of all) {
+      const { metrics, labels } = namesIn(rule.expr);
+      for (const name of metrics) t.ok(EXPORTED.has(name) || recorded.has(name), `${rule.record ?? rule.alert}: ${name} is exported`);
+      for (const label of labels) t.ok(LABELS.has(label), `${rule.record ?? rule.alert}: label ${label} exists`);
+    }
+  },
+);
 
 t.test('Grafana dashboard: valid JSON, every query on exported metrics and labels, PromQL that parses', async (t) => {
   const dashboard = JSON.parse(readFileSync(deploy('grafana-dashboard.json'), 'utf8')) as {
-    title: string; uid: string; panels: Array<{ id: number; title: string; type: string; targets: Array<{ expr: string; refId: string }> }>;
+    title: string;
+    uid: string;
+    panels: Array<{ id: number; title: string; type: string; targets: Array<{ expr: string; refId: string }> }>;
     templating: { list: Array<{ name: string; query: unknown }> };
   };
   t.match(dashboard, { title: String, uid: 'ts-tcpaccept' });
@@ -86,15 +103,24 @@ t.test('Grafana dashboard: valid JSON, every query on exported metrics and label
         seen.add(name);
       }
       for (const label of labels) t.ok(LABELS.has(label), `${panel.title}: label ${label} exists`);
-      for (const ref of target.expr.matchAll(/\$(?!__)([a-z_]+)/g)) t.ok(variables.has(ref[1]!), `${panel.title}: $${ref[1]} is a dashboard variable`);
+      for (const ref of target.expr.matchAll(/\$(?!__)([a-z_]+)/g))
+        t.ok(variables.has(ref[1]!), `${panel.title}: $${ref[1]} is a dashboard variable`);
       // Grafana's variables, as Grafana would substitute them, so that promtool can parse the rest.
       exprs.push(target.expr.replaceAll('$__rate_interval', '5m').replaceAll('$instance', '.*').replaceAll('$port', '.*'));
     }
   }
-  for (const wanted of [METRIC_NAMES.accepted, `${METRIC_NAMES.queueWait}_bucket`, METRIC_NAMES.listenDrops, METRIC_NAMES.listenOverflowDrops]) {
+  for (const wanted of [
+    METRIC_NAMES.accepted,
+    `${METRIC_NAMES.queueWait}_bucket`,
+    METRIC_NAMES.listenDrops,
+    METRIC_NAMES.listenOverflowDrops,
+  ]) {
     t.ok(seen.has(wanted), `the dashboard shows ${wanted}`);
   }
-  t.ok(exprs.some((e) => /histogram_quantile\(0\.99/.test(e)), 'a p99 of the queue wait');
+  t.ok(
+    exprs.some((e) => /histogram_quantile\(0\.99/.test(e)),
+    'a p99 of the queue wait',
+  );
   if (promtoolSkip === undefined) {
     const parsed = promqlParses(exprs);
     t.equal(parsed.status, 0, `PromQL of every panel parses: ${parsed.output}`);
@@ -103,12 +129,25 @@ t.test('Grafana dashboard: valid JSON, every query on exported metrics and label
 
 t.test('DaemonSet: a DaemonSet with the host access the agent needs and a command line the CLI accepts', async (t) => {
   const ds = parseYaml(readFileSync(deploy('daemonset.yaml'), 'utf8')) as {
-    apiVersion: string; kind: string;
-    spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: {
-      hostPID: boolean; hostNetwork: boolean;
-      containers: Array<{ args: string[]; securityContext: { runAsUser: number; capabilities: { add: string[]; drop: string[] } }; ports: Array<{ containerPort: number }>; volumeMounts: Array<{ name: string; mountPath: string }> }>;
-      volumes: Array<{ name: string; hostPath: { path: string } }>;
-    } } };
+    apiVersion: string;
+    kind: string;
+    spec: {
+      selector: { matchLabels: Record<string, string> };
+      template: {
+        metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+        spec: {
+          hostPID: boolean;
+          hostNetwork: boolean;
+          containers: Array<{
+            args: string[];
+            securityContext: { runAsUser: number; capabilities: { add: string[]; drop: string[] } };
+            ports: Array<{ containerPort: number }>;
+            volumeMounts: Array<{ name: string; mountPath: string }>;
+          }>;
+          volumes: Array<{ name: string; hostPath: { path: string } }>;
+        };
+      };
+    };
   };
   t.equal(ds.apiVersion, 'apps/v1');
   t.equal(ds.kind, 'DaemonSet');

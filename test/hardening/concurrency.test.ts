@@ -11,7 +11,7 @@ const lportOf = (line: string): number => Number(line.trim().split(/\s+/)[6]);
 const rows = (tracer: Tracer) => tracer.stdout.lines.filter((l) => !/PID\s+COMM/.test(l));
 
 async function settle(server: LoadServer): Promise<void> {
-  for (let last = -1; last !== server.accepted; ) {
+  for (let last = -1; last !== server.accepted;) {
     last = server.accepted;
     await sleep(300);
   }
@@ -25,11 +25,17 @@ async function waitRows(tracer: Tracer, n: number): Promise<void> {
 t.test('two tracers with their own -P filters: each complete and exact', kernelTest(), async (t) => {
   const a = await LoadServer.listen();
   const b = await LoadServer.listen();
-  t.teardown(async () => { await a.close(); await b.close(); });
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+  });
   const before = snapshot();
   const tracerA = startTracer(['-P', String(a.port)]);
   const tracerB = startTracer(['-q', '-P', String(b.port)]);
-  t.teardown(() => { void tracerA.stop('SIGKILL'); void tracerB.stop('SIGKILL'); });
+  t.teardown(() => {
+    void tracerA.stop('SIGKILL');
+    void tracerB.stop('SIGKILL');
+  });
   await Promise.all([tracerA.ready, tracerB.ready]);
 
   // Both ports loaded at once, 1 500 connections/s each for 2 s.
@@ -39,8 +45,14 @@ t.test('two tracers with their own -P filters: each complete and exact', kernelT
   t.ok(a.accepted > 2000 && b.accepted > 2000, `accepted ${a.accepted} on A, ${b.accepted} on B`);
   t.equal(rows(tracerA).length, a.accepted, 'A printed one row per accept on its port');
   t.equal(rows(tracerB).length, b.accepted, 'B printed one row per accept on its port');
-  t.ok(rows(tracerA).every((l) => lportOf(l) === a.port), 'A printed nothing of B\'s port');
-  t.ok(rows(tracerB).every((l) => lportOf(l) === b.port), 'B printed nothing of A\'s port');
+  t.ok(
+    rows(tracerA).every((l) => lportOf(l) === a.port),
+    "A printed nothing of B's port",
+  );
+  t.ok(
+    rows(tracerB).every((l) => lportOf(l) === b.port),
+    "B printed nothing of A's port",
+  );
   t.same([...tracerA.stderr.lines, ...tracerB.stderr.lines], [], 'no loss, no errors');
 
   // Stopping A leaves B working.

@@ -86,13 +86,21 @@ t.test('SIGPIPE while events flow (| head -20): exit 0, everything released', ke
   const dir = mkdtempSync(join(tmpdir(), 'tcpaccept-exit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'pipe.sh');
-  writeFileSync(script, `unset NODE_OPTIONS\n"${process.execPath}" "${cliPath}" -P ${flow.server.port} 2>"${dir}/err" | head -20 >"${dir}/out"\necho "status=\${PIPESTATUS[0]}"\n`);
+  writeFileSync(
+    script,
+    `unset NODE_OPTIONS\n"${process.execPath}" "${cliPath}" -P ${flow.server.port} 2>"${dir}/err" | head -20 >"${dir}/out"\necho "status=\${PIPESTATUS[0]}"\n`,
+  );
   const result = await new Promise<string>((resolve) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', () => { clearTimeout(timer); resolve(out); });
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
   });
   t.match(result, /status=0/, 'the tracer exits 0 when its reader goes away');
   t.equal(readFileSync(join(dir, 'out'), 'utf8').trim().split('\n').length, 20, 'head got its 20 lines');
@@ -105,25 +113,40 @@ async function runThroughBash(t: Test, shell: string, timeoutMs = 20_000): Promi
   return new Promise((resolve) => {
     const child = spawn('bash', ['-c', `unset NODE_OPTIONS; ${shell}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => { t.fail('did not exit in time'); child.kill('SIGKILL'); }, timeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      t.fail('did not exit in time');
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
   });
 }
 
-t.test('a write error while events flow (EFBIG: stdout file over RLIMIT_FSIZE): exit 1, one line, everything released', kernelTest(), async (t) => {
-  const flow = await flowingLoad(t);
-  const dir = mkdtempSync(join(tmpdir(), 'tcpaccept-efbig-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const out = join(dir, 'out');
-  // SIGXFSZ ignored, so the write fails with EFBIG instead of killing the process; 4 KiB lets
-  // the header and ~50 rows through first.
-  const { code, stderr } = await runThroughBash(t, `trap '' XFSZ; ulimit -f 4; exec "${process.execPath}" "${cliPath}" -P ${flow.server.port} >"${out}"`);
-  t.equal(code, 1, 'exit 1: a runtime error');
-  t.match(stderr, /^ts-tcpaccept: writing output failed: EFBIG[^\n]*\n$/, 'one line naming the error');
-  t.ok(readFileSync(out, 'utf8').split('\n').length > 10, 'events were written before the error');
-  t.same(await leftovers(flow.before), { progs: [], maps: [] }, 'no program or map left loaded');
-});
+t.test(
+  'a write error while events flow (EFBIG: stdout file over RLIMIT_FSIZE): exit 1, one line, everything released',
+  kernelTest(),
+  async (t) => {
+    const flow = await flowingLoad(t);
+    const dir = mkdtempSync(join(tmpdir(), 'tcpaccept-efbig-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const out = join(dir, 'out');
+    // SIGXFSZ ignored, so the write fails with EFBIG instead of killing the process; 4 KiB lets
+    // the header and ~50 rows through first.
+    const { code, stderr } = await runThroughBash(
+      t,
+      `trap '' XFSZ; ulimit -f 4; exec "${process.execPath}" "${cliPath}" -P ${flow.server.port} >"${out}"`,
+    );
+    t.equal(code, 1, 'exit 1: a runtime error');
+    t.match(stderr, /^ts-tcpaccept: writing output failed: EFBIG[^\n]*\n$/, 'one line naming the error');
+    t.ok(readFileSync(out, 'utf8').split('\n').length > 10, 'events were written before the error');
+    t.same(await leftovers(flow.before), { progs: [], maps: [] }, 'no program or map left loaded');
+  },
+);
 
 t.test('stdout on a full device: exit 1, one line, nothing left loaded', kernelTest(), async (t) => {
   const before = snapshot();

@@ -10,16 +10,16 @@ import fc from 'fast-check';
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { BpfRingBuffer, PerfRing, RingCorruptError } from '../../src/perf/index.ts';
-import {
-  PERF_MMAP_DATA_HEAD,
-  PERF_MMAP_DATA_OFFSET,
-  PERF_MMAP_DATA_SIZE,
-  PERF_MMAP_DATA_TAIL,
-} from '../../src/perf/layout.ts';
+import { PERF_MMAP_DATA_HEAD, PERF_MMAP_DATA_OFFSET, PERF_MMAP_DATA_SIZE, PERF_MMAP_DATA_TAIL } from '../../src/perf/layout.ts';
 import { decodeRecord, RECORD_SIZE } from '../../src/probe/record.ts';
 import { Btf, ParseError, parseFormat, type TracepointFormat } from '../../src/syscalls/index.ts';
 import { socketLayoutFromBtf, setStateLayout, syscallReturnField } from '../../src/probe/layout.ts';
-import { acceptProgramText, handshakeReportProgramText, handshakeTimestampProgramText, type SocketLayout } from '../../src/probe/programs.ts';
+import {
+  acceptProgramText,
+  handshakeReportProgramText,
+  handshakeTimestampProgramText,
+  type SocketLayout,
+} from '../../src/probe/programs.ts';
 import { AsmBuildError, AsmSyntaxError, parse } from '../../src/asm/index.ts';
 import { PAGE_SIZE, SyntheticPerfRing, SyntheticRingBuffer, pattern } from '../perf/synthetic-rings.ts';
 
@@ -107,14 +107,17 @@ const perfRecordSoup = fc
   .array(
     fc.record({
       type: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(9, 2) }, { weight: 1, arbitrary: fc.nat({ max: 2 ** 32 - 1 }) }),
-      size: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 20 }).map((n) => n * 8) }, { weight: 1, arbitrary: fc.nat({ max: 65535 }) }),
+      size: fc.oneof(
+        { weight: 4, arbitrary: fc.integer({ min: 1, max: 20 }).map((n) => n * 8) },
+        { weight: 1, arbitrary: fc.nat({ max: 65535 }) },
+      ),
       word: fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 40 }) }, { weight: 1, arbitrary: fc.nat({ max: 2 ** 32 - 1 }) }),
     }),
     { minLength: 1, maxLength: 30 },
   )
   .map((records) => {
     const parts = records.map(({ type, size, word }) => {
-      const bytes = new Uint8Array(Math.max(16, Math.min(160, size + (8 - (size % 8)) % 8)));
+      const bytes = new Uint8Array(Math.max(16, Math.min(160, size + ((8 - (size % 8)) % 8))));
       const view = new DataView(bytes.buffer);
       view.setUint32(0, type, true);
       view.setUint16(6, size, true);
@@ -148,11 +151,14 @@ t.test('perf ring: random header fields and random bytes end in records or RingC
         // Mostly heads within reach of the tail (so records get parsed), sometimes anything.
         const head = distance < 0 ? (tail + size * 3n) & (2n ** 64n - 1n) : (tail + BigInt(distance)) & (2n ** 64n - 1n);
         const buffer = perfMapping(pages, head, tail, data);
-        watch.time(() => `pages ${pages} tail ${tail} head ${head} data ${Buffer.from(data).toString('hex')}`, () => {
-          const outcome = drainPerfRing(new PerfRing(buffer, 0, PAGE_SIZE), buffer, PAGE_SIZE, pages * PAGE_SIZE);
-          delivered += outcome.records;
-          if (outcome.error) corrupt++;
-        });
+        watch.time(
+          () => `pages ${pages} tail ${tail} head ${head} data ${Buffer.from(data).toString('hex')}`,
+          () => {
+            const outcome = drainPerfRing(new PerfRing(buffer, 0, PAGE_SIZE), buffer, PAGE_SIZE, pages * PAGE_SIZE);
+            delivered += outcome.records;
+            if (outcome.error) corrupt++;
+          },
+        );
       },
     ),
     { numRuns: 2000 },
@@ -179,13 +185,16 @@ t.test('perf ring: valid rings with random bytes overwritten read a prefix, then
         const data = new Uint8Array(source.buffer, PAGE_SIZE);
         for (const [at, value] of flips) data[at % data.length] = value;
         const ring = new PerfRing(source.buffer, 0, PAGE_SIZE);
-        watch.time(() => `start ${start} sizes ${sizes.join()} flips ${JSON.stringify(flips)}`, () => {
-          const outcome = drainPerfRing(ring, source.buffer, PAGE_SIZE, source.dataSize);
-          if (outcome.error) corrupt++;
-          // A corrupted size field can only merge records (never invent more than fit).
-          if (outcome.records > source.dataSize / 8) throw new Error(`${outcome.records} records from a ${source.dataSize}-byte ring`);
-          if (!outcome.error && outcome.records > written + source.dataSize / 8) throw new Error('more records than bytes');
-        });
+        watch.time(
+          () => `start ${start} sizes ${sizes.join()} flips ${JSON.stringify(flips)}`,
+          () => {
+            const outcome = drainPerfRing(ring, source.buffer, PAGE_SIZE, source.dataSize);
+            if (outcome.error) corrupt++;
+            // A corrupted size field can only merge records (never invent more than fit).
+            if (outcome.records > source.dataSize / 8) throw new Error(`${outcome.records} records from a ${source.dataSize}-byte ring`);
+            if (!outcome.error && outcome.records > written + source.dataSize / 8) throw new Error('more records than bytes');
+          },
+        );
       },
     ),
     { numRuns: 1500 },
@@ -204,11 +213,13 @@ const ringbufRecordSoup = fc
     { minLength: 1, maxLength: 30 },
   )
   .map((records) =>
-    Uint8Array.from(records.flatMap(({ length, flags }) => {
-      const bytes = new Uint8Array(8 + ((Math.min(length, 120) + 7) & ~7));
-      new DataView(bytes.buffer).setUint32(0, (length | flags) >>> 0, true);
-      return [...bytes];
-    })),
+    Uint8Array.from(
+      records.flatMap(({ length, flags }) => {
+        const bytes = new Uint8Array(8 + ((Math.min(length, 120) + 7) & ~7));
+        new DataView(bytes.buffer).setUint32(0, (length | flags) >>> 0, true);
+        return [...bytes];
+      }),
+    ),
   );
 
 t.test('BPF ring buffer: random positions and bytes end in records, a busy stop or RingCorruptError', async (t) => {
@@ -230,27 +241,33 @@ t.test('BPF ring buffer: random positions and bytes end in records, a busy stop 
         for (let i = 0; i < bytes.length; i += data.length) bytes.set(data.subarray(0, Math.min(data.length, bytes.length - i)), i);
         source.writeBytes(0n, bytes);
         const ring = new BpfRingBuffer(source.consumerPage, source.producerArea, source.dataSize, PAGE_SIZE);
-        watch.time(() => `consumer ${consumer} producer ${producer} data ${Buffer.from(data).toString('hex')}`, () => {
-          for (let reads = 0; ; reads++) {
-            if (reads > source.dataSize / 8 + 1) throw new Error('reads never ended');
-            let got: number;
-            try {
-              got = ring.read((_cpu, payload) => {
-                // The double mapping makes every record contiguous: it must end inside the second copy.
-                if (payload.byteOffset < PAGE_SIZE || payload.byteOffset + payload.byteLength > PAGE_SIZE + 2 * source.dataSize) {
-                  throw new Error(`payload [${payload.byteOffset}, +${payload.byteLength}) outside the data mapping`);
-                }
-                delivered++;
-              }, () => {});
-            } catch (error) {
-              if (!(error instanceof RingCorruptError)) throw error;
-              corrupt++;
-              return;
+        watch.time(
+          () => `consumer ${consumer} producer ${producer} data ${Buffer.from(data).toString('hex')}`,
+          () => {
+            for (let reads = 0; ; reads++) {
+              if (reads > source.dataSize / 8 + 1) throw new Error('reads never ended');
+              let got: number;
+              try {
+                got = ring.read(
+                  (_cpu, payload) => {
+                    // The double mapping makes every record contiguous: it must end inside the second copy.
+                    if (payload.byteOffset < PAGE_SIZE || payload.byteOffset + payload.byteLength > PAGE_SIZE + 2 * source.dataSize) {
+                      throw new Error(`payload [${payload.byteOffset}, +${payload.byteLength}) outside the data mapping`);
+                    }
+                    delivered++;
+                  },
+                  () => {},
+                );
+              } catch (error) {
+                if (!(error instanceof RingCorruptError)) throw error;
+                corrupt++;
+                return;
+              }
+              ring.release();
+              if (got === 0) return;
             }
-            ring.release();
-            if (got === 0) return;
-          }
-        });
+          },
+        );
       },
     ),
     { numRuns: 2000 },
@@ -287,7 +304,11 @@ t.test('event decoder: any 80+ bytes decode to a well-formed event; shorter is a
 
 const fixturesUrl = new URL('../syscalls/fixtures/', import.meta.url);
 const FORMAT_FILES: Array<{ group: string; event: string; text: string; from: string }> = [];
-for (const [group, event] of [['sock', 'inet_sock_set_state'], ['syscalls', 'sys_exit_accept4'], ['syscalls', 'sys_exit_accept']] as const) {
+for (const [group, event] of [
+  ['sock', 'inet_sock_set_state'],
+  ['syscalls', 'sys_exit_accept4'],
+  ['syscalls', 'sys_exit_accept'],
+] as const) {
   // This kernel's own files when readable (root), the checked-in copies otherwise.
   const live = `/sys/kernel/tracing/events/${group}/${event}/format`;
   let text: string;
@@ -317,7 +338,10 @@ const textMutation: fc.Arbitrary<TextMutation> = fc.oneof(
   fc.record({
     kind: fc.constant('insert' as const),
     at: fc.nat(),
-    text: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(';', ':', '\t', '\n', '[', ']', '\0', 'field:', 'offset:', 'size:', 'signed:', '__data_loc ', 'unsigned ', '\u00e9')),
+    text: fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom(';', ':', '\t', '\n', '[', ']', '\0', 'field:', 'offset:', 'size:', 'signed:', '__data_loc ', 'unsigned ', '\u00e9'),
+    ),
   }),
   fc.record({ kind: fc.constant('duplicate-line' as const), line: fc.nat() }),
   fc.record({ kind: fc.constant('drop-line' as const), line: fc.nat() }),
@@ -367,35 +391,41 @@ t.test('tracefs format: mutations of the real files parse to sane fields or thro
     fc.property(fc.nat({ max: FORMAT_FILES.length - 1 }), fc.array(textMutation, { minLength: 1, maxLength: 5 }), (which, mutations) => {
       const file = FORMAT_FILES[which]!;
       const text = mutations.reduce(applyMutation, file.text);
-      watch.time(() => JSON.stringify(text), () => {
-        let format: TracepointFormat;
-        try {
-          format = parseFormat(text, file.group, file.event);
-        } catch (error) {
-          if (!(error instanceof ParseError)) throw new Error(`${String(error)} for ${JSON.stringify(text)}`);
-          rejected++;
-          return;
-        }
-        parsed++;
-        // Whatever was accepted must be numbers a BPF program can use as offsets.
-        for (const field of format.fields) {
-          for (const n of [field.offset, field.size]) {
-            if (!Number.isSafeInteger(n) || n < 0) throw new Error(`field ${field.name}: ${n} in ${JSON.stringify(text)}`);
+      watch.time(
+        () => JSON.stringify(text),
+        () => {
+          let format: TracepointFormat;
+          try {
+            format = parseFormat(text, file.group, file.event);
+          } catch (error) {
+            if (!(error instanceof ParseError)) throw new Error(`${String(error)} for ${JSON.stringify(text)}`);
+            rejected++;
+            return;
           }
-        }
-        if (!Number.isSafeInteger(format.id) || format.id < 0) throw new Error(`id ${format.id}`);
-        // The layouts the programs are built from either come out whole or fail with an Error.
-        try {
-          if (file.group === 'sock') setStateLayout(format);
-          else syscallReturnField(format);
-        } catch (error) {
-          if (error instanceof RangeError || error instanceof TypeError || !(error instanceof Error)) throw error;
-        }
-      });
+          parsed++;
+          // Whatever was accepted must be numbers a BPF program can use as offsets.
+          for (const field of format.fields) {
+            for (const n of [field.offset, field.size]) {
+              if (!Number.isSafeInteger(n) || n < 0) throw new Error(`field ${field.name}: ${n} in ${JSON.stringify(text)}`);
+            }
+          }
+          if (!Number.isSafeInteger(format.id) || format.id < 0) throw new Error(`id ${format.id}`);
+          // The layouts the programs are built from either come out whole or fail with an Error.
+          try {
+            if (file.group === 'sock') setStateLayout(format);
+            else syscallReturnField(format);
+          } catch (error) {
+            if (error instanceof RangeError || error instanceof TypeError || !(error instanceof Error)) throw error;
+          }
+        },
+      );
     }),
     { numRuns: 3000 },
   );
-  t.ok(parsed > 0 && rejected > 0, `3000 mutated format files (${FORMAT_FILES.map((f) => f.from).join(', ')}): ${parsed} parsed, ${rejected} ParseErrors`);
+  t.ok(
+    parsed > 0 && rejected > 0,
+    `3000 mutated format files (${FORMAT_FILES.map((f) => f.from).join(', ')}): ${parsed} parsed, ${rejected} ParseErrors`,
+  );
   t.ok(watch.slowestMs < PER_INPUT_BOUND_MS, `slowest input took ${watch.slowestMs.toFixed(2)} ms`);
 });
 
@@ -404,7 +434,10 @@ t.test('tracefs format: huge inputs are handled in linear time', async (t) => {
   const fieldLine = '\tfield:unsigned char x; offset:8; size:1; signed:0;';
   const cases: Array<[string, string]> = [
     ['a 4 MB line', `name: ${base.event}\nID: 1\nformat:\n\tfield:${'a'.repeat(4 << 20)} b; offset:0; size:1; signed:0;\n`],
-    ['100 000 fields', `name: ${base.event}\nID: 1\nformat:\n${Array.from({ length: 100_000 }, (_, i) => fieldLine.replace(' x;', ` x${i};`)).join('\n')}\n`],
+    [
+      '100 000 fields',
+      `name: ${base.event}\nID: 1\nformat:\n${Array.from({ length: 100_000 }, (_, i) => fieldLine.replace(' x;', ` x${i};`)).join('\n')}\n`,
+    ],
     ['a 100 000-digit offset', `name: ${base.event}\nID: 1\nformat:\n\tfield:int x; offset:${'9'.repeat(100_000)}; size:4; signed:1;\n`],
     ['200 000 duplicate fields', `name: ${base.event}\nID: 1\nformat:\n${Array.from({ length: 200_000 }, () => fieldLine).join('\n')}\n`],
     ['nested brackets', `name: ${base.event}\nID: 1\nformat:\n\tfield:char x${'['.repeat(100_000)}; offset:0; size:1; signed:0;\n`],
@@ -447,83 +480,120 @@ function recordsNaming(blob: Uint8Array, names: string[]): number[] {
   return hits;
 }
 
-t.test('BTF: mutations of this kernel\'s vmlinux give the layout, a ParseError or a lookup Error', { skip: existsSync(KERNEL_BTF) ? false : `${KERNEL_BTF} is missing` }, async (t) => {
-  const blob = new Uint8Array(readFileSync(KERNEL_BTF));
-  const reference = socketLayoutFromBtf(Btf.parse(blob));
-  // Aim at what tcpaccept reads: the records and members named like the fields it looks up,
-  // their neighbours (type ids, offsets, vlen), plus the header and anywhere at all.
-  const targets = recordsNaming(blob, [
-    'sock', 'sock_common', 'socket', 'inet_sock', 'file', 'fdtable', 'files_struct', 'task_struct', '__sk_common',
-    'skc_daddr', 'skc_rcv_saddr', 'skc_dport', 'skc_family', 'skc_state', 'skc_v6_daddr', 'skc_v6_rcv_saddr',
-    'sk_protocol', 'inet_sport', 'files', 'fdt', 'fd', 'private_data', 'sk',
-  ]);
-  t.ok(targets.length > 20, `${targets.length} records and members to aim at`);
-  const watch = new Stopwatch();
-  const outcomes = { same: 0, different: 0, parseError: 0, lookupError: 0 };
-  fc.assert(
-    fc.property(
-      fc.oneof(
-        { weight: 6, arbitrary: fc.tuple(fc.nat({ max: targets.length - 1 }), fc.integer({ min: -8, max: 15 })).map(([i, d]) => targets[i]! + d) },
-        { weight: 1, arbitrary: fc.nat({ max: 31 }) },
-        { weight: 1, arbitrary: fc.nat({ max: blob.length - 1 }) },
+t.test(
+  "BTF: mutations of this kernel's vmlinux give the layout, a ParseError or a lookup Error",
+  { skip: existsSync(KERNEL_BTF) ? false : `${KERNEL_BTF} is missing` },
+  async (t) => {
+    const blob = new Uint8Array(readFileSync(KERNEL_BTF));
+    const reference = socketLayoutFromBtf(Btf.parse(blob));
+    // Aim at what tcpaccept reads: the records and members named like the fields it looks up,
+    // their neighbours (type ids, offsets, vlen), plus the header and anywhere at all.
+    const targets = recordsNaming(blob, [
+      'sock',
+      'sock_common',
+      'socket',
+      'inet_sock',
+      'file',
+      'fdtable',
+      'files_struct',
+      'task_struct',
+      '__sk_common',
+      'skc_daddr',
+      'skc_rcv_saddr',
+      'skc_dport',
+      'skc_family',
+      'skc_state',
+      'skc_v6_daddr',
+      'skc_v6_rcv_saddr',
+      'sk_protocol',
+      'inet_sport',
+      'files',
+      'fdt',
+      'fd',
+      'private_data',
+      'sk',
+    ]);
+    t.ok(targets.length > 20, `${targets.length} records and members to aim at`);
+    const watch = new Stopwatch();
+    const outcomes = { same: 0, different: 0, parseError: 0, lookupError: 0 };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          {
+            weight: 6,
+            arbitrary: fc.tuple(fc.nat({ max: targets.length - 1 }), fc.integer({ min: -8, max: 15 })).map(([i, d]) => targets[i]! + d),
+          },
+          { weight: 1, arbitrary: fc.nat({ max: 31 }) },
+          { weight: 1, arbitrary: fc.nat({ max: blob.length - 1 }) },
+        ),
+        fc.oneof(fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x01), fc.integer({ min: 0, max: 255 })),
+        (at, value) => {
+          const original = blob[at]!;
+          blob[at] = value;
+          try {
+            watch.time(
+              () => `byte ${at} = ${value}`,
+              () => {
+                let btf: Btf;
+                try {
+                  btf = Btf.parse(blob);
+                } catch (error) {
+                  if (!(error instanceof ParseError)) throw error;
+                  outcomes.parseError++;
+                  return;
+                }
+                try {
+                  const layout = socketLayoutFromBtf(btf);
+                  outcomes[JSON.stringify(layout) === JSON.stringify(reference) ? 'same' : 'different']++;
+                  for (const value of Object.values(layout).flatMap((v: number | object) =>
+                    typeof v === 'number' ? [v] : Object.values(v),
+                  )) {
+                    if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error(`layout value ${String(value)}`);
+                  }
+                } catch (error) {
+                  // Missing or ambiguous members are ordinary Errors; RangeError/TypeError would be a read off the blob.
+                  if (!(error instanceof Error) || error instanceof RangeError || error instanceof TypeError) throw error;
+                  if (error.message.startsWith('layout value')) throw error;
+                  outcomes.lookupError++;
+                }
+              },
+            );
+          } finally {
+            blob[at] = original;
+          }
+        },
       ),
-      fc.oneof(fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x01), fc.integer({ min: 0, max: 255 })),
-      (at, value) => {
-        const original = blob[at]!;
-        blob[at] = value;
-        try {
-          watch.time(() => `byte ${at} = ${value}`, () => {
-            let btf: Btf;
-            try {
-              btf = Btf.parse(blob);
-            } catch (error) {
-              if (!(error instanceof ParseError)) throw error;
-              outcomes.parseError++;
-              return;
-            }
-            try {
-              const layout = socketLayoutFromBtf(btf);
-              outcomes[JSON.stringify(layout) === JSON.stringify(reference) ? 'same' : 'different']++;
-              for (const value of Object.values(layout).flatMap((v: number | object) => (typeof v === 'number' ? [v] : Object.values(v)))) {
-                if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error(`layout value ${String(value)}`);
-              }
-            } catch (error) {
-              // Missing or ambiguous members are ordinary Errors; RangeError/TypeError would be a read off the blob.
-              if (!(error instanceof Error) || error instanceof RangeError || error instanceof TypeError) throw error;
-              if (error.message.startsWith('layout value')) throw error;
-              outcomes.lookupError++;
-            }
-          });
-        } finally {
-          blob[at] = original;
-        }
-      },
-    ),
-    { numRuns: 400 },
-  );
-  t.ok(outcomes.parseError + outcomes.lookupError + outcomes.different > 0, `400 mutated blobs: ${JSON.stringify(outcomes)}`);
-  t.ok(watch.slowestMs < PER_INPUT_BOUND_MS, `slowest input took ${watch.slowestMs.toFixed(0)} ms`, { input: watch.slowestInput });
-});
+      { numRuns: 400 },
+    );
+    t.ok(outcomes.parseError + outcomes.lookupError + outcomes.different > 0, `400 mutated blobs: ${JSON.stringify(outcomes)}`);
+    t.ok(watch.slowestMs < PER_INPUT_BOUND_MS, `slowest input took ${watch.slowestMs.toFixed(0)} ms`, { input: watch.slowestInput });
+  },
+);
 
-t.test('BTF: truncations of this kernel\'s vmlinux are ParseErrors', { skip: existsSync(KERNEL_BTF) ? false : `${KERNEL_BTF} is missing` }, async (t) => {
-  const blob = new Uint8Array(readFileSync(KERNEL_BTF));
-  let errors = 0;
-  for (const length of [0, 1, 23, 24, 25, 4096, 65537, blob.length >> 1, blob.length - 5, blob.length - 1]) {
-    try {
-      socketLayoutFromBtf(Btf.parse(blob.subarray(0, length)));
-    } catch (error) {
-      if (!(error instanceof ParseError)) throw new Error(`${length} bytes: ${String(error)}`);
-      errors++;
+t.test(
+  "BTF: truncations of this kernel's vmlinux are ParseErrors",
+  { skip: existsSync(KERNEL_BTF) ? false : `${KERNEL_BTF} is missing` },
+  async (t) => {
+    const blob = new Uint8Array(readFileSync(KERNEL_BTF));
+    let errors = 0;
+    for (const length of [0, 1, 23, 24, 25, 4096, 65537, blob.length >> 1, blob.length - 5, blob.length - 1]) {
+      try {
+        socketLayoutFromBtf(Btf.parse(blob.subarray(0, length)));
+      } catch (error) {
+        if (!(error instanceof ParseError)) throw new Error(`${length} bytes: ${String(error)}`);
+        errors++;
+      }
     }
-  }
-  t.equal(errors, 10, 'every truncation is refused');
-});
+    t.equal(errors, 10, 'every truncation is refused');
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // The text assembler, on the real programs
 
 function realPrograms(): string[] {
-  const format = (name: string) => parseFormat(readFileSync(new URL(name, fixturesUrl), 'utf8'), name.split('_')[0]!, name.replace(/^[a-z]+_/, '').replace('.format', ''));
+  const format = (name: string) =>
+    parseFormat(readFileSync(new URL(name, fixturesUrl), 'utf8'), name.split('_')[0]!, name.replace(/^[a-z]+_/, '').replace('.format', ''));
   const setState = setStateLayout(format('sock_inet_sock_set_state.format'));
   const ret = syscallReturnField(format('syscalls_sys_exit_accept4.format'));
   let layout: SocketLayout;
@@ -539,14 +609,40 @@ function realPrograms(): string[] {
     recorded.close();
   }
   return [
-    acceptProgramText(ret, layout, { pid: 1234, portFilter: true, ipVersion: 4, queueWait: true } as Parameters<typeof acceptProgramText>[2]),
+    acceptProgramText(ret, layout, { pid: 1234, portFilter: true, ipVersion: 4, queueWait: true } as Parameters<
+      typeof acceptProgramText
+    >[2]),
     acceptProgramText(ret, layout, {}),
     handshakeTimestampProgramText(setState),
     handshakeReportProgramText(setState, { portFilter: true, ipVersion: 6 }),
   ];
 }
 
-const ASM_TOKENS = ['r11', 'w12', 'r10', '0x7fffffff', '-2147483649', '4294967296', '99999999999999999999', 'goto', 'out', 'nowhere', '*(u128 *)', 'map[nope]', 'll', ':', '(', ')', '+', '-', '=', 'exit', 'call', 'call 99999', 'call bpf_nope'];
+const ASM_TOKENS = [
+  'r11',
+  'w12',
+  'r10',
+  '0x7fffffff',
+  '-2147483649',
+  '4294967296',
+  '99999999999999999999',
+  'goto',
+  'out',
+  'nowhere',
+  '*(u128 *)',
+  'map[nope]',
+  'll',
+  ':',
+  '(',
+  ')',
+  '+',
+  '-',
+  '=',
+  'exit',
+  'call',
+  'call 99999',
+  'call bpf_nope',
+];
 
 t.test('assembler: mutations of the real tcpaccept programs give a Program or AsmSyntaxError', async (t) => {
   const programs = realPrograms();
@@ -555,26 +651,35 @@ t.test('assembler: mutations of the real tcpaccept programs give a Program or As
   let assembled = 0;
   let rejected = 0;
   const errorNames = new Set<string>();
-  const mutation = fc.oneof(textMutation, fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...ASM_TOKENS) }));
+  const mutation = fc.oneof(
+    textMutation,
+    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...ASM_TOKENS) }),
+  );
   fc.assert(
     fc.property(fc.nat({ max: programs.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (which, mutations) => {
       const text = mutations.reduce(applyMutation, programs[which]!);
-      watch.time(() => JSON.stringify(mutations), () => {
-        try {
-          parse(text);
-          assembled++;
-        } catch (error) {
-          if (!(error instanceof AsmSyntaxError || error instanceof AsmBuildError)) {
-            throw new Error(`${String(error)} after ${JSON.stringify(mutations)}`);
+      watch.time(
+        () => JSON.stringify(mutations),
+        () => {
+          try {
+            parse(text);
+            assembled++;
+          } catch (error) {
+            if (!(error instanceof AsmSyntaxError || error instanceof AsmBuildError)) {
+              throw new Error(`${String(error)} after ${JSON.stringify(mutations)}`);
+            }
+            errorNames.add(error.name);
+            rejected++;
           }
-          errorNames.add(error.name);
-          rejected++;
-        }
-      });
+        },
+      );
     }),
     { numRuns: 2000 },
   );
-  t.ok(assembled > 0 && rejected > 0, `2000 mutated programs: ${assembled} assembled, ${rejected} rejected with ${[...errorNames].join(', ')}`);
+  t.ok(
+    assembled > 0 && rejected > 0,
+    `2000 mutated programs: ${assembled} assembled, ${rejected} rejected with ${[...errorNames].join(', ')}`,
+  );
   t.ok(watch.slowestMs < PER_INPUT_BOUND_MS, `slowest input took ${watch.slowestMs.toFixed(2)} ms`, { input: watch.slowestInput });
 });
 

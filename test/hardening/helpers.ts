@@ -14,7 +14,9 @@ export const snapshot = (): KernelSnapshot => ({ progs: new Set(loadedProgramIds
 /** Names of loaded programs or maps by id, from bpftool; undefined when bpftool is not there. */
 function bpftoolNames(kind: 'prog' | 'map'): Map<number, string> | undefined {
   try {
-    const listed = JSON.parse(execFileSync('bpftool', [kind, 'show', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ id: number; name?: string }>;
+    const listed = JSON.parse(
+      execFileSync('bpftool', [kind, 'show', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    ) as Array<{ id: number; name?: string }>;
     return new Map(listed.map((entry) => [entry.id, entry.name ?? '']));
   } catch {
     return undefined;

@@ -55,13 +55,23 @@ t.test('tracefs absent, empty or not a directory: one line naming the root, exit
 
 t.test('a tracepoint missing from tracefs: exit 1 naming it; --handshake still works without it', kernelTest(), async (t) => {
   const before = snapshot();
-  const withoutAccept4 = fakeTracefs(t, [['syscalls', 'sys_exit_accept'], ['sock', 'inet_sock_set_state']]);
-  for (const args of [['-P', '1'], ['-q', '-P', '1'], ['--json', '-P', '1']]) {
+  const withoutAccept4 = fakeTracefs(t, [
+    ['syscalls', 'sys_exit_accept'],
+    ['sock', 'inet_sock_set_state'],
+  ]);
+  for (const args of [
+    ['-P', '1'],
+    ['-q', '-P', '1'],
+    ['--json', '-P', '1'],
+  ]) {
     const { code, stderr } = await runCli(args, { TS_TCPACCEPT_TRACEFS: withoutAccept4 });
     t.equal(code, 1, `${args.join(' ')}: exit 1`);
     oneLine(t, stderr, /tracepoint syscalls:sys_exit_accept4 not found/);
   }
-  const withoutSetState = fakeTracefs(t, [['syscalls', 'sys_exit_accept4'], ['syscalls', 'sys_exit_accept']]);
+  const withoutSetState = fakeTracefs(t, [
+    ['syscalls', 'sys_exit_accept4'],
+    ['syscalls', 'sys_exit_accept'],
+  ]);
   const q = await runCli(['-q', '-P', '1'], { TS_TCPACCEPT_TRACEFS: withoutSetState });
   t.equal(q.code, 1, '-q needs sock:inet_sock_set_state');
   oneLine(t, q.stderr, /tracepoint sock:inet_sock_set_state not found/);
@@ -81,8 +91,15 @@ t.test('a tracepoint missing from tracefs: exit 1 naming it; --handshake still w
 
 t.test('a corrupt format file: exit 1 with a ParseError naming the file, nothing loaded', kernelTest(), async (t) => {
   const before = snapshot();
-  const root = fakeTracefs(t, [['syscalls', 'sys_exit_accept4'], ['syscalls', 'sys_exit_accept'], ['sock', 'inet_sock_set_state']]);
-  writeFileSync(join(root, 'events', 'syscalls', 'sys_exit_accept4', 'format'), 'name: sys_exit_accept4\nID: 1\nformat:\n\tfield:long ret;\toffset:sixteen;\tsize:8;\tsigned:1;\n');
+  const root = fakeTracefs(t, [
+    ['syscalls', 'sys_exit_accept4'],
+    ['syscalls', 'sys_exit_accept'],
+    ['sock', 'inet_sock_set_state'],
+  ]);
+  writeFileSync(
+    join(root, 'events', 'syscalls', 'sys_exit_accept4', 'format'),
+    'name: sys_exit_accept4\nID: 1\nformat:\n\tfield:long ret;\toffset:sixteen;\tsize:8;\tsigned:1;\n',
+  );
   const { code, stderr } = await runCli(['-P', '1'], { TS_TCPACCEPT_TRACEFS: root });
   t.equal(code, 1);
   oneLine(t, stderr, /tracepoint syscalls:sys_exit_accept4 format: line 4 has a offset that is not a small decimal number/);
@@ -103,7 +120,11 @@ t.test('BTF missing or not BTF: a one-line notice, then --handshake mode works e
     t.match(notices[0], btf, 'the notice names the path');
     const { localPort } = await connectOnce('127.0.0.1', server.port);
     const row = await tracer.stdout.waitFor((l) => l.includes(` ${localPort} `), 5000, 'the row');
-    t.match(row, new RegExp(`^${server.pid}\\s+no-btf-srv\\s+4\\s+127\\.0\\.0\\.1\\s+${localPort} 127\\.0\\.0\\.1\\s+${server.port}$`), 'server PID/COMM from the listener owner');
+    t.match(
+      row,
+      new RegExp(`^${server.pid}\\s+no-btf-srv\\s+4\\s+127\\.0\\.0\\.1\\s+${localPort} 127\\.0\\.0\\.1\\s+${server.port}$`),
+      'server PID/COMM from the listener owner',
+    );
     t.equal(await tracer.stop(), 0);
     t.same(await leftovers(before), { progs: [], maps: [] });
   }
@@ -125,8 +146,12 @@ t.test('open-file limit reached at each step of start-up: one line, exit 1, noth
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     if (result.code === 0) {
@@ -137,7 +162,12 @@ t.test('open-file limit reached at each step of start-up: one line, exit 1, noth
     t.equal(result.code, 1, `headroom ${headroom}: exit 1`);
     oneLine(t, result.stderr, /EMFILE|too many open files/);
     t.match(result.stderr, /ulimit -n/, 'says how to fix it');
-    failures.add(result.stderr.replace(/^ts-tcpaccept: /, '').split(' failed')[0]!.split(' (')[0]!);
+    failures.add(
+      result.stderr
+        .replace(/^ts-tcpaccept: /, '')
+        .split(' failed')[0]!
+        .split(' (')[0]!,
+    );
   }
   t.ok(started, 'the sweep ends with a successful start');
   t.ok(failures.size >= 4, `failed cleanly at ${failures.size} different steps: ${[...failures].join('; ')}`);
@@ -159,7 +189,9 @@ function letOthersTraverse(t: Test, path: string): void {
     }
     if (dir === dirname(dir)) break;
   }
-  t.teardown(() => { for (const [dir, mode] of restore) chmodSync(dir, mode); });
+  t.teardown(() => {
+    for (const [dir, mode] of restore) chmodSync(dir, mode);
+  });
 }
 
 t.test('not root: nobody, and nobody with only CAP_BPF + CAP_PERFMON, get a clear line and exit 1', kernelTest(), async (t) => {
@@ -168,12 +200,24 @@ t.test('not root: nobody, and nobody with only CAP_BPF + CAP_PERFMON, get a clea
   const asNobody = (caps: string, args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const capArgs = caps === '' ? ['--inh-caps=-all'] : [`--inh-caps=${caps}`, `--ambient-caps=${caps}`];
-      const [command, commandArgs] = withoutTapHook('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...capArgs, process.execPath, cliPath, ...args]);
+      const [command, commandArgs] = withoutTapHook('setpriv', [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        ...capArgs,
+        process.execPath,
+        cliPath,
+        ...args,
+      ]);
       const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
   for (const args of [['--handshake'], ['-q', '--json'], ['--duration', '1']]) {

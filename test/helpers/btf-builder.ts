@@ -56,7 +56,14 @@ export class BtfBuilder {
     return this.aggregate(BtfKind.UNION, name, size, members);
   }
   enumeration(name: string, size: number, values: Array<[string, number]>): number {
-    return this.raw(BtfKind.ENUM, name, values.length, false, size, values.flatMap(([n, v]) => [this.str(n), v]));
+    return this.raw(
+      BtfKind.ENUM,
+      name,
+      values.length,
+      false,
+      size,
+      values.flatMap(([n, v]) => [this.str(n), v]),
+    );
   }
   enum64(name: string, size: number, values: Array<[string, bigint]>): number {
     return this.raw(
@@ -84,7 +91,14 @@ export class BtfBuilder {
     return this.raw(BtfKind.RESTRICT, '', 0, false, target);
   }
   funcProto(returnType: number, params: Array<[string, number]>): number {
-    return this.raw(BtfKind.FUNC_PROTO, '', params.length, false, returnType, params.flatMap(([n, ty]) => [this.str(n), ty]));
+    return this.raw(
+      BtfKind.FUNC_PROTO,
+      '',
+      params.length,
+      false,
+      returnType,
+      params.flatMap(([n, ty]) => [this.str(n), ty]),
+    );
   }
   func(name: string, proto: number): number {
     return this.raw(BtfKind.FUNC, name, 1 /* global linkage */, false, proto);

@@ -15,7 +15,9 @@ export function kernelBtfUnavailableReason(): string | undefined {
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `${KERNEL_BTF} is missing (kernel built without CONFIG_DEBUG_INFO_BTF)` : `${KERNEL_BTF} is not readable (${code})`;
+    return code === 'ENOENT'
+      ? `${KERNEL_BTF} is missing (kernel built without CONFIG_DEBUG_INFO_BTF)`
+      : `${KERNEL_BTF} is not readable (${code})`;
   }
 }
 

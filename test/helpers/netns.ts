@@ -49,13 +49,24 @@ export interface Netns {
 export function makeNetns(t: Test, name: string): Netns {
   const fullName = `${name}-${process.pid}`;
   const children: ChildProcess[] = [];
-  try { sh('ip', ['netns', 'del', fullName]); } catch { /* not left over */ }
+  try {
+    sh('ip', ['netns', 'del', fullName]);
+  } catch {
+    /* not left over */
+  }
   sh('ip', ['netns', 'add', fullName]);
   t.teardown(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map((child) => child.exitCode !== null || child.signalCode !== null
-      ? undefined : new Promise((resolve) => child.once('exit', resolve))));
-    try { sh('ip', ['netns', 'del', fullName]); } catch { /* already gone */ }
+    await Promise.all(
+      children.map((child) =>
+        child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)),
+      ),
+    );
+    try {
+      sh('ip', ['netns', 'del', fullName]);
+    } catch {
+      /* already gone */
+    }
   });
   sh('ip', ['-n', fullName, 'link', 'set', 'lo', 'up']);
   const path = `/run/netns/${fullName}`;
@@ -83,21 +94,32 @@ export interface NetnsServer {
 }
 
 /** tcp_server.py inside a namespace: accepts `count` connections, each after `delayMs`. */
-export async function serverIn(ns: Netns, options: { port?: number; count: number; delayMs?: number; comm?: string; host?: string }): Promise<NetnsServer> {
+export async function serverIn(
+  ns: Netns,
+  options: { port?: number; count: number; delayMs?: number; comm?: string; host?: string },
+): Promise<NetnsServer> {
   const args = [serverScript, '--family', '4', '--count', String(options.count)];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.host !== undefined) args.push('--host', options.host);
   if (options.delayMs) args.push('--delay-ms', String(options.delayMs));
   if (options.comm) args.push('--comm', options.comm);
   const proc = ns.spawn('python3', args);
-  const listen = await proc.stdout.waitFor((l) => l.startsWith('LISTEN '), 10_000 * startTimeScale, `LISTEN from tcp_server.py in ${ns.name}`);
+  const listen = await proc.stdout.waitFor(
+    (l) => l.startsWith('LISTEN '),
+    10_000 * startTimeScale,
+    `LISTEN from tcp_server.py in ${ns.name}`,
+  );
   return {
     proc,
     // nsenter execs the command, so the child's pid is the server's.
     pid: proc.child.pid!,
     port: Number(listen.split(' ')[1]),
     async accepted(n, timeoutMs = 15_000) {
-      await proc.stdout.waitFor(() => proc.stdout.lines.filter((l) => l.startsWith('ACCEPTED')).length >= n, timeoutMs, `${n} accepts in ${ns.name}`);
+      await proc.stdout.waitFor(
+        () => proc.stdout.lines.filter((l) => l.startsWith('ACCEPTED')).length >= n,
+        timeoutMs,
+        `${n} accepts in ${ns.name}`,
+      );
     },
   };
 }

@@ -47,8 +47,18 @@ export class LineCollector {
     const seen = this.lines.find(test);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)), timeoutMs);
-      this.waiters.push({ test, timer, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        test,
+        timer,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
     });
   }
 
@@ -88,14 +98,23 @@ export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}, script 
   const ready = Promise.race([
     stdout.waitFor((line) => /PID\s+COMM/.test(line), 20_000 * startTimeScale, 'the header'),
     stderr.waitFor((line) => line.startsWith('Tracing TCP accepts'), 20_000 * startTimeScale, 'the ready line'),
-    exited.then((code) => { throw new Error(`tracer exited (${code}) before its header; stderr:\n${stderr.lines.join('\n')}`); }),
+    exited.then((code) => {
+      throw new Error(`tracer exited (${code}) before its header; stderr:\n${stderr.lines.join('\n')}`);
+    }),
   ]);
   ready.catch(() => {});
   // Only one of the ready signals can win; the losers' timers must not keep the test alive.
-  const cancelLosers = () => { stdout.cancelWaits(); stderr.cancelWaits(); };
+  const cancelLosers = () => {
+    stdout.cancelWaits();
+    stderr.cancelWaits();
+  };
   ready.then(cancelLosers, cancelLosers);
   return {
-    child, stdout, stderr, ready, exited,
+    child,
+    stdout,
+    stderr,
+    ready,
+    exited,
     stop(signal: NodeJS.Signals = 'SIGINT') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
@@ -104,13 +123,21 @@ export function startTracer(args: string[], env: NodeJS.ProcessEnv = {}, script 
 }
 
 /** Runs the CLI to completion and collects its output. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, script = cliPath):
-  Promise<{ code: number | string; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+  script = cliPath,
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | string>((resolve) => child.on('close', (c, s) => resolve(c ?? s ?? 'unknown')));
   clearTimeout(timer);
@@ -162,7 +189,9 @@ export async function startServer(options: ServerOptions = {}): Promise<Server> 
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    kill() { if (child.exitCode === null) child.kill('SIGKILL'); },
+    kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
   };
 }
 

@@ -55,13 +55,22 @@ export async function startPrometheus(t: Test, jobs: ScrapeJob[], ns: Netns): Pr
   const dir = mkdtempSync(join(tmpdir(), 'ts-tcpaccept-prometheus-'));
   const lines = ['global:', '  scrape_interval: 1s', '  scrape_timeout: 900ms', '  evaluation_interval: 1s', 'scrape_configs:'];
   for (const job of jobs) {
-    lines.push(`  - job_name: ${JSON.stringify(job.job)}`, `    scheme: ${job.scheme ?? 'http'}`, ...(job.extra ?? []),
-      '    static_configs:', `      - targets: [${job.targets.map((target) => JSON.stringify(target)).join(', ')}]`);
+    lines.push(
+      `  - job_name: ${JSON.stringify(job.job)}`,
+      `    scheme: ${job.scheme ?? 'http'}`,
+      ...(job.extra ?? []),
+      '    static_configs:',
+      `      - targets: [${job.targets.map((target) => JSON.stringify(target)).join(', ')}]`,
+    );
   }
   writeFileSync(join(dir, 'prometheus.yml'), `${lines.join('\n')}\n`);
   const listen = '127.0.0.1:9090';
-  const proc: InNamespace = ns.spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=${listen}`, '--log.level=warn']);
+  const proc: InNamespace = ns.spawn('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=${listen}`,
+    '--log.level=warn',
+  ]);
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const url = `http://${listen}`;
   const promtool = (args: string[]) => {
@@ -70,7 +79,10 @@ export async function startPrometheus(t: Test, jobs: ScrapeJob[], ns: Netns): Pr
     return execFileSync(file!, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   };
   const get = (path: string): string =>
-    execFileSync('nsenter', [`--net=${ns.path}`, '--', 'curl', '-sf', `${url}${path}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('nsenter', [`--net=${ns.path}`, '--', 'curl', '-sf', `${url}${path}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const api = async (path: string): Promise<unknown> => JSON.parse(get(path)) as unknown;
   // Ready when its own API answers.
   const deadline = Date.now() + 30_000 * startTimeScale;
@@ -85,7 +97,10 @@ export async function startPrometheus(t: Test, jobs: ScrapeJob[], ns: Netns): Pr
     }
   }
   const query = async (expr: string): Promise<Sample[]> => {
-    const out = JSON.parse(promtool(['query', 'instant', '-o', 'json', url, expr])) as Array<{ metric: Record<string, string>; value: [number, string] }>;
+    const out = JSON.parse(promtool(['query', 'instant', '-o', 'json', url, expr])) as Array<{
+      metric: Record<string, string>;
+      value: [number, string];
+    }>;
     return out.map((s) => ({ metric: s.metric, value: Number(s.value[1]) }));
   };
   return {
@@ -102,8 +117,15 @@ export async function startPrometheus(t: Test, jobs: ScrapeJob[], ns: Netns): Pr
       }
     },
     async targets() {
-      const body = await api('/api/v1/targets') as { data: { activeTargets: Array<{ labels: { job: string; instance: string }; health: string; lastError: string }> } };
-      return body.data.activeTargets.map((target) => ({ job: target.labels.job, instance: target.labels.instance, health: target.health, lastError: target.lastError }));
+      const body = (await api('/api/v1/targets')) as {
+        data: { activeTargets: Array<{ labels: { job: string; instance: string }; health: string; lastError: string }> };
+      };
+      return body.data.activeTargets.map((target) => ({
+        job: target.labels.job,
+        instance: target.labels.instance,
+        health: target.health,
+        lastError: target.lastError,
+      }));
     },
   };
 }

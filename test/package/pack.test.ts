@@ -13,7 +13,7 @@ import { LineCollector, sleep } from '../helpers/processes.ts';
 import { leftovers, snapshot } from '../hardening/helpers.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const version = (JSON.parse(execFileSync('npm', ['pkg', 'get', 'version'], { cwd: root, encoding: 'utf8' })) as string);
+const version = JSON.parse(execFileSync('npm', ['pkg', 'get', 'version'], { cwd: root, encoding: 'utf8' })) as string;
 
 const work = mkdtempSync(join(tmpdir(), 'ts-tcpaccept-pack-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -26,11 +26,25 @@ const prefix = join(work, 'prefix');
 t.test('npm pack: what the tarball holds', async (t) => {
   t.equal(packed.status, 0, `npm pack exits 0 ${packed.stderr}`);
   const files = execFileSync('tar', ['-tzf', tarball!], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const wanted of ['package/LICENSE', 'package/NOTICE', 'package/README.md', 'package/schema/event.schema.json', 'package/docs/how-it-works.md',
-    'package/examples/tcpstates.ts', 'package/dist/bin/ts-tcpaccept.cjs', 'package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/src/probe/programs.ts']) {
+  for (const wanted of [
+    'package/LICENSE',
+    'package/NOTICE',
+    'package/README.md',
+    'package/schema/event.schema.json',
+    'package/docs/how-it-works.md',
+    'package/examples/tcpstates.ts',
+    'package/dist/bin/ts-tcpaccept.cjs',
+    'package/dist/src/index.js',
+    'package/dist/src/index.d.ts',
+    'package/src/probe/programs.ts',
+  ]) {
     t.ok(files.includes(wanted), `has ${wanted}`);
   }
-  t.same(files.filter((f) => /(^package\/test\/|\.test\.ts$|\.map$|^package\/dist\/cli\/|^package\/tmp\/|^package\/\.ci\/)/.test(f)), [], 'no tests, source maps, dist/cli, scratch or CI files');
+  t.same(
+    files.filter((f) => /(^package\/test\/|\.test\.ts$|\.map$|^package\/dist\/cli\/|^package\/tmp\/|^package\/\.ci\/)/.test(f)),
+    [],
+    'no tests, source maps, dist/cli, scratch or CI files',
+  );
   t.comment(`${files.length} files`);
 });
 
@@ -38,7 +52,10 @@ t.test('installed from the tarball with a compiler on PATH and --ignore-scripts:
   t.ok(tarball !== undefined, 'packed');
   const cxx = spawnSync('sh', ['-c', 'command -v g++ || command -v c++'], { encoding: 'utf8' }).stdout.trim();
   t.not(cxx, '', `a compiler is on PATH (${cxx})`);
-  const install = spawnSync('npm', ['install', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', tarball!], { encoding: 'utf8', timeout: 300_000 });
+  const install = spawnSync('npm', ['install', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', tarball!], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   t.equal(install.status, 0, `npm install exits 0 ${install.stderr}`);
   t.notMatch(install.stderr, /gyp|node-gyp|prebuild/i, 'no native build was attempted');
   const modules = join(prefix, 'node_modules');
@@ -109,12 +126,18 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   t.test(`started through npx, npx killed with ${signal}: the tool ends and leaves nothing loaded`, kernelTest(), async (t) => {
     const before = snapshot();
     // npx runs the package's bin through a shell of npm's: the tool is npx's grandchild.
-    const npx = spawn('npx', ['--no-install', 'ts-tcpaccept', '-P', '1'], { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    const npx = spawn('npx', ['--no-install', 'ts-tcpaccept', '-P', '1'], {
+      cwd: prefix,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: false,
+    });
     const stdout = new LineCollector(npx.stdout!);
     const stderr = new LineCollector(npx.stderr!);
-    await stdout.waitFor((l) => /PID\s+COMM/.test(l), 30_000, 'the header').catch((error: Error) => {
-      throw new Error(`${error.message}\n${stderr.lines.join('\n')}`);
-    });
+    await stdout
+      .waitFor((l) => /PID\s+COMM/.test(l), 30_000, 'the header')
+      .catch((error: Error) => {
+        throw new Error(`${error.message}\n${stderr.lines.join('\n')}`);
+      });
     const tool = toolUnder(npx.pid!);
     t.ok(tool !== undefined, `the tool runs as pid ${tool} under npx (${npx.pid})`);
     npx.kill(signal);

@@ -38,7 +38,9 @@ t.test('the variant table names each file once', async (t) => {
   const names = VARIANTS.map((v) => v.name);
   t.same([...new Set(names)], names, 'no two variants share a name');
   for (const name of names) t.match(name, /^[a-z0-9-]+$/, `${name}: a plain file name`);
-  const files = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.s')).sort();
+  const files = readdirSync(GOLDEN_DIR)
+    .filter((f) => f.endsWith('.s'))
+    .sort();
   t.same(files, names.map((n) => `${n}.s`).sort(), 'every .s file has a row in VARIANTS, and every row its file');
 });
 
@@ -67,11 +69,19 @@ t.test('each golden listing assembles to the bytes of the program it lists', asy
   for (const variant of VARIANTS) {
     const plan = planGolden(variant);
     const listed = sections(renderGolden(variant));
-    t.same([...listed.keys()], plan.programs.map((p) => p.name), `${variant.name}: one section per planned program`);
+    t.same(
+      [...listed.keys()],
+      plan.programs.map((p) => p.name),
+      `${variant.name}: one section per planned program`,
+    );
     for (const planned of plan.programs) {
       const zero = Object.fromEntries(planned.program.mapNames.map((m) => [m, 0]));
       const reparsed = parse(listed.get(planned.name)!);
-      t.same(reparsed.bytecode(zero), planned.program.bytecode(zero), `${variant.name}/${planned.name}: listing assembles to the planned bytes`);
+      t.same(
+        reparsed.bytecode(zero),
+        planned.program.bytecode(zero),
+        `${variant.name}/${planned.name}: listing assembles to the planned bytes`,
+      );
     }
   }
 });

@@ -2,8 +2,18 @@ import t from 'tap';
 import { listenerNeedsAttention, type ListenerSnapshot } from '../../src/probe/listeners.ts';
 
 const listener = (over: Partial<ListenerSnapshot>): ListenerSnapshot => ({
-  family: 4, localAddr: '0.0.0.0', localPort: 80, queue: 0, queueMax: 128, drops: 0, inode: 1, uid: 0,
-  cgroupId: undefined, owner: undefined, dropsDelta: 0, ...over,
+  family: 4,
+  localAddr: '0.0.0.0',
+  localPort: 80,
+  queue: 0,
+  queueMax: 128,
+  drops: 0,
+  inode: 1,
+  uid: 0,
+  cgroupId: undefined,
+  owner: undefined,
+  dropsDelta: 0,
+  ...over,
 });
 
 t.test('a listener is shown when its drops grew or its queue is at least half full', async (t) => {

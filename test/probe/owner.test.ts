@@ -70,9 +70,12 @@ t.test('a server started just after a scan is found on its first connection', as
   const resolver = new ListenerOwnerResolver({ procRoot: root, now: () => clock });
   resolver.rescan();
   // 1 ms later, with the clock standing still: a new listener on port 9000 and its server.
-  writeFileSync(join(root, 'net/tcp'), `${TCP.split('\n').slice(0, 3).join('\n')}
+  writeFileSync(
+    join(root, 'net/tcp'),
+    `${TCP.split('\n').slice(0, 3).join('\n')}
    9: 0100007F:2328 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5555 1 0000000000000000 100 0 0 10 0
-`);
+`,
+  );
   mkdirSync(join(root, '500', 'fd'), { recursive: true });
   writeFileSync(join(root, '500', 'comm'), 'newsrv\n');
   symlinkSync('socket:[5555]', join(root, '500', 'fd', '4'));

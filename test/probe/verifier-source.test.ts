@@ -22,7 +22,10 @@ t.test('a verifier rejection shows the source line it names', kernelTest(), asyn
   t.ok(error instanceof KernelError, 'the load fails with a KernelError');
   const kernelError = error as KernelError;
   t.match(kernelError.verifierLog, /2: \([0-9a-f]{2}\) r1 = \*\(u64 \*\)\(r0 \+16\)/, 'the log names slot 2');
-  t.match(kernelError.message, "the verifier rejected the program at slot 2, line 4 of the program text: r1 = *(u64 *)(r0 + 16)               // deliberately wrong: r0 is a scalar to the verifier");
-  t.match(kernelError.message, "R0 invalid mem access 'scalar'", 'and still ends with the verifier\'s reason');
+  t.match(
+    kernelError.message,
+    'the verifier rejected the program at slot 2, line 4 of the program text: r1 = *(u64 *)(r0 + 16)               // deliberately wrong: r0 is a scalar to the verifier',
+  );
+  t.match(kernelError.message, "R0 invalid mem access 'scalar'", "and still ends with the verifier's reason");
   t.equal(kernelError.code, 'EACCES');
 });

@@ -92,7 +92,13 @@ function connectAndReset(host: string, port: number): Promise<boolean> {
 export async function runLoad(server: LoadServer, options: LoadOptions, host = '127.0.0.1'): Promise<LoadProgress> {
   const total = options.total ?? Number.POSITIVE_INFINITY;
   let endAt = options.seconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.seconds * 1000;
-  options.signal?.addEventListener('abort', () => { endAt = 0; }, { once: true });
+  options.signal?.addEventListener(
+    'abort',
+    () => {
+      endAt = 0;
+    },
+    { once: true },
+  );
   const concurrency = options.concurrency ?? 64;
   const started = Date.now();
   let launched = 0;

@@ -113,13 +113,16 @@ async function main(): Promise<boolean> {
   let nextPrint = started + everyMs;
   // A storm may be over in a second on a fast machine: sample it often enough that the part
   // after the warm-up still holds enough samples to judge (MIN_JUDGED_SAMPLES).
-  const sampler = setInterval(() => {
-    const sample = take();
-    if (Date.now() >= nextPrint) {
-      nextPrint += everyMs;
-      process.stdout.write(`${JSON.stringify(sample)}\n`);
-    }
-  }, storm !== undefined ? 50 : 250);
+  const sampler = setInterval(
+    () => {
+      const sample = take();
+      if (Date.now() >= nextPrint) {
+        nextPrint += everyMs;
+        process.stdout.write(`${JSON.stringify(sample)}\n`);
+      }
+    },
+    storm !== undefined ? 50 : 250,
+  );
 
   // A stopped reader cannot drain: the first stallAccepts records overflow the ring whatever the
   // machine's speed. SIGCONT comes from the sampler-like poll below, as soon as they are in.
@@ -147,7 +150,7 @@ async function main(): Promise<boolean> {
   }
   const loadSeconds = (Date.now() - started) / 1000;
   // Accepts still in flight, then the tracer's flush timer for the last partly filled ring.
-  for (let last = -1; last !== server.accepted; ) {
+  for (let last = -1; last !== server.accepted;) {
     last = server.accepted;
     await sleep(300);
   }
@@ -177,7 +180,8 @@ async function main(): Promise<boolean> {
   const checks: Record<string, boolean> = {
     'tracer kept running': alive,
     'rows + lost = accepts': final.rows + final.lost === final.accepted,
-    [storm !== undefined ? 'lost samples reported' : 'no lost samples']: storm !== undefined ? final.lost > 0 || stallAccepts === 0 : final.lost === 0,
+    [storm !== undefined ? 'lost samples reported' : 'no lost samples']:
+      storm !== undefined ? final.lost > 0 || stallAccepts === 0 : final.lost === 0,
     [`at least ${MIN_JUDGED_SAMPLES} samples after the warm-up (${warmUntil.toFixed(1)} s of a ${final.t} s run)`]: enoughSamples,
     [`RSS growth after warm-up < ${maxGrowthKb / 1024} MB`]: enoughSamples && growthKb < maxGrowthKb,
     'open fds constant': enoughSamples && Math.min(...fdCounts) === Math.max(...fdCounts),
@@ -209,7 +213,7 @@ async function main(): Promise<boolean> {
 main().then(
   (ok) => process.exit(ok ? 0 : 1),
   (error: unknown) => {
-    process.stderr.write(`soak: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`soak: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );

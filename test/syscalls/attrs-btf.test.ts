@@ -51,7 +51,13 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
     const view = written(attrSize.mapCreate, (v) =>
       writeMapCreateAttr(v, { type: 0x11, keySize: 0x22, valueSize: 0x33, maxEntries: 0x44, flags: 0x55, name: 'btf_check' }),
     );
-    for (const [member, value] of [['map_type', 0x11], ['key_size', 0x22], ['value_size', 0x33], ['max_entries', 0x44], ['map_flags', 0x55]] as const) {
+    for (const [member, value] of [
+      ['map_type', 0x11],
+      ['key_size', 0x22],
+      ['value_size', 0x33],
+      ['max_entries', 0x44],
+      ['map_flags', 0x55],
+    ] as const) {
       const field = at('bpf_attr', member);
       t.equal(read(view, field.byteOffset, field.size), BigInt(value), `${member} @${field.byteOffset}`);
     }
@@ -61,11 +67,13 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
   });
 
   t.test('union bpf_attr: map element commands', async (t) => {
-    const view = written(attrSize.mapElem, (v) => writeMapElemAttr(v, { mapFd: 0x66, key: 0x1122334455n, valueOrNextKey: 0x6677889900n, flags: 0x2n }));
+    const view = written(attrSize.mapElem, (v) =>
+      writeMapElemAttr(v, { mapFd: 0x66, key: 0x1122334455n, valueOrNextKey: 0x6677889900n, flags: 0x2n }),
+    );
     t.equal(read(view, at('bpf_attr', 'map_fd').byteOffset, 4), 0x66n, `map_fd @${at('bpf_attr', 'map_fd').byteOffset}`);
     t.equal(read(view, at('bpf_attr', 'key').byteOffset, 8), 0x1122334455n, `key @${at('bpf_attr', 'key').byteOffset}`);
     t.equal(read(view, at('bpf_attr', 'value').byteOffset, 8), 0x6677889900n, `value @${at('bpf_attr', 'value').byteOffset}`);
-    t.equal(at('bpf_attr', 'next_key').byteOffset, at('bpf_attr', 'value').byteOffset, 'next_key shares value\'s offset');
+    t.equal(at('bpf_attr', 'next_key').byteOffset, at('bpf_attr', 'value').byteOffset, "next_key shares value's offset");
     // `flags` names a member of several commands' structs in bpf_attr; the element commands'
     // one follows value/next_key (a union) directly.
     const flagsAt = at('bpf_attr', 'value').byteOffset + 8;
@@ -76,13 +84,26 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
   t.test('union bpf_attr: BPF_PROG_LOAD', async (t) => {
     const view = written(attrSize.progLoad, (v) =>
       writeProgLoadAttr(v, {
-        type: 0x5, insnCount: 0x77, insns: 0xaa00000001n, license: 0xbb00000002n, logLevel: 0x3,
-        logSize: 0x10000, logBuf: 0xcc00000003n, name: 'btf_prog', expectedAttachType: 0x29,
+        type: 0x5,
+        insnCount: 0x77,
+        insns: 0xaa00000001n,
+        license: 0xbb00000002n,
+        logLevel: 0x3,
+        logSize: 0x10000,
+        logBuf: 0xcc00000003n,
+        name: 'btf_prog',
+        expectedAttachType: 0x29,
       }),
     );
     const fields = [
-      ['prog_type', 0x5n], ['insn_cnt', 0x77n], ['insns', 0xaa00000001n], ['license', 0xbb00000002n],
-      ['log_level', 0x3n], ['log_size', 0x10000n], ['log_buf', 0xcc00000003n], ['expected_attach_type', 0x29n],
+      ['prog_type', 0x5n],
+      ['insn_cnt', 0x77n],
+      ['insns', 0xaa00000001n],
+      ['license', 0xbb00000002n],
+      ['log_level', 0x3n],
+      ['log_size', 0x10000n],
+      ['log_buf', 0xcc00000003n],
+      ['expected_attach_type', 0x29n],
     ] as const;
     for (const [member, value] of fields) {
       const field = at('bpf_attr', member);
@@ -105,7 +126,11 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
 
     const info = written(attrSize.objInfo, (v) => writeObjInfoAttr(v, 0x9, 0xe8, 0xdd00000004n));
     t.equal(read(info, at('bpf_attr', 'info.bpf_fd').byteOffset, 4), 0x9n, `info.bpf_fd @${at('bpf_attr', 'info.bpf_fd').byteOffset}`);
-    t.equal(read(info, at('bpf_attr', 'info.info_len').byteOffset, 4), 0xe8n, `info.info_len @${at('bpf_attr', 'info.info_len').byteOffset}`);
+    t.equal(
+      read(info, at('bpf_attr', 'info.info_len').byteOffset, 4),
+      0xe8n,
+      `info.info_len @${at('bpf_attr', 'info.info_len').byteOffset}`,
+    );
     t.equal(read(info, at('bpf_attr', 'info.info').byteOffset, 8), 0xdd00000004n, `info.info @${at('bpf_attr', 'info.info').byteOffset}`);
     t.equal(attrSize.objInfo, end('bpf_attr', 'info.info'), 'attrSize.objInfo = offsetofend(info.info)');
 
@@ -113,7 +138,11 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
     t.equal(read(stats, at('bpf_attr', 'enable_stats.type').byteOffset, 4), 0x7n, 'enable_stats.type');
     t.equal(attrSize.enableStats, end('bpf_attr', 'enable_stats.type'), 'attrSize.enableStats = offsetofend(enable_stats.type)');
 
-    t.ok(attrSize.max >= Math.max(attrSize.mapCreate, attrSize.mapElem, attrSize.progLoad, attrSize.getNextId, attrSize.objInfo, attrSize.enableStats), 'attrSize.max is the largest');
+    t.ok(
+      attrSize.max >=
+        Math.max(attrSize.mapCreate, attrSize.mapElem, attrSize.progLoad, attrSize.getNextId, attrSize.objInfo, attrSize.enableStats),
+      'attrSize.max is the largest',
+    );
     t.ok(attrSize.max <= btf.sizeOf('bpf_attr'), 'and no larger than the union');
   });
 
@@ -135,7 +164,11 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
     t.equal(info.runCnt, 0x20n, `run_cnt @${at('bpf_prog_info', 'run_cnt').byteOffset}`);
     // 232 is the 6.1 struct, which ends with attach_btf_id (u32), padded to its 8-byte alignment;
     // later kernels only add to the end.
-    t.equal(PROG_INFO_SIZE, Math.ceil(end('bpf_prog_info', 'attach_btf_id') / 8) * 8, 'PROG_INFO_SIZE = offsetofend(attach_btf_id), 8-aligned');
+    t.equal(
+      PROG_INFO_SIZE,
+      Math.ceil(end('bpf_prog_info', 'attach_btf_id') / 8) * 8,
+      'PROG_INFO_SIZE = offsetofend(attach_btf_id), 8-aligned',
+    );
     t.ok(PROG_INFO_SIZE <= btf.sizeOf('bpf_prog_info'), `within this kernel's ${btf.sizeOf('bpf_prog_info')} bytes`);
   });
 
@@ -143,13 +176,24 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
     const view = written(PERF_ATTR_SIZE, (v) =>
       writePerfEventAttr(v, { type: 0x2, config: 0x1234n, samplePeriod: 0x1n, sampleType: 0x400n, disabled: true, wakeupWatermark: 0x800 }),
     );
-    const fields = [['type', 0x2n], ['size', BigInt(PERF_ATTR_SIZE)], ['config', 0x1234n], ['sample_period', 0x1n], ['sample_type', 0x400n], ['wakeup_watermark', 0x800n]] as const;
+    const fields = [
+      ['type', 0x2n],
+      ['size', BigInt(PERF_ATTR_SIZE)],
+      ['config', 0x1234n],
+      ['sample_period', 0x1n],
+      ['sample_type', 0x400n],
+      ['wakeup_watermark', 0x800n],
+    ] as const;
     for (const [member, value] of fields) {
       const field = at('perf_event_attr', member);
       t.equal(read(view, field.byteOffset, field.size), value, `${member} @${field.byteOffset}`);
     }
     t.equal(at('perf_event_attr', 'sample_freq').byteOffset, at('perf_event_attr', 'sample_period').byteOffset, 'sample_freq shares it');
-    t.equal(at('perf_event_attr', 'wakeup_events').byteOffset, at('perf_event_attr', 'wakeup_watermark').byteOffset, 'wakeup_events shares it');
+    t.equal(
+      at('perf_event_attr', 'wakeup_events').byteOffset,
+      at('perf_event_attr', 'wakeup_watermark').byteOffset,
+      'wakeup_events shares it',
+    );
     t.equal(read(view, at('perf_event_attr', 'read_format').byteOffset, 8), 0n, 'read_format left 0');
     for (const bit of ['disabled', 'watermark']) {
       const field = at('perf_event_attr', bit);
@@ -159,7 +203,8 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
     }
     // Every other bit of that word stays clear: only the two flags were asked for.
     const word = at('perf_event_attr', 'disabled').bitOffset / 64;
-    const expected = (1n << BigInt(at('perf_event_attr', 'disabled').bitOffset % 64)) | (1n << BigInt(at('perf_event_attr', 'watermark').bitOffset % 64));
+    const expected =
+      (1n << BigInt(at('perf_event_attr', 'disabled').bitOffset % 64)) | (1n << BigInt(at('perf_event_attr', 'watermark').bitOffset % 64));
     t.equal(view.getBigUint64(word * 8, true), expected, 'no other flag bit set');
     // PERF_ATTR_SIZE_VER7 (128) ends with sig_data.
     t.equal(PERF_ATTR_SIZE, end('perf_event_attr', 'sig_data'), 'PERF_ATTR_SIZE = offsetofend(sig_data), VER7');
@@ -171,6 +216,7 @@ t.test('attr and page layouts match the kernel BTF', kernelBtfTest(), async (t) 
     t.equal(PERF_MMAP_DATA_TAIL, at('perf_event_mmap_page', 'data_tail').byteOffset, 'data_tail');
     t.equal(PERF_MMAP_DATA_OFFSET, at('perf_event_mmap_page', 'data_offset').byteOffset, 'data_offset');
     t.equal(PERF_MMAP_DATA_SIZE, at('perf_event_mmap_page', 'data_size').byteOffset, 'data_size');
-    for (const member of ['data_head', 'data_tail', 'data_offset', 'data_size']) t.equal(at('perf_event_mmap_page', member).size, 8, `${member} is a u64`);
+    for (const member of ['data_head', 'data_tail', 'data_offset', 'data_size'])
+      t.equal(at('perf_event_mmap_page', member).size, 8, `${member} is a u64`);
   });
 });

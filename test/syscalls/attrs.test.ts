@@ -98,12 +98,18 @@ t.test('BPF_PROG_LOAD attr', async (t) => {
 });
 
 t.test('small attrs: next id, info by fd, enable stats', async (t) => {
-  t.equal(encode(attrSize.getNextId, (view) => writeGetNextIdAttr(view, 42)), hex('2a000000 00000000 00000000'));
+  t.equal(
+    encode(attrSize.getNextId, (view) => writeGetNextIdAttr(view, 42)),
+    hex('2a000000 00000000 00000000'),
+  );
   t.equal(
     encode(attrSize.objInfo, (view) => writeObjInfoAttr(view, 5, PROG_INFO_SIZE, 0xabcdefn)),
     hex('05000000 e8000000 efcdab0000000000'),
   );
-  t.equal(encode(attrSize.enableStats, (view) => writeEnableStatsAttr(view, 0)), hex('00000000'));
+  t.equal(
+    encode(attrSize.enableStats, (view) => writeEnableStatsAttr(view, 0)),
+    hex('00000000'),
+  );
 });
 
 t.test('bpf_prog_info decoding', async (t) => {
@@ -164,5 +170,9 @@ t.test('object names are checked before the kernel sees them', async (t) => {
   t.doesNotThrow(() => validateObjectName(''));
   t.throws(() => validateObjectName('sixteen_chars_xx'), /at most 15 characters/);
   t.throws(() => validateObjectName('bad-name'), RangeError);
-  t.throws(() => encode(attrSize.mapCreate, (view) => writeMapCreateAttr(view, { type: 1, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, name: 'a/b' })));
+  t.throws(() =>
+    encode(attrSize.mapCreate, (view) =>
+      writeMapCreateAttr(view, { type: 1, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, name: 'a/b' }),
+    ),
+  );
 });

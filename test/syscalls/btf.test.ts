@@ -175,12 +175,18 @@ t.test('every BTF kind parses; sizes of the sized ones', async (t) => {
   const b = new BtfBuilder();
   const int = b.int('int', 4, { signed: true });
   const long = b.int('long int', 4, { signed: true }); // a 32-bit target
-  const proto = b.funcProto(int, [['fd', int], ['', long]]);
+  const proto = b.funcProto(int, [
+    ['fd', int],
+    ['', long],
+  ]);
   b.func('do_accept', proto);
   const counter = b.variable('counter', int);
   b.datasec('.data', 4, [[counter, 0, 4]]);
   b.float('double', 8);
-  b.enumeration('tcp_state', 4, [['TCP_ESTABLISHED', 1], ['TCP_SYN_RECV', 3]]);
+  b.enumeration('tcp_state', 4, [
+    ['TCP_ESTABLISHED', 1],
+    ['TCP_SYN_RECV', 3],
+  ]);
   b.enum64('big', 8, [['HUGE', 1n << 40n]]);
   b.fwd('opaque');
   b.fwd('opaque_union', true);
@@ -217,8 +223,15 @@ t.test('byte order, alignment and header length do not change the result', async
 t.test('several structs with one name', async (t) => {
   const b = new BtfBuilder();
   const u32 = b.int('unsigned int', 4);
-  b.struct('dup', 8, [['same', u32, 0], ['moved', u32, 32]]);
-  b.struct('dup', 12, [['same', u32, 0], ['moved', u32, 64], ['extra', u32, 32]]);
+  b.struct('dup', 8, [
+    ['same', u32, 0],
+    ['moved', u32, 32],
+  ]);
+  b.struct('dup', 12, [
+    ['same', u32, 0],
+    ['moved', u32, 64],
+    ['extra', u32, 32],
+  ]);
   const btf = Btf.parse(b.build());
   t.same(btf.offsetOf('dup', 'same'), at(0, 4), 'definitions that agree are fine');
   t.same(btf.offsetOf('dup', 'extra'), at(4, 4), 'a member only one definition has');
@@ -228,7 +241,9 @@ t.test('several structs with one name', async (t) => {
 t.test('errors a person can act on', async (t) => {
   const btf = Btf.parse(kernelLikeBlob().builder.build(), 'test blob');
   t.throws(() => btf.offsetOf('sok', 'x'), { message: /test blob has no struct or union named 'sok' \(similar: sock/ });
-  t.throws(() => btf.offsetOf('sock', 'sk_protocl'), { message: /struct sock \(in sock\) has no member 'sk_protocl' \(similar: sk_protocol\)/ });
+  t.throws(() => btf.offsetOf('sock', 'sk_protocl'), {
+    message: /struct sock \(in sock\) has no member 'sk_protocl' \(similar: sk_protocol\)/,
+  });
   t.throws(() => btf.offsetOf('sock', '__sk_common.qqqqqqqqq'), {
     message: /struct sock_common \(in sock.__sk_common\) has no member 'qqqqqqqqq' \(members: skc_addrpair, skc_daddr/,
   });
@@ -264,7 +279,12 @@ t.test('malformed blobs are ParseErrors', async (t) => {
   throwsParseError(t, () => Btf.parse(patched(good, 20, 4096)), /string section .* past the end/, 'string section too long');
   throwsParseError(t, () => Btf.parse(patched(patched(good, 12, 38), 16, 38)), /not a multiple of 4/, 'odd type length');
   throwsParseError(t, () => Btf.parse(patched(good, 24 + 4, 0x1f << 24)), /unknown kind 31/, 'unknown kind');
-  throwsParseError(t, () => Btf.parse(patched(good, 24 + 16 + 4, (BtfKind.STRUCT << 24) | 9)), /runs past the type section/, 'vlen too large');
+  throwsParseError(
+    t,
+    () => Btf.parse(patched(good, 24 + 16 + 4, (BtfKind.STRUCT << 24) | 9)),
+    /runs past the type section/,
+    'vlen too large',
+  );
   throwsParseError(t, () => Btf.parse(patched(good, 12, 36)), /truncated|runs past/, 'record cut by the section end');
   const noLeadingNul = Uint8Array.from(good);
   noLeadingNul[24 + typeLength] = 65;
@@ -288,14 +308,21 @@ t.test('cycles and fan-out in the type graph end with ParseError', async (t) => 
   b.typedef('loop2_t', loop);
   b.struct('uses_loop', 4, [['m', loop, 0]]);
   const selfId = b.nextId;
-  b.struct('self', 4, [['', selfId, 0], ['x', u32, 0]]);
+  b.struct('self', 4, [
+    ['', selfId, 0],
+    ['x', u32, 0],
+  ]);
   const arrayId = b.nextId;
   b.array(arrayId, u32, 2);
   b.struct('uses_array', 4, [['a', arrayId, 0]]);
   // 8 levels of 64 anonymous members each: 64^8 paths if nothing bounded the search.
   let level = b.struct('', 4, [['leaf', u32, 0]]);
   for (let depth = 0; depth < 8; depth++) {
-    level = b.struct('', 4, Array.from({ length: 64 }, (): Member => ['', level, 0]));
+    level = b.struct(
+      '',
+      4,
+      Array.from({ length: 64 }, (): Member => ['', level, 0]),
+    );
   }
   b.struct('fan', 4, [['', level, 0]]);
   const btf = Btf.parse(b.build());
@@ -352,7 +379,6 @@ t.test('mutated blobs parse or throw Error, never crash or hang', async (t) => {
 
 // ----- the real kernel ---------------------------------------------------------------------
 
-
 /**
  * An independent reading of `bpftool btf dump ... format raw`, e.g.
  *   [2953] STRUCT 'sock' size=784 vlen=109
@@ -360,7 +386,18 @@ t.test('mutated blobs parse or throw Error, never crash or hang', async (t) => {
  *   	'sk_padding' type_id=9 bits_offset=4096 bitfield_size=1
  */
 class BpftoolRawDump {
-  private readonly types = new Map<number, { kind: string; name: string; size?: number; typeId?: number; pointee?: number; nelems?: number; members: Array<{ name: string; typeId: number; bits: number; bitfield?: number }> }>();
+  private readonly types = new Map<
+    number,
+    {
+      kind: string;
+      name: string;
+      size?: number;
+      typeId?: number;
+      pointee?: number;
+      nelems?: number;
+      members: Array<{ name: string; typeId: number; bits: number; bitfield?: number }>;
+    }
+  >();
   private readonly byName = new Map<string, number[]>();
 
   constructor(text: string) {
@@ -474,13 +511,19 @@ t.test('kernel: offsets tcpaccept needs agree with bpftool', btfOracleGate(), as
   t.same(btf.offsetOf('sock', 'skc_num'), btf.offsetOf('sock', '__sk_common.skc_num'), 'skc_num without the __sk_common prefix');
   t.same(btf.offsetOf('sock_common', 'skc_num'), oracle.offsetOf('sock_common', 'skc_num'), 'skc_num through anonymous unions');
   // A real kind_flag bitfield, so the bitfield path is checked against the kernel too.
-  t.same(btf.offsetOf('task_struct', 'sched_migrated'), oracle.offsetOf('task_struct', 'sched_migrated'), 'task_struct.sched_migrated bitfield');
+  t.same(
+    btf.offsetOf('task_struct', 'sched_migrated'),
+    oracle.offsetOf('task_struct', 'sched_migrated'),
+    'task_struct.sched_migrated bitfield',
+  );
   t.ok(btf.offsetOf('task_struct', 'sched_migrated').bitSize === 1);
 });
 
 /** Mappings of the kernel's BTF file in this process, from /proc/self/maps. */
 function btfMappings(): number {
-  return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => line.endsWith(KERNEL_BTF_PATH)).length;
+  return readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith(KERNEL_BTF_PATH)).length;
 }
 
 /** Linux 6.16 added mmap of /sys/kernel/btf/vmlinux (read-only, private). */
@@ -489,26 +532,35 @@ function kernelMapsBtf(): boolean {
   return major > 6 || (major === 6 && minor >= 16);
 }
 
-t.test('kernel: the BTF file is mapped where the kernel allows it, gives the same offsets as a read copy, and close() unmaps it', btfOracleGate(), async (t) => {
-  const before = btfMappings();
-  const mapped = Btf.fromFile(KERNEL_BTF_PATH);
-  const copy = Btf.parse(readFileSync(KERNEL_BTF_PATH), KERNEL_BTF_PATH);
-  t.equal(mapped.mapped, kernelMapsBtf(), `mapped on ${release()}: ${mapped.mapped}`);
-  t.notOk(copy.mapped, 'a parsed buffer is not a mapping');
-  t.equal(mapped.typeCount, copy.typeCount);
-  for (const [struct, member] of TCPACCEPT_MEMBERS) t.same(mapped.offsetOf(struct, member), copy.offsetOf(struct, member), `${struct}.${member}`);
-  t.equal(btfMappings(), before + (mapped.mapped ? 1 : 0), 'one mapping while open');
-  mapped.close();
-  mapped.close(); // twice is harmless
-  t.equal(btfMappings(), before, 'unmapped by close()');
-  if (kernelMapsBtf()) {
-    t.throws(() => mapped.offsetOf('sock_common', 'skc_num'), /closed/, 'lookups after close() throw instead of touching unmapped memory');
-    t.throws(() => mapped.sizeOf('sock_common'), /closed/);
-  }
-  const size = copy.sizeOf('sock_common');
-  copy.close(); // a no-op for a copy
-  t.equal(copy.sizeOf('sock_common'), size, 'a copy in the heap still answers after close()');
-});
+t.test(
+  'kernel: the BTF file is mapped where the kernel allows it, gives the same offsets as a read copy, and close() unmaps it',
+  btfOracleGate(),
+  async (t) => {
+    const before = btfMappings();
+    const mapped = Btf.fromFile(KERNEL_BTF_PATH);
+    const copy = Btf.parse(readFileSync(KERNEL_BTF_PATH), KERNEL_BTF_PATH);
+    t.equal(mapped.mapped, kernelMapsBtf(), `mapped on ${release()}: ${mapped.mapped}`);
+    t.notOk(copy.mapped, 'a parsed buffer is not a mapping');
+    t.equal(mapped.typeCount, copy.typeCount);
+    for (const [struct, member] of TCPACCEPT_MEMBERS)
+      t.same(mapped.offsetOf(struct, member), copy.offsetOf(struct, member), `${struct}.${member}`);
+    t.equal(btfMappings(), before + (mapped.mapped ? 1 : 0), 'one mapping while open');
+    mapped.close();
+    mapped.close(); // twice is harmless
+    t.equal(btfMappings(), before, 'unmapped by close()');
+    if (kernelMapsBtf()) {
+      t.throws(
+        () => mapped.offsetOf('sock_common', 'skc_num'),
+        /closed/,
+        'lookups after close() throw instead of touching unmapped memory',
+      );
+      t.throws(() => mapped.sizeOf('sock_common'), /closed/);
+    }
+    const size = copy.sizeOf('sock_common');
+    copy.close(); // a no-op for a copy
+    t.equal(copy.sizeOf('sock_common'), size, 'a copy in the heap still answers after close()');
+  },
+);
 
 t.test('a blob of many minimal records: the type index grows past its first guess', async (t) => {
   // 3-word records only (pointers), so the index sized at one slot per 8 words must double
@@ -527,7 +579,10 @@ t.test('a blob of many minimal records: the type index grows past its first gues
 
 t.test('enumValue: ENUM and ENUM64 values by name; missing enum or value named', async (t) => {
   const b = new BtfBuilder();
-  b.enumeration('skb_drop_reason', 4, [['SKB_NOT_DROPPED_YET', 0], ['SKB_DROP_REASON_TCP_LISTEN_OVERFLOW', 40]]);
+  b.enumeration('skb_drop_reason', 4, [
+    ['SKB_NOT_DROPPED_YET', 0],
+    ['SKB_DROP_REASON_TCP_LISTEN_OVERFLOW', 40],
+  ]);
   b.enum64('wide', 8, [['BIG', 1n << 40n]]);
   const btf = Btf.parse(b.build(), 'enums');
   t.equal(btf.enumValue('skb_drop_reason', 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW'), 40n);

@@ -18,5 +18,8 @@ t.test('onlineCpus and possibleCpus read sysfs', { skip: process.platform !== 'l
   const online = onlineCpus();
   t.ok(online.length >= 1);
   const possible = new Set(possibleCpus());
-  t.ok(online.every((cpu) => possible.has(cpu)), 'every online CPU is possible');
+  t.ok(
+    online.every((cpu) => possible.has(cpu)),
+    'every online CPU is possible',
+  );
 });

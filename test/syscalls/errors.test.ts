@@ -28,11 +28,16 @@ t.test('message shape matches the contract', async (t) => {
 
 t.test('hints per errno and context', async (t) => {
   for (const errno of [Errno.EPERM, Errno.EACCES]) {
-    t.match(new KernelError('perf_event_open(bpf output, cpu 0)', errno, { context: 'perf' }).hint, 'run as root or grant CAP_BPF and CAP_PERFMON');
+    t.match(
+      new KernelError('perf_event_open(bpf output, cpu 0)', errno, { context: 'perf' }).hint,
+      'run as root or grant CAP_BPF and CAP_PERFMON',
+    );
   }
   t.match(new KernelError('BPF_MAP_CREATE(x)', Errno.EPERM, { context: 'bpf' }).hint, /ulimit -l/, 'old kernels charge memlock');
 
-  const tracepoint = new KernelError('perf_event_open(tracepoint sock:inet_sock_set_state, cpu 0)', Errno.ENOENT, { context: 'tracepoint' });
+  const tracepoint = new KernelError('perf_event_open(tracepoint sock:inet_sock_set_state, cpu 0)', Errno.ENOENT, {
+    context: 'tracepoint',
+  });
   t.match(tracepoint.hint, /kernel is too old.*tracefs is missing/);
   t.match(tracepoint.message, /^perf_event_open\(tracepoint sock:inet_sock_set_state, cpu 0\) failed: ENOENT/);
   t.equal(new KernelError('BPF_MAP_LOOKUP_ELEM(x)', Errno.ENOENT, { context: 'bpf' }).hint, '', 'ENOENT elsewhere has no tracepoint hint');

@@ -115,11 +115,18 @@ t.test('loadProgram: a rejection loads again with a 64 KiB log and throws it', a
   });
   const error = thrown(() => withKernel(kernel, () => loadProgram({ type: ProgType.Tracepoint, name: 'bad', instructions: program })));
   const loads = kernel.bpfCalls('PROG_LOAD').map((c) => progLoadFields(kernel, c.attr));
-  t.same(loads.map((l) => [l.logLevel, l.logSize]), [[0, 0], [1, verifierLogSizes.initial]], 'no log, then level 1 into 64 KiB');
+  t.same(
+    loads.map((l) => [l.logLevel, l.logSize]),
+    [
+      [0, 0],
+      [1, verifierLogSizes.initial],
+    ],
+    'no log, then level 1 into 64 KiB',
+  );
   t.equal(error.code, 'EACCES');
   t.equal(error.operation, 'BPF_PROG_LOAD(bad)');
   t.equal(error.verifierLog, log, 'the whole log');
-  t.match(error.message, /R0 !read_ok/, 'the message ends with the log\'s last lines');
+  t.match(error.message, /R0 !read_ok/, "the message ends with the log's last lines");
   t.equal(kernel.liveRegions, 0, 'attr and log buffers freed on the error path');
 });
 
@@ -137,7 +144,7 @@ t.test('loadProgram: ENOSPC grows the log buffer fourfold until the log fits', a
   const error = thrown(() => withKernel(kernel, () => loadProgram({ type: ProgType.Tracepoint, name: 'big_log', instructions: program })));
   const sizes = kernel.bpfCalls('PROG_LOAD').map((c) => progLoadFields(kernel, c.attr).logSize);
   t.same(sizes, [0, 65536, 262144, 1048576], 'no log, 64 KiB, 256 KiB (ENOSPC), 1 MiB (fits)');
-  t.equal(error.code, 'EINVAL', 'the verifier\'s errno, not ENOSPC');
+  t.equal(error.code, 'EINVAL', "the verifier's errno, not ENOSPC");
   t.equal(error.verifierLog, log, 'the log from the buffer it fitted in');
   t.equal(kernel.liveRegions, 0);
 });
@@ -162,7 +169,10 @@ t.test('loadProgram: EAGAIN is retried up to 5 times per load', async (t) => {
   kernel.onBpf('PROG_LOAD', () => answers.shift() ?? kernel.openFd());
   const loaded = withKernel(kernel, () => loadProgram({ type: ProgType.Tracepoint, name: 'again', instructions: program }));
   t.equal(kernel.bpfCalls('PROG_LOAD').length, 4, 'three EAGAINs, then the load');
-  t.ok(kernel.bpfCalls('PROG_LOAD').every((c) => progLoadFields(kernel, c.attr).logLevel === 0), 'retries need no log');
+  t.ok(
+    kernel.bpfCalls('PROG_LOAD').every((c) => progLoadFields(kernel, c.attr).logLevel === 0),
+    'retries need no log',
+  );
   loaded.close();
 
   const stubborn = new FakeBackend();
@@ -186,7 +196,10 @@ t.test('loadProgram: failures a log cannot explain are not retried with one', as
 
 t.test('loadProgram refuses a program that is not whole instructions, before any syscall', async (t) => {
   const kernel = new FakeBackend();
-  t.throws(() => withKernel(kernel, () => loadProgram({ type: ProgType.Tracepoint, name: 'odd', instructions: new Uint8Array(12) })), RangeError);
+  t.throws(
+    () => withKernel(kernel, () => loadProgram({ type: ProgType.Tracepoint, name: 'odd', instructions: new Uint8Array(12) })),
+    RangeError,
+  );
   t.equal(kernel.calls.length, 0);
 });
 
@@ -242,7 +255,11 @@ t.test('maps: ENOENT is "absent" for lookup, delete and the end of iteration', a
   map.update(new Uint8Array([2, 0]), new Uint8Array([9, 0, 0, 0]));
   t.equal(entries.size, 2);
   t.same(map.lookup(new Uint8Array([2, 0])), new Uint8Array([9, 0, 0, 0]), 'lookup copies the value out');
-  t.same([...map.keys()].map((k) => k[0]), [1, 2], 'keys() walks until ENOENT');
+  t.same(
+    [...map.keys()].map((k) => k[0]),
+    [1, 2],
+    'keys() walks until ENOENT',
+  );
   t.equal(map.delete(new Uint8Array([1, 0])), true);
   t.throws(() => map.update(new Uint8Array([1]), new Uint8Array(4)), RangeError, 'a key of the wrong size never reaches the kernel');
 
@@ -258,7 +275,9 @@ t.test('maps: ENOENT is "absent" for lookup, delete and the end of iteration', a
 t.test('createMap: a failure closes nothing it did not open and names the map', async (t) => {
   const kernel = new FakeBackend();
   kernel.onBpf('MAP_CREATE', () => -Errno.EPERM);
-  const error = thrown(() => withKernel(kernel, () => createMap({ type: MapType.RingBuf, name: 'rb', keySize: 0, valueSize: 0, maxEntries: 4096 })));
+  const error = thrown(() =>
+    withKernel(kernel, () => createMap({ type: MapType.RingBuf, name: 'rb', keySize: 0, valueSize: 0, maxEntries: 4096 })),
+  );
   t.equal(error.operation, 'BPF_MAP_CREATE(RingBuf rb)');
   t.match(error.hint, /CAP_BPF/);
   t.equal(kernel.liveRegions, 0);
@@ -274,8 +293,15 @@ t.test('loadedProgramIds: walks PROG_GET_NEXT_ID until ENOENT', async (t) => {
     attr.setUint32(4, next, true);
     return 0;
   });
-  t.same(withKernel(kernel, () => loadedProgramIds()), ids);
-  t.same(kernel.bpfCalls('PROG_GET_NEXT_ID').map((c) => new DataView(c.attr!.buffer).getUint32(0, true)), [0, 3, 17, 42], 'each call starts after the last id');
+  t.same(
+    withKernel(kernel, () => loadedProgramIds()),
+    ids,
+  );
+  t.same(
+    kernel.bpfCalls('PROG_GET_NEXT_ID').map((c) => new DataView(c.attr!.buffer).getUint32(0, true)),
+    [0, 3, 17, 42],
+    'each call starts after the last id',
+  );
 
   const denied = new FakeBackend();
   denied.onBpf('PROG_GET_NEXT_ID', () => -Errno.EPERM);

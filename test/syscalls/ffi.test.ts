@@ -17,7 +17,10 @@ t.test('backend selection from TS_TCPACCEPT_FFI', async (t) => {
   t.equal(backendNameFromEnv({}), 'koffi');
   t.equal(backendNameFromEnv({ TS_TCPACCEPT_FFI: '' }), 'koffi');
   t.equal(backendNameFromEnv({ TS_TCPACCEPT_FFI: 'ffi-napi' }), 'ffi-napi');
-  t.throws(() => backendNameFromEnv({ TS_TCPACCEPT_FFI: 'libffi' }), /TS_TCPACCEPT_FFI=libffi is not a backend; use one of: koffi, ffi-napi/);
+  t.throws(
+    () => backendNameFromEnv({ TS_TCPACCEPT_FFI: 'libffi' }),
+    /TS_TCPACCEPT_FFI=libffi is not a backend; use one of: koffi, ffi-napi/,
+  );
 });
 
 t.test('a missing backend names the other one', async (t) => {
@@ -50,7 +53,10 @@ eachBackend(t, 'native memory', linuxOnly, async (t, backend) => {
   const memory = backend.alloc(256);
   t.ok(memory.address > 0n);
   t.equal(memory.length, 256);
-  t.ok(memory.bytes.every((byte) => byte === 0), 'zero-filled');
+  t.ok(
+    memory.bytes.every((byte) => byte === 0),
+    'zero-filled',
+  );
   memory.view.setUint32(4, 0xdeadbeef, true);
   const alias = new DataView(backend.view(memory.address, 256));
   t.equal(alias.getUint32(4, true), 0xdeadbeef, 'view() sees the same bytes');
@@ -103,38 +109,43 @@ eachBackend(t, 'watchReadable reports an eventfd becoming readable', linuxOnly, 
   t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open');
 });
 
-eachBackend(t, 'watchReadable is edge-triggered: one report per wake-up, not one per loop turn while unread', linuxOnly, async (t, backend) => {
-  // A ring reader drains only what it chooses; bytes left unread must not bring it back on
-  // every turn of the event loop (level-triggered polling did: ~700 extra drains per 100 000
-  // events in a storm). Only a new wake-up of the producer does.
-  const fdsBefore = openFds();
-  const fd = backend.syscall(nr.eventfd2, 0, 0x80000 | 0x800);
-  t.ok(fd >= 0, 'eventfd opened');
-  const counter = backend.alloc(8);
-  counter.view.setBigUint64(0, 1n, true);
-  let wakeups = 0;
-  const watch = backend.watchReadable(fd, () => wakeups++); // never reads: stays readable
-  const turns = async (ms: number) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) await new Promise((resolve) => setImmediate(resolve));
-  };
-  // Waits (loop turning) for the report, however slow the machine, then turns the loop on.
-  const reported = async (count: number) => {
-    const deadline = Date.now() + 5000;
-    while (wakeups < count && Date.now() < deadline) await turns(5);
-    await turns(60);
-  };
-  t.equal(backend.syscall(nr.write, fd, counter.address, 8), 8);
-  await reported(1);
-  t.equal(wakeups, 1, 'one report for one write, however many loop turns pass with it unread');
-  t.equal(backend.syscall(nr.write, fd, counter.address, 8), 8);
-  await reported(2);
-  t.equal(wakeups, 2, 'a second write (a new wake-up) is reported again');
-  watch.close();
-  t.equal(backend.close(fd), 0);
-  counter.free();
-  t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open (the edge-triggered set is closed with the watch)');
-});
+eachBackend(
+  t,
+  'watchReadable is edge-triggered: one report per wake-up, not one per loop turn while unread',
+  linuxOnly,
+  async (t, backend) => {
+    // A ring reader drains only what it chooses; bytes left unread must not bring it back on
+    // every turn of the event loop (level-triggered polling did: ~700 extra drains per 100 000
+    // events in a storm). Only a new wake-up of the producer does.
+    const fdsBefore = openFds();
+    const fd = backend.syscall(nr.eventfd2, 0, 0x80000 | 0x800);
+    t.ok(fd >= 0, 'eventfd opened');
+    const counter = backend.alloc(8);
+    counter.view.setBigUint64(0, 1n, true);
+    let wakeups = 0;
+    const watch = backend.watchReadable(fd, () => wakeups++); // never reads: stays readable
+    const turns = async (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) await new Promise((resolve) => setImmediate(resolve));
+    };
+    // Waits (loop turning) for the report, however slow the machine, then turns the loop on.
+    const reported = async (count: number) => {
+      const deadline = Date.now() + 5000;
+      while (wakeups < count && Date.now() < deadline) await turns(5);
+      await turns(60);
+    };
+    t.equal(backend.syscall(nr.write, fd, counter.address, 8), 8);
+    await reported(1);
+    t.equal(wakeups, 1, 'one report for one write, however many loop turns pass with it unread');
+    t.equal(backend.syscall(nr.write, fd, counter.address, 8), 8);
+    await reported(2);
+    t.equal(wakeups, 2, 'a second write (a new wake-up) is reported again');
+    watch.close();
+    t.equal(backend.close(fd), 0);
+    counter.free();
+    t.same(await fdsLeftOpenSince(fdsBefore), [], 'no fd left open (the edge-triggered set is closed with the watch)');
+  },
+);
 
 eachBackend(t, 'cost of one FFI call (getppid via syscall)', linuxOnly, async (t, backend) => {
   const calls = backend.name === 'koffi' ? 50_000 : 5_000;

@@ -128,7 +128,10 @@ t.test('the request: SOCK_DIAG_BY_FAMILY dump of TCP listeners with SKMEMINFO', 
   t.equal(bytes[4 + 18], 1 << 6, 'idiag_ext: INET_DIAG_SKMEMINFO (7) is bit 6');
   t.equal(bytes[4 + 19], 0, 'pad');
   t.equal(v.getUint32(4 + 20, true), 1 << 10, 'idiag_states: TCP_LISTEN');
-  t.ok(bytes.subarray(4 + 24, 4 + 72).every((b) => b === 0), 'socket id all zero');
+  t.ok(
+    bytes.subarray(4 + 24, 4 + 72).every((b) => b === 0),
+    'socket id all zero',
+  );
   t.equal(bytes[3], 0xaa, 'nothing before the offset written');
   t.equal(bytes[4 + 72], 0xaa, 'nothing after the request written');
   writeInetDiagRequest(v, 0, 4, 1);
@@ -158,12 +161,15 @@ t.test('listeners from several messages per datagram, split over datagrams', asy
   const r2 = parseSockDiagReplies(second, { into });
   t.equal(r2.listeners, into, 'appends to the given array');
   t.equal(r2.done, true);
-  t.same(into.slice(2).map((l) => [l.family, l.localAddr, l.localPort, l.drops, l.cgroupId]), [
-    [6, '::', 8443, 5, 1n],
-    [6, '2001:db8::1', 22, undefined, undefined],
-    // IPv4-mapped stays an IPv6 address of an IPv6 socket, as the kernel gives it.
-    [6, '::ffff:7f00:1', 23, undefined, undefined],
-  ]);
+  t.same(
+    into.slice(2).map((l) => [l.family, l.localAddr, l.localPort, l.drops, l.cgroupId]),
+    [
+      [6, '::', 8443, 5, 1n],
+      [6, '2001:db8::1', 22, undefined, undefined],
+      // IPv4-mapped stays an IPv6 address of an IPv6 socket, as the kernel gives it.
+      [6, '::ffff:7f00:1', 23, undefined, undefined],
+    ],
+  );
   t.same(parseSockDiagReplies(new Uint8Array(0)), { listeners: [], done: false }, 'an empty buffer holds nothing');
 });
 
@@ -190,7 +196,11 @@ t.test('attributes: padding, unknown types, flag bits, short SKMEMINFO', async (
   t.equal(bare?.drops, undefined);
   t.equal(bare?.cgroupId, undefined);
   // The last attribute and the last message without their trailing padding.
-  const unpadded = nlmsg(SOCK_DIAG.SOCK_DIAG_BY_FAMILY, concat(inetDiagMsg({}), skmeminfo(3), nlattr(8, new Uint8Array([0])).subarray(0, 5)), { pad: false });
+  const unpadded = nlmsg(
+    SOCK_DIAG.SOCK_DIAG_BY_FAMILY,
+    concat(inetDiagMsg({}), skmeminfo(3), nlattr(8, new Uint8Array([0])).subarray(0, 5)),
+    { pad: false },
+  );
   t.equal(unpadded.length % 4, 1);
   t.equal(parseSockDiagReplies(unpadded).listeners[0]?.drops, 3);
 });
@@ -200,7 +210,11 @@ t.test('control messages and other states', async (t) => {
   const established = listenerMsg({ state: 1, port: 9 });
   const ack = nlmsgerr(0);
   const r = parseSockDiagReplies(concat(noop, established, ack, listenerMsg({ port: 10 }), done()));
-  t.same(r.listeners.map((l) => l.localPort), [10], 'NOOP, an ACK and a non-LISTEN socket are skipped');
+  t.same(
+    r.listeners.map((l) => l.localPort),
+    [10],
+    'NOOP, an ACK and a non-LISTEN socket are skipped',
+  );
   t.equal(r.done, true);
   // NLMSG_DONE with no payload (older netlink) is still the end.
   t.equal(parseSockDiagReplies(nlmsg(SOCK_DIAG.NLMSG_DONE, new Uint8Array(0))).done, true);
@@ -216,7 +230,12 @@ t.test('NLMSG_ERROR and a failed dump are KernelErrors', async (t) => {
   const failedDump = t.throws(() => parseSockDiagReplies(done(-4))) as unknown;
   t.ok(failedDump instanceof KernelError, 'a negative NLMSG_DONE status');
   t.match(failedDump, { code: 'EINTR' });
-  throwsParseError(t, () => parseSockDiagReplies(nlmsg(SOCK_DIAG.NLMSG_ERROR, new Uint8Array(2))), /without its error code/, 'NLMSG_ERROR too short');
+  throwsParseError(
+    t,
+    () => parseSockDiagReplies(nlmsg(SOCK_DIAG.NLMSG_ERROR, new Uint8Array(2))),
+    /without its error code/,
+    'NLMSG_ERROR too short',
+  );
 });
 
 t.test('malformed input is a ParseError naming the offset', async (t) => {
@@ -227,7 +246,12 @@ t.test('malformed input is a ParseError naming the offset', async (t) => {
   new DataView(tiny.buffer).setUint32(0, 8, true);
   throwsParseError(t, () => parseSockDiagReplies(tiny), /nlmsg_len 8 is shorter than its header/, 'nlmsg_len < 16');
   const shortMsg = nlmsg(SOCK_DIAG.SOCK_DIAG_BY_FAMILY, new Uint8Array(40));
-  throwsParseError(t, () => parseSockDiagReplies(shortMsg), /inet_diag_msg truncated: 40 of 72 bytes/, 'payload shorter than inet_diag_msg');
+  throwsParseError(
+    t,
+    () => parseSockDiagReplies(shortMsg),
+    /inet_diag_msg truncated: 40 of 72 bytes/,
+    'payload shorter than inet_diag_msg',
+  );
   throwsParseError(t, () => parseSockDiagReplies(listenerMsg({ family: 1 })), /address family 1/, 'AF_UNIX in an inet dump');
   const badAttr = listenerMsg({}, nlattr(7, u32s(1)));
   new DataView(badAttr.buffer).setUint16(16 + 72, 200, true);
@@ -250,14 +274,26 @@ t.test('a view into a larger buffer: reads only its own bytes', async (t) => {
   const big = new Uint8Array(message.length + 64).fill(0xff);
   big.set(message, 32);
   const r = parseSockDiagReplies(big.subarray(32, 32 + message.length));
-  t.same(r.listeners.map((l) => [l.localPort, l.drops]), [[1234, 2]]);
-  throwsParseError(t, () => parseSockDiagReplies(big.subarray(32, 32 + message.length - 4)), /runs past/, 'the length is the view, not the buffer');
+  t.same(
+    r.listeners.map((l) => [l.localPort, l.drops]),
+    [[1234, 2]],
+  );
+  throwsParseError(
+    t,
+    () => parseSockDiagReplies(big.subarray(32, 32 + message.length - 4)),
+    /runs past/,
+    'the length is the view, not the buffer',
+  );
 });
 
 t.test('fuzz: truncations, corruptions and random bytes only ever throw ParseError or KernelError', async (t) => {
   const stream = concat(
     listenerMsg({ port: 1, rqueue: 1 }, skmeminfo(1), cgroup(1n)),
-    listenerMsg({ family: SOCK_DIAG.AF_INET6, port: 2, addr: [0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), 1] }, cgroup(2n), skmeminfo(2)),
+    listenerMsg(
+      { family: SOCK_DIAG.AF_INET6, port: 2, addr: [0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), 1] },
+      cgroup(2n),
+      skmeminfo(2),
+    ),
     listenerMsg({ port: 3 }, nlattr(8, new Uint8Array([0]))),
     done(),
   );
@@ -282,15 +318,19 @@ t.test('fuzz: truncations, corruptions and random bytes only ever throw ParseErr
 
   const allowed = (error: unknown) => error instanceof ParseError || error instanceof KernelError;
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.nat(stream.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat(stream.length), (flips, cut) => {
-      const bytes = Uint8Array.from(stream);
-      for (const [at, value] of flips) bytes[at] = value;
-      try {
-        parseSockDiagReplies(bytes.subarray(0, cut));
-      } catch (error) {
-        if (!allowed(error)) throw error;
-      }
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.nat(stream.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+      fc.nat(stream.length),
+      (flips, cut) => {
+        const bytes = Uint8Array.from(stream);
+        for (const [at, value] of flips) bytes[at] = value;
+        try {
+          parseSockDiagReplies(bytes.subarray(0, cut));
+        } catch (error) {
+          if (!allowed(error)) throw error;
+        }
+      },
+    ),
     { numRuns: 5000 },
   );
   fc.assert(

@@ -105,7 +105,10 @@ function ssListener(family: 4 | 6, port: number): { recvQ: number; sendQ: number
 
 /** The cgroup v2 id of process `pid`: the inode of its cgroup directory, or undefined without cgroup2. */
 function cgroupIdOf(pid: number): bigint | undefined {
-  const mount = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')?.[1];
+  const mount = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .find((f) => f[2] === 'cgroup2')?.[1];
   const path = /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
   if (mount === undefined || path === undefined) return undefined;
   return statSync(`${mount}${path}`, { bigint: true }).ino;
@@ -139,10 +142,19 @@ async function fullListener(t: Test, diag: SockDiag, family: 4 | 6): Promise<voi
 
   const idle = find(diag.tcpListeners(), family, server.port);
   t.ok(idle, 'the listener is listed');
-  t.match(idle, { family, localAddr: host, localPort: server.port, queue: 0, queueMax: backlog, drops: 0, inode: server.inode, uid: process.getuid!() });
+  t.match(idle, {
+    family,
+    localAddr: host,
+    localPort: server.port,
+    queue: 0,
+    queueMax: backlog,
+    drops: 0,
+    inode: server.inode,
+    uid: process.getuid!(),
+  });
   const cgroupId = cgroupIdOf(server.pid);
   if (cgroupId === undefined) t.comment('no cgroup2 mount: cgroupId not compared');
-  else t.equal(idle?.cgroupId, cgroupId, 'INET_DIAG_CGROUP_ID is the owner\'s cgroup v2 id');
+  else t.equal(idle?.cgroupId, cgroupId, "INET_DIAG_CGROUP_ID is the owner's cgroup v2 id");
 
   // backlog + 1 handshakes complete (the queue is full only when it holds more than the
   // backlog: sk_acceptq_is_full); the SYNs of the others are dropped and counted.
@@ -240,7 +252,10 @@ t.test('benchmark: tcpListeners() with 1000 listeners (figure only, no time asse
   t.teardown(() => diag.close());
   const listeners = diag.tcpListeners();
   const ports = new Set(listeners.map((l) => l.localPort));
-  t.ok(servers.every((s) => ports.has((s.address() as { port: number }).port)), `all 1000 found among ${listeners.length}`);
+  t.ok(
+    servers.every((s) => ports.has((s.address() as { port: number }).port)),
+    `all 1000 found among ${listeners.length}`,
+  );
 
   for (let i = 0; i < 50; i++) diag.tcpListeners(); // warm-up: JIT, caches
   const runs = 500;

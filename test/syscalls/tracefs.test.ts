@@ -4,13 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParseError } from '../../src/parse/parse-error.ts';
-import {
-  TracefsError,
-  locateTracefs,
-  parseFormat,
-  readTracepoint,
-  type FormatField,
-} from '../../src/syscalls/tracefs.ts';
+import { TracefsError, locateTracefs, parseFormat, readTracepoint, type FormatField } from '../../src/syscalls/tracefs.ts';
 import { kernelTest } from '../helpers/kernel.ts';
 
 // tap's t.throws treats a function argument as a class, so predicates get their own helper.

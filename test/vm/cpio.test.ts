@@ -4,7 +4,13 @@
 import t from 'tap';
 import { cpioNewc } from './cpio.ts';
 
-interface Member { name: string; mode: number; nlink: number; rdev: [number, number]; data: string }
+interface Member {
+  name: string;
+  mode: number;
+  nlink: number;
+  rdev: [number, number];
+  data: string;
+}
 
 /** Reads a newc archive: 110-byte headers, names and data each padded to 4 bytes. */
 function readNewc(archive: Uint8Array): Member[] {
@@ -30,21 +36,26 @@ function readNewc(archive: Uint8Array): Member[] {
   return members;
 }
 
-const sample = () => cpioNewc([
-  { kind: 'dir', path: '/bin' },
-  { kind: 'dir', path: 'dev' },
-  { kind: 'chardev', path: 'dev/console', major: 5, minor: 1 },
-  { kind: 'file', path: 'bin/busybox', data: new Uint8Array([1, 2, 3]), mode: 0o755 },
-  { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
-  { kind: 'file', path: 'init', data: '#!/bin/busybox sh\necho hi\n', mode: 0o755 },
-  { kind: 'file', path: 'empty', data: '' },
-]);
+const sample = () =>
+  cpioNewc([
+    { kind: 'dir', path: '/bin' },
+    { kind: 'dir', path: 'dev' },
+    { kind: 'chardev', path: 'dev/console', major: 5, minor: 1 },
+    { kind: 'file', path: 'bin/busybox', data: new Uint8Array([1, 2, 3]), mode: 0o755 },
+    { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+    { kind: 'file', path: 'init', data: '#!/bin/busybox sh\necho hi\n', mode: 0o755 },
+    { kind: 'file', path: 'empty', data: '' },
+  ]);
 
 t.test('members read back with their type, mode, device numbers and data; 4-byte alignment throughout', async (t) => {
   const archive = sample();
   t.equal(archive.length % 4, 0, 'archive length is a multiple of 4');
   const members = readNewc(archive);
-  t.same(members.map((m) => m.name), ['bin', 'dev', 'dev/console', 'bin/busybox', 'bin/sh', 'init', 'empty'], 'leading / dropped, order kept');
+  t.same(
+    members.map((m) => m.name),
+    ['bin', 'dev', 'dev/console', 'bin/busybox', 'bin/sh', 'init', 'empty'],
+    'leading / dropped, order kept',
+  );
   const byName = new Map(members.map((m) => [m.name, m]));
   t.equal(byName.get('bin')!.mode, 0o040755);
   t.equal(byName.get('bin')!.nlink, 2);

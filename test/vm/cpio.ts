@@ -36,27 +36,34 @@ export function cpioNewc(entries: readonly CpioEntry[]): Uint8Array {
   let ino = 1;
   const member = (path: string, mode: number, data: Uint8Array, rdev: [number, number] = [0, 0], nlink = 1) => {
     const name = encoder.encode(`${path.replace(/^\/+/, '')}\0`);
-    const header = '070701' + [
-      ino++, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], name.length, 0,
-    ].map(hex8).join('');
+    const header = '070701' + [ino++, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], name.length, 0].map(hex8).join('');
     parts.push(encoder.encode(header), name, pad4(110 + name.length), data, pad4(data.length));
   };
   for (const entry of entries) {
     switch (entry.kind) {
-      case 'dir': member(entry.path, S_IFDIR | (entry.mode ?? 0o755), new Uint8Array(0), [0, 0], 2); break;
+      case 'dir':
+        member(entry.path, S_IFDIR | (entry.mode ?? 0o755), new Uint8Array(0), [0, 0], 2);
+        break;
       case 'file': {
         const data = typeof entry.data === 'string' ? encoder.encode(entry.data) : entry.data;
         member(entry.path, S_IFREG | (entry.mode ?? 0o644), data);
         break;
       }
-      case 'symlink': member(entry.path, S_IFLNK | 0o777, encoder.encode(entry.target)); break;
-      case 'chardev': member(entry.path, S_IFCHR | (entry.mode ?? 0o600), new Uint8Array(0), [entry.major, entry.minor]); break;
+      case 'symlink':
+        member(entry.path, S_IFLNK | 0o777, encoder.encode(entry.target));
+        break;
+      case 'chardev':
+        member(entry.path, S_IFCHR | (entry.mode ?? 0o600), new Uint8Array(0), [entry.major, entry.minor]);
+        break;
     }
   }
   ino = 0;
   member('TRAILER!!!', 0, new Uint8Array(0), [0, 0], 1);
   const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

@@ -3,7 +3,15 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import {
-  MARKER, chooseAccelerator, commandScript, initScript, kernelCommandLine, kernelLogProblems, parseConsole, qemuArgs, shellQuote,
+  MARKER,
+  chooseAccelerator,
+  commandScript,
+  initScript,
+  kernelCommandLine,
+  kernelLogProblems,
+  parseConsole,
+  qemuArgs,
+  shellQuote,
 } from './guest.ts';
 
 t.test('parseConsole: output between the markers, CRs dropped, exit status read', async (t) => {
@@ -57,10 +65,11 @@ t.test('kernelLogProblems: oopses and panics are fatal, warnings are noted, the 
     'Oops: 0000 [#1] PREEMPT SMP NOPTI',
     'Kernel panic - not syncing: Fatal exception',
   ]);
-  t.same(problems.warnings, [
-    'WARNING: CPU: 1 PID: 77 at kernel/bpf/verifier.c:1234 foo+0x1/0x2',
-    'watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [node:200]',
-  ], 'a soft lockup under emulation is a warning, not a kernel bug');
+  t.same(
+    problems.warnings,
+    ['WARNING: CPU: 1 PID: 77 at kernel/bpf/verifier.c:1234 foo+0x1/0x2', 'watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [node:200]'],
+    'a soft lockup under emulation is a warning, not a kernel bug',
+  );
 });
 
 t.test('chooseAccelerator: KVM only when /dev/kvm is real (not PVM); a forced choice wins', async (t) => {
@@ -72,8 +81,13 @@ t.test('chooseAccelerator: KVM only when /dev/kvm is real (not PVM); a forced ch
 
 t.test('qemuArgs: no NIC, no default devices, root shared read-only, two serial ports', async (t) => {
   const base = {
-    kernel: '/k/vmlinuz', initrd: '/o/initrd.gz', append: kernelCommandLine(), memoryMiB: 2048, cpus: 2,
-    shareRoot: '/', kernelLog: '/o/kernel.log',
+    kernel: '/k/vmlinuz',
+    initrd: '/o/initrd.gz',
+    append: kernelCommandLine(),
+    memoryMiB: 2048,
+    cpus: 2,
+    shareRoot: '/',
+    kernelLog: '/o/kernel.log',
   };
   const tcg = qemuArgs({ ...base, accelerator: 'tcg' });
   const after = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag);

@@ -22,7 +22,10 @@ export interface KernelPackage {
 export function parseKernelPackage(name: string): KernelPackage | undefined {
   const match = /^linux-image-(\d+)\.(\d+)\.(\d+)(?:-(\d+))?(?:\+deb\d+)?-amd64-unsigned$/.exec(name);
   if (!match) return undefined;
-  const version = match.slice(1, 5).filter((part): part is string => part !== undefined).map(Number);
+  const version = match
+    .slice(1, 5)
+    .filter((part): part is string => part !== undefined)
+    .map(Number);
   return { name, series: `${match[1]}.${match[2]}`, version };
 }
 
@@ -93,14 +96,19 @@ function aptPackageNames(update: boolean): string[] {
 export function ensureKernel(series: string, cacheDir: string, options: { refresh?: boolean; log?: (line: string) => void } = {}): Kernel {
   const log = options.log ?? (() => {});
   mkdirSync(cacheDir, { recursive: true });
-  const cached = newestKernelPackage(readdirSync(cacheDir).filter((name) => existsSync(join(cacheDir, name, COMPLETE))), series);
+  const cached = newestKernelPackage(
+    readdirSync(cacheDir).filter((name) => existsSync(join(cacheDir, name, COMPLETE))),
+    series,
+  );
   if (cached && !options.refresh) return kernelAt(join(cacheDir, cached.name), cached.name, series);
 
   let wanted = newestKernelPackage(aptPackageNames(false), series);
   if (!wanted || options.refresh) wanted = newestKernelPackage(aptPackageNames(true), series) ?? wanted;
   if (!wanted) {
-    throw new Error(`apt knows no package linux-image-${series}.*-amd64-unsigned (generic flavour); ` +
-      'kernels come from Debian bookworm (6.1) and bookworm-backports/updates (6.12): check /etc/apt/sources.list*');
+    throw new Error(
+      `apt knows no package linux-image-${series}.*-amd64-unsigned (generic flavour); ` +
+        'kernels come from Debian bookworm (6.1) and bookworm-backports/updates (6.12): check /etc/apt/sources.list*',
+    );
   }
   const root = join(cacheDir, wanted.name);
   if (existsSync(join(root, COMPLETE))) return kernelAt(root, wanted.name, series);
@@ -157,7 +165,10 @@ export function ensureHeaders(kernel: Kernel, cacheDir: string, log: (line: stri
   const root = join(cacheDir, `headers-${kernel.release}`);
   if (existsSync(join(root, COMPLETE))) return root;
   const main = `linux-headers-${kernel.release}`;
-  const packages = headerPackages(kernel.release, run('apt-cache', ['depends', main], `apt-cache depends ${main} failed (apt-get update?)`));
+  const packages = headerPackages(
+    kernel.release,
+    run('apt-cache', ['depends', main], `apt-cache depends ${main} failed (apt-get update?)`),
+  );
   log(`downloading ${packages.join(', ')} into ${cacheDir}`);
   const work = join(cacheDir, `.download-${main}-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
@@ -165,7 +176,8 @@ export function ensureHeaders(kernel: Kernel, cacheDir: string, log: (line: stri
   try {
     run('apt-get', ['download', '-q', ...packages], `downloading Debian packages ${packages.join(' ')} failed`, work);
     const tree = join(work, 'tree');
-    for (const deb of readdirSync(work).filter((f) => f.endsWith('.deb'))) run('dpkg', ['-x', join(work, deb), tree], `unpacking ${deb} failed`);
+    for (const deb of readdirSync(work).filter((f) => f.endsWith('.deb')))
+      run('dpkg', ['-x', join(work, deb), tree], `unpacking ${deb} failed`);
     rmSync(root, { recursive: true, force: true });
     renameSync(tree, root);
     writeFileSync(join(root, COMPLETE), `${packages.join('\n')}\n`);

@@ -2,8 +2,15 @@
 // files are built here, byte by byte; no kernel package, no root, no QEMU.
 import t from 'tap';
 import {
-  canonicalModuleName, elfInterpreter, elfSection, loadOrder, moduleFromModinfo, moduleNameFromFile,
-  parseModinfo, parseModulesBuiltin, type ModuleInfo,
+  canonicalModuleName,
+  elfInterpreter,
+  elfSection,
+  loadOrder,
+  moduleFromModinfo,
+  moduleNameFromFile,
+  parseModinfo,
+  parseModulesBuiltin,
+  type ModuleInfo,
 } from './modules.ts';
 
 /** A minimal ELF64 LE relocatable file with the given sections (plus the null and .shstrtab ones). */
@@ -51,7 +58,10 @@ t.test('elfSection finds .modinfo by name and refuses what is not ELF64 LE', asy
   t.same(elfSection(elf, '.modinfo'), modinfo);
   t.same(elfSection(elf, '.text'), text('code'));
   t.equal(elfSection(elf, '.missing'), undefined);
-  t.throws(() => elfSection(text('not an elf at all, but long enough to have a header of sixty-four bytes'), '.modinfo'), /not an ELF file/);
+  t.throws(
+    () => elfSection(text('not an elf at all, but long enough to have a header of sixty-four bytes'), '.modinfo'),
+    /not an ELF file/,
+  );
   const elf32 = Uint8Array.from(elf);
   elf32[4] = 1;
   t.throws(() => elfSection(elf32, '.modinfo'), /64-bit little-endian/);
@@ -68,10 +78,16 @@ t.test('parseModinfo: NUL-separated key=value, padding skipped, repeated keys ke
 });
 
 t.test('moduleFromModinfo: name= wins over the file name, empty depends= means none, - is _', async (t) => {
-  t.same(moduleFromModinfo(parseModinfo('depends=\0name=overlay\0'), 'whatever', '/m/overlay.ko'),
-    { name: 'overlay', depends: [], path: '/m/overlay.ko' });
-  t.same(moduleFromModinfo(parseModinfo('depends=virtio,9pnet,virtio_ring\0'), '9pnet-virtio', '/m/9pnet_virtio.ko.xz'),
-    { name: '9pnet_virtio', depends: ['virtio', '9pnet', 'virtio_ring'], path: '/m/9pnet_virtio.ko.xz' });
+  t.same(moduleFromModinfo(parseModinfo('depends=\0name=overlay\0'), 'whatever', '/m/overlay.ko'), {
+    name: 'overlay',
+    depends: [],
+    path: '/m/overlay.ko',
+  });
+  t.same(moduleFromModinfo(parseModinfo('depends=virtio,9pnet,virtio_ring\0'), '9pnet-virtio', '/m/9pnet_virtio.ko.xz'), {
+    name: '9pnet_virtio',
+    depends: ['virtio', '9pnet', 'virtio_ring'],
+    path: '/m/9pnet_virtio.ko.xz',
+  });
   t.same(moduleFromModinfo(parseModinfo('depends=crc-t10dif\0name=sd-mod\0'), 'x', 'p').depends, ['crc_t10dif']);
   t.equal(canonicalModuleName('virtio-pci'), 'virtio_pci');
 });
@@ -91,15 +107,34 @@ function table(entries: Record<string, string[]>): Map<string, ModuleInfo> {
 
 // The real dependency data of Debian's linux-image-6.1.0-57-amd64-unsigned (from each .modinfo).
 const debian61 = table({
-  virtio_ring: [], virtio_pci_modern_dev: [], virtio_pci_legacy_dev: [], virtio: ['virtio_ring'],
+  virtio_ring: [],
+  virtio_pci_modern_dev: [],
+  virtio_pci_legacy_dev: [],
+  virtio: ['virtio_ring'],
   virtio_pci: ['virtio_ring', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio'],
-  '9pnet': [], '9pnet_virtio': ['virtio', '9pnet', 'virtio_ring'], netfs: [], fscache: ['netfs'],
-  '9p': ['9pnet', 'fscache', 'netfs'], overlay: [],
+  '9pnet': [],
+  '9pnet_virtio': ['virtio', '9pnet', 'virtio_ring'],
+  netfs: [],
+  fscache: ['netfs'],
+  '9p': ['9pnet', 'fscache', 'netfs'],
+  overlay: [],
 });
 
 t.test('loadOrder: every module after its dependencies, each once (Debian 6.1 data)', async (t) => {
   const order = loadOrder(['virtio_pci', '9pnet_virtio', '9p', 'overlay'], debian61, new Set()).map((m) => m.name);
-  t.same(order, ['virtio_ring', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio', 'virtio_pci', '9pnet', '9pnet_virtio', 'netfs', 'fscache', '9p', 'overlay']);
+  t.same(order, [
+    'virtio_ring',
+    'virtio_pci_modern_dev',
+    'virtio_pci_legacy_dev',
+    'virtio',
+    'virtio_pci',
+    '9pnet',
+    '9pnet_virtio',
+    'netfs',
+    'fscache',
+    '9p',
+    'overlay',
+  ]);
   for (const [i, name] of order.entries()) {
     for (const dep of debian61.get(name)!.depends) t.ok(order.indexOf(dep) < i, `${dep} before ${name}`);
   }
@@ -109,13 +144,17 @@ t.test('loadOrder: every module after its dependencies, each once (Debian 6.1 da
 t.test('loadOrder: built-in modules are left out, roots included (Debian 6.12: virtio and fscache are built in)', async (t) => {
   const debian612 = table({ netfs: [], '9pnet': ['netfs'], '9pnet_virtio': ['9pnet'], '9p': ['netfs', '9pnet'], overlay: [] });
   const builtin = new Set(['virtio', 'virtio_ring', 'virtio_pci', 'fscache']);
-  t.same(loadOrder(['virtio_pci', '9pnet_virtio', '9p', 'overlay'], debian612, builtin).map((m) => m.name),
-    ['netfs', '9pnet', '9pnet_virtio', '9p', 'overlay']);
+  t.same(
+    loadOrder(['virtio_pci', '9pnet_virtio', '9p', 'overlay'], debian612, builtin).map((m) => m.name),
+    ['netfs', '9pnet', '9pnet_virtio', '9p', 'overlay'],
+  );
 });
 
 t.test('loadOrder: a missing module names the chain that needed it; a cycle is refused', async (t) => {
-  t.throws(() => loadOrder(['9p'], table({ '9p': ['9pnet'], '9pnet': ['netfs'] }), new Set()),
-    /kernel module netfs \(needed by 9p -> 9pnet\) is neither/);
+  t.throws(
+    () => loadOrder(['9p'], table({ '9p': ['9pnet'], '9pnet': ['netfs'] }), new Set()),
+    /kernel module netfs \(needed by 9p -> 9pnet\) is neither/,
+  );
   t.throws(() => loadOrder(['virtio-pci'], new Map(), new Set()), /kernel module virtio_pci is neither/);
   t.throws(() => loadOrder(['a'], table({ a: ['b'], b: ['c'], c: ['a'] }), new Set()), /cycle: a -> b -> c -> a/);
 });

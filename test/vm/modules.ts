@@ -122,7 +122,11 @@ export function moduleFromModinfo(fields: Map<string, string[]>, fallbackName: s
  * `builtin`, from modules.builtin) needs no loading and is left out. Throws, naming the chain,
  * when a module is neither available nor built in, or when dependencies form a cycle.
  */
-export function loadOrder(roots: readonly string[], available: ReadonlyMap<string, ModuleInfo>, builtin: ReadonlySet<string>): ModuleInfo[] {
+export function loadOrder(
+  roots: readonly string[],
+  available: ReadonlyMap<string, ModuleInfo>,
+  builtin: ReadonlySet<string>,
+): ModuleInfo[] {
   const order: ModuleInfo[] = [];
   const done = new Set<string>();
   const visiting: string[] = [];

@@ -62,7 +62,10 @@ t.test('compareRows: exact, missing, different, extra; other ports ignored; comm
   t.same(c.missing, [expected[2]]);
   t.same(c.different, [{ expected: expected[1], got: rows[1] }]);
   t.same(c.extra, [expected[0]]);
-  t.match(describeComparison(c, 3), /^tool: 1\/3 exact; 1 missing .*; 1 different \(e\.g\. expected pid 302 sbs-v6 ::1, got pid 999 swapper\/1 ::1\); 1 extra rows$/);
+  t.match(
+    describeComparison(c, 3),
+    /^tool: 1\/3 exact; 1 missing .*; 1 different \(e\.g\. expected pid 302 sbs-v6 ::1, got pid 999 swapper\/1 ::1\); 1 extra rows$/,
+  );
   const long = [{ ...expected[0]!, comm: 'a-fifteen-chars' }];
   t.equal(compareRows('bcc', long, [{ ...long[0]!, comm: 'a-fifteen-ch' }]).exact, 1, "BCC's %-12.12s comm matches");
 });
@@ -76,6 +79,9 @@ t.test('headerPackages: the image headers plus their -common and kbuild dependen
     '  Depends: linux-kbuild-6.12.117+deb12',
     '  Depends: gcc-12',
   ].join('\n');
-  t.same(headerPackages('6.12.117+deb12-amd64', depends),
-    ['linux-headers-6.12.117+deb12-amd64', 'linux-headers-6.12.117+deb12-common', 'linux-kbuild-6.12.117+deb12']);
+  t.same(headerPackages('6.12.117+deb12-amd64', depends), [
+    'linux-headers-6.12.117+deb12-amd64',
+    'linux-headers-6.12.117+deb12-common',
+    'linux-kbuild-6.12.117+deb12',
+  ]);
 });

@@ -19,7 +19,14 @@ export function normalizeAddress(address: string): string {
 }
 
 const row = (pid: string, comm: string, raddr: string, rport: string, laddr: string, lport: string): AcceptRow | undefined => {
-  const r = { pid: Number(pid), comm, raddr: normalizeAddress(raddr), rport: Number(rport), laddr: normalizeAddress(laddr), lport: Number(lport) };
+  const r = {
+    pid: Number(pid),
+    comm,
+    raddr: normalizeAddress(raddr),
+    rport: Number(rport),
+    laddr: normalizeAddress(laddr),
+    lport: Number(lport),
+  };
   return [r.pid, r.rport, r.lport].every((n) => Number.isInteger(n) && n >= 0) ? r : undefined;
 };
 
@@ -98,9 +105,11 @@ export function compareRows(tool: string, expected: readonly Expected[], rows: r
   for (const e of expected) {
     const candidates = byKey.get(key(e)) ?? [];
     const got = candidates.shift();
-    if (!got) { result.missing.push(e); continue; }
-    const same = got.pid === e.pid && got.comm.slice(0, 12) === e.comm.slice(0, 12) &&
-      got.raddr === e.raddr && got.laddr === e.laddr;
+    if (!got) {
+      result.missing.push(e);
+      continue;
+    }
+    const same = got.pid === e.pid && got.comm.slice(0, 12) === e.comm.slice(0, 12) && got.raddr === e.raddr && got.laddr === e.laddr;
     if (same) result.exact++;
     else result.different.push({ expected: e, got });
   }
@@ -114,7 +123,9 @@ export function describeComparison(c: ToolComparison, total: number): string {
   if (c.missing.length) parts.push(`${c.missing.length} missing (e.g. lport ${c.missing[0]!.lport} rport ${c.missing[0]!.rport})`);
   if (c.different.length) {
     const d = c.different[0]!;
-    parts.push(`${c.different.length} different (e.g. expected pid ${d.expected.pid} ${d.expected.comm} ${d.expected.raddr}, got pid ${d.got.pid} ${d.got.comm} ${d.got.raddr})`);
+    parts.push(
+      `${c.different.length} different (e.g. expected pid ${d.expected.pid} ${d.expected.comm} ${d.expected.raddr}, got pid ${d.got.pid} ${d.got.comm} ${d.got.raddr})`,
+    );
   }
   if (c.extra.length) parts.push(`${c.extra.length} extra rows`);
   return parts.join('; ');

@@ -5,8 +5,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareVersions, newestKernelPackage, parseKernelPackage } from './kernels.ts';
 import {
-  DEFAULT_CACHE_DIR, EXCLUDED_SUBTESTS, KERNEL_TEST_FILES, countFilteredOut, formatDuration, guestEnvironment, guestJobs, parseRunnerArgs, parseTapCounts, summaryLine,
-  tapCommand, verdict, type KernelRun,
+  DEFAULT_CACHE_DIR,
+  EXCLUDED_SUBTESTS,
+  KERNEL_TEST_FILES,
+  countFilteredOut,
+  formatDuration,
+  guestEnvironment,
+  guestJobs,
+  parseRunnerArgs,
+  parseTapCounts,
+  summaryLine,
+  tapCommand,
+  verdict,
+  type KernelRun,
 } from './plan.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -18,7 +29,19 @@ t.test('parseRunnerArgs: defaults, repeated and comma-separated kernels, --flag=
   t.equal(defaults.cacheDir, DEFAULT_CACHE_DIR);
   t.equal(defaults.build, true);
   t.equal(defaults.command, undefined);
-  const o = parseRunnerArgs(['--kernel', '6.12', '--kernel=6.1,6.12', '--file', 'test/e2e/cli.test.ts', '--no-build', '--accel', 'tcg', '--timeout=9', '--memory', '3072']);
+  const o = parseRunnerArgs([
+    '--kernel',
+    '6.12',
+    '--kernel=6.1,6.12',
+    '--file',
+    'test/e2e/cli.test.ts',
+    '--no-build',
+    '--accel',
+    'tcg',
+    '--timeout=9',
+    '--memory',
+    '3072',
+  ]);
   t.same(o.series, ['6.12', '6.1']);
   t.same(o.files, ['test/e2e/cli.test.ts']);
   t.same([o.build, o.accelerator, o.timeoutMinutes, o.memoryMiB], [false, 'tcg', 9, 3072]);
@@ -36,13 +59,19 @@ t.test('parseRunnerArgs: bad input is one clear message', async (t) => {
 
 t.test('the default test set exists and is kernel-facing only', async (t) => {
   for (const file of KERNEL_TEST_FILES) t.ok(existsSync(join(repo, file)), `${file} exists`);
-  t.notOk(KERNEL_TEST_FILES.some((f) => f.startsWith('test/vm/') || f.startsWith('test/asm/')), 'no pure suite in the guest');
+  t.notOk(
+    KERNEL_TEST_FILES.some((f) => f.startsWith('test/vm/') || f.startsWith('test/asm/')),
+    'no pure suite in the guest',
+  );
   t.ok(KERNEL_TEST_FILES.includes('test/e2e/cli.test.ts') && KERNEL_TEST_FILES.includes('test/hardening/exits.test.ts'));
 });
 
 t.test('tapCommand: tap with the TAP reporter on the listed files; odd paths refused', async (t) => {
   const command = tapCommand(['test/e2e/cli.test.ts', 'test/probe/tracer.test.ts']);
-  t.match(command, /node node_modules\/tap\/dist\/esm\/run\.mjs --reporter=tap --no-color test\/e2e\/cli\.test\.ts test\/probe\/tracer\.test\.ts$/);
+  t.match(
+    command,
+    /node node_modules\/tap\/dist\/esm\/run\.mjs --reporter=tap --no-color test\/e2e\/cli\.test\.ts test\/probe\/tracer\.test\.ts$/,
+  );
   t.match(command, /^echo "# kernel \$\(uname -r\)/, 'the log says which kernel it came from');
   t.ok(existsSync(join(repo, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs')), "tap's entry point is where the command says");
   t.throws(() => tapCommand(['test/x.test.ts; rm -rf /']), /characters the guest command cannot take/);
@@ -75,16 +104,25 @@ t.test('guestEnvironment: node first, system PATH, kernel tests required', async
 });
 
 t.test('Debian kernel packages: generic flavour only, newest by number', async (t) => {
-  t.same(parseKernelPackage('linux-image-6.1.0-57-amd64-unsigned'), { name: 'linux-image-6.1.0-57-amd64-unsigned', series: '6.1', version: [6, 1, 0, 57] });
+  t.same(parseKernelPackage('linux-image-6.1.0-57-amd64-unsigned'), {
+    name: 'linux-image-6.1.0-57-amd64-unsigned',
+    series: '6.1',
+    version: [6, 1, 0, 57],
+  });
   t.same(parseKernelPackage('linux-image-6.12.117+deb12-amd64-unsigned')?.version, [6, 12, 117]);
   t.equal(parseKernelPackage('linux-image-6.1.0-57-cloud-amd64-unsigned'), undefined, 'cloud has no 9p');
   t.equal(parseKernelPackage('linux-image-6.12.117+deb12-rt-amd64-unsigned'), undefined);
   t.equal(parseKernelPackage('linux-image-6.1.0-57-amd64'), undefined, 'the signed image is not what we unpack');
   t.equal(parseKernelPackage('linux-headers-6.1.0-57-amd64'), undefined);
   const names = [
-    'linux-image-6.1.0-9-amd64-unsigned', 'linux-image-6.1.0-57-amd64-unsigned', 'linux-image-6.1.0-47-amd64-unsigned',
-    'linux-image-6.1.0-58-cloud-amd64-unsigned', 'linux-image-6.12.9+deb12-amd64-unsigned', 'linux-image-6.12.117+deb12-amd64-unsigned',
-    'linux-image-6.12.111+deb12-amd64-unsigned', 'linux-image-amd64',
+    'linux-image-6.1.0-9-amd64-unsigned',
+    'linux-image-6.1.0-57-amd64-unsigned',
+    'linux-image-6.1.0-47-amd64-unsigned',
+    'linux-image-6.1.0-58-cloud-amd64-unsigned',
+    'linux-image-6.12.9+deb12-amd64-unsigned',
+    'linux-image-6.12.117+deb12-amd64-unsigned',
+    'linux-image-6.12.111+deb12-amd64-unsigned',
+    'linux-image-amd64',
   ];
   t.equal(newestKernelPackage(names, '6.1')?.name, 'linux-image-6.1.0-57-amd64-unsigned', '57 > 47 > 9, numerically');
   t.equal(newestKernelPackage(names, '6.12')?.name, 'linux-image-6.12.117+deb12-amd64-unsigned');
@@ -95,28 +133,46 @@ t.test('Debian kernel packages: generic flavour only, newest by number', async (
 });
 
 const run = (over: Partial<KernelRun>): KernelRun => ({
-  series: '6.1', release: '6.1.0-57-amd64', accelerator: 'tcg', seconds: 425, exitStatus: 0,
-  counts: { passed: 120, failed: 0, skipped: 0 }, kernelFaults: [], ...over,
+  series: '6.1',
+  release: '6.1.0-57-amd64',
+  accelerator: 'tcg',
+  seconds: 425,
+  exitStatus: 0,
+  counts: { passed: 120, failed: 0, skipped: 0 },
+  kernelFaults: [],
+  ...over,
 });
 
 t.test('verdict: passes only on exit 0 with results, no failure, no skip, no kernel fault', async (t) => {
   t.same(verdict(run({}), true), { ok: true, reasons: [] });
   t.same(verdict(run({ counts: { passed: 119, failed: 0, skipped: 1 } }), true).reasons, ['1 skipped (a skip is a failure here)']);
-  t.same(verdict(run({ counts: { passed: 118, failed: 2, skipped: 0 }, exitStatus: 1 }), true).reasons, ['guest command exited 1', '2 failed']);
+  t.same(verdict(run({ counts: { passed: 118, failed: 2, skipped: 0 }, exitStatus: 1 }), true).reasons, [
+    'guest command exited 1',
+    '2 failed',
+  ]);
   t.same(verdict(run({ exitStatus: undefined }), true).reasons, ['no exit status from the guest']);
   t.same(verdict(run({ counts: { passed: 0, failed: 0, skipped: 0 } }), true).reasons, ['no TAP results']);
   t.same(verdict(run({ kernelFaults: ['Oops: 0000 [#1]'] }), true).reasons, ['kernel fault: Oops: 0000 [#1]']);
-  t.same(verdict(run({ error: 'timed out after 30 min', counts: undefined, exitStatus: undefined }), true).reasons, ['timed out after 30 min']);
+  t.same(verdict(run({ error: 'timed out after 30 min', counts: undefined, exitStatus: undefined }), true).reasons, [
+    'timed out after 30 min',
+  ]);
   t.same(verdict(run({ counts: undefined }), false), { ok: true, reasons: [] }, 'a --command run needs no TAP');
 });
 
 t.test('summaryLine: one line per kernel with counts and wall time', async (t) => {
   t.equal(summaryLine(run({}), true), 'kernel 6.1 (6.1.0-57-amd64, tcg): PASS, 120 passed, 0 failed, 0 skipped, in 7m05s');
-  t.equal(summaryLine(run({ counts: { passed: 100, failed: 3, skipped: 0 }, exitStatus: 1 }), true),
-    'kernel 6.1 (6.1.0-57-amd64, tcg): FAIL, 100 passed, 3 failed, 0 skipped, in 7m05s (guest command exited 1; 3 failed)');
-  t.equal(summaryLine({ series: '6.12', seconds: 2, kernelFaults: [], error: 'apt knows no package' }, true),
-    'kernel 6.12: FAIL, in 0m02s (apt knows no package)');
-  t.equal(summaryLine(run({ excluded: 1 }), true), 'kernel 6.1 (6.1.0-57-amd64, tcg): PASS, 120 passed, 0 failed, 0 skipped (1 excluded), in 7m05s');
+  t.equal(
+    summaryLine(run({ counts: { passed: 100, failed: 3, skipped: 0 }, exitStatus: 1 }), true),
+    'kernel 6.1 (6.1.0-57-amd64, tcg): FAIL, 100 passed, 3 failed, 0 skipped, in 7m05s (guest command exited 1; 3 failed)',
+  );
+  t.equal(
+    summaryLine({ series: '6.12', seconds: 2, kernelFaults: [], error: 'apt knows no package' }, true),
+    'kernel 6.12: FAIL, in 0m02s (apt knows no package)',
+  );
+  t.equal(
+    summaryLine(run({ excluded: 1 }), true),
+    'kernel 6.1 (6.1.0-57-amd64, tcg): PASS, 120 passed, 0 failed, 0 skipped (1 excluded), in 7m05s',
+  );
   t.equal(formatDuration(59.6), '1m00s');
 });
 

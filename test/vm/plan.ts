@@ -117,8 +117,17 @@ Options:
 /** Parses the runner's arguments; throws an Error with a one-line message on bad input. */
 export function parseRunnerArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): RunnerOptions {
   const options: RunnerOptions = {
-    series: [], files: [], sideBySide: false, cacheDir: env.TS_TCPACCEPT_KERNEL_CACHE || DEFAULT_CACHE_DIR, refresh: false, build: true,
-    tcgThreads: 'single', memoryMiB: 2048, cpus: 2, timeoutMinutes: 30, help: false,
+    series: [],
+    files: [],
+    sideBySide: false,
+    cacheDir: env.TS_TCPACCEPT_KERNEL_CACHE || DEFAULT_CACHE_DIR,
+    refresh: false,
+    build: true,
+    tcgThreads: 'single',
+    memoryMiB: 2048,
+    cpus: 2,
+    timeoutMinutes: 30,
+    help: false,
   };
   const positive = (flag: string, value: string) => {
     const n = Number(value);
@@ -137,17 +146,32 @@ export function parseRunnerArgs(argv: readonly string[], env: Readonly<Record<st
     };
     switch (flag) {
       case '--kernel':
-        for (const s of value().split(',').map((x) => x.trim()).filter(Boolean)) {
+        for (const s of value()
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)) {
           if (!/^\d+\.\d+$/.test(s)) throw new Error(`--kernel takes a series like 6.1 or 6.12, got ${JSON.stringify(s)}`);
           if (!options.series.includes(s)) options.series.push(s);
         }
         break;
-      case '--file': options.files.push(value()); break;
-      case '--command': options.command = value(); break;
-      case '--side-by-side': options.sideBySide = true; break;
-      case '--cache': options.cacheDir = value(); break;
-      case '--refresh': options.refresh = true; break;
-      case '--no-build': options.build = false; break;
+      case '--file':
+        options.files.push(value());
+        break;
+      case '--command':
+        options.command = value();
+        break;
+      case '--side-by-side':
+        options.sideBySide = true;
+        break;
+      case '--cache':
+        options.cacheDir = value();
+        break;
+      case '--refresh':
+        options.refresh = true;
+        break;
+      case '--no-build':
+        options.build = false;
+        break;
       case '--accel': {
         const v = value();
         if (v !== 'kvm' && v !== 'tcg') throw new Error(`--accel takes kvm or tcg, got ${JSON.stringify(v)}`);
@@ -160,13 +184,27 @@ export function parseRunnerArgs(argv: readonly string[], env: Readonly<Record<st
         options.tcgThreads = v;
         break;
       }
-      case '--jobs': options.jobs = positive(flag, value()); break;
-      case '--memory': options.memoryMiB = positive(flag, value()); break;
-      case '--cpus': options.cpus = positive(flag, value()); break;
-      case '--timeout': options.timeoutMinutes = positive(flag, value()); break;
-      case '--out': options.outDir = value(); break;
-      case '-h': case '--help': options.help = true; break;
-      default: throw new Error(`unknown argument ${JSON.stringify(arg)} (see --help)`);
+      case '--jobs':
+        options.jobs = positive(flag, value());
+        break;
+      case '--memory':
+        options.memoryMiB = positive(flag, value());
+        break;
+      case '--cpus':
+        options.cpus = positive(flag, value());
+        break;
+      case '--timeout':
+        options.timeoutMinutes = positive(flag, value());
+        break;
+      case '--out':
+        options.outDir = value();
+        break;
+      case '-h':
+      case '--help':
+        options.help = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${JSON.stringify(arg)} (see --help)`);
     }
   }
   if (options.sideBySide && options.command !== undefined) throw new Error('--side-by-side and --command are alternatives');
@@ -191,7 +229,8 @@ export function guestJobs(requested: number | undefined, hostCpus: number, kerne
 export function guestEnvironment(nodePath: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
     PATH: [dirname(nodePath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
-      .filter((dir, i, all) => all.indexOf(dir) === i).join(':'),
+      .filter((dir, i, all) => all.indexOf(dir) === i)
+      .join(':'),
     HOME: '/root',
     LANG: 'C.UTF-8',
     TERM: 'dumb',
@@ -241,7 +280,8 @@ export interface TapCounts {
 /** Parses count-tap.mjs's "passed failed skipped" line. */
 export function parseTapCounts(line: string): TapCounts {
   const parts = line.trim().split(/\s+/).map(Number);
-  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`unexpected count-tap output: ${JSON.stringify(line)}`);
+  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 0))
+    throw new Error(`unexpected count-tap output: ${JSON.stringify(line)}`);
   return { passed: parts[0]!, failed: parts[1]!, skipped: parts[2]! };
 }
 
@@ -289,7 +329,9 @@ export function summaryLine(run: KernelRun, expectTap: boolean): string {
   const { ok, reasons } = verdict(run, expectTap);
   const what = [run.release, run.accelerator].filter(Boolean).join(', ');
   const excluded = run.excluded ? ` (${run.excluded} excluded)` : '';
-  const counts = run.counts ? `${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.skipped} skipped${excluded}` : undefined;
+  const counts = run.counts
+    ? `${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.skipped} skipped${excluded}`
+    : undefined;
   const parts = [`kernel ${run.series}${what ? ` (${what})` : ''}: ${ok ? 'PASS' : 'FAIL'}`];
   if (counts) parts.push(counts);
   parts.push(`in ${formatDuration(run.seconds)}`);

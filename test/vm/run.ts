@@ -12,10 +12,34 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { cpioNewc, type CpioEntry } from './cpio.ts';
-import { chooseAccelerator, commandScript, shellQuote, initScript, kernelCommandLine, kernelLogProblems, parseConsole, qemuArgs, type Accelerator } from './guest.ts';
+import {
+  chooseAccelerator,
+  commandScript,
+  shellQuote,
+  initScript,
+  kernelCommandLine,
+  kernelLogProblems,
+  parseConsole,
+  qemuArgs,
+  type Accelerator,
+} from './guest.ts';
 import { ensureHeaders, ensureKernel, findOnPath, type Kernel } from './kernels.ts';
 import { elfInterpreter, indexModules, loadOrder, readModuleFile } from './modules.ts';
-import { countFilteredOut, EXCLUDED_SUBTESTS, formatDuration, guestEnvironment, guestJobs, parseRunnerArgs, parseTapCounts, summaryLine, tapCommand, USAGE, verdict, type KernelRun, type RunnerOptions } from './plan.ts';
+import {
+  countFilteredOut,
+  EXCLUDED_SUBTESTS,
+  formatDuration,
+  guestEnvironment,
+  guestJobs,
+  parseRunnerArgs,
+  parseTapCounts,
+  summaryLine,
+  tapCommand,
+  USAGE,
+  verdict,
+  type KernelRun,
+  type RunnerOptions,
+} from './plan.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -107,22 +131,35 @@ function lineEcho(prefix: string): { push(chunk: string): void; flush(): void } 
 }
 
 /** Runs QEMU to completion (or the time limit); resolves with ttyS1's text and how it ended. */
-function runQemu(qemu: string, args: string[], timeoutMs: number, prefix: string): Promise<{ console: string; stderr: string; timedOut: boolean; code: number | null }> {
+function runQemu(
+  qemu: string,
+  args: string[],
+  timeoutMs: number,
+  prefix: string,
+): Promise<{ console: string; stderr: string; timedOut: boolean; code: number | null }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(qemu, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let consoleText = '';
     let stderr = '';
     let timedOut = false;
     const echo = lineEcho(prefix);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { consoleText += chunk; echo.push(chunk); });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      consoleText += chunk;
+      echo.push(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     }, timeoutMs);
     running.add(child);
-    child.on('error', (error) => { clearTimeout(timer); reject(new UserError(`${qemu} could not be started: ${error.message}`)); });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new UserError(`${qemu} could not be started: ${error.message}`));
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       running.delete(child);
@@ -143,7 +180,12 @@ function countTap(logFile: string) {
 }
 
 /** Boots one kernel series and runs the command (the tests) in it. */
-async function runKernel(series: string, options: RunnerOptions, tools: { qemu: string; busybox: string }, outDir: string): Promise<KernelRun> {
+async function runKernel(
+  series: string,
+  options: RunnerOptions,
+  tools: { qemu: string; busybox: string },
+  outDir: string,
+): Promise<KernelRun> {
   const started = Date.now();
   const run: KernelRun = { series, seconds: 0, kernelFaults: [] };
   const dir = join(outDir, series);
@@ -163,8 +205,15 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     writeFileSync(initrd, buildInitramfs(kernel, tools.busybox, script));
     const kernelLog = join(dir, 'kernel.log');
     const args = qemuArgs({
-      kernel: kernel.vmlinuz, initrd, append: kernelCommandLine(), accelerator, tcgThreads: options.tcgThreads,
-      memoryMiB: options.memoryMiB, cpus: options.cpus, shareRoot: '/', kernelLog,
+      kernel: kernel.vmlinuz,
+      initrd,
+      append: kernelCommandLine(),
+      accelerator,
+      tcgThreads: options.tcgThreads,
+      memoryMiB: options.memoryMiB,
+      cpus: options.cpus,
+      shareRoot: '/',
+      kernelLog,
     });
     writeFileSync(join(dir, 'qemu-args.json'), `${JSON.stringify([tools.qemu, ...args], null, 2)}\n`);
     say(`[${series}] booting ${kernel.package} (${kernel.release}) with ${accelerator.toUpperCase()}; kernel log: ${kernelLog}`);
@@ -180,7 +229,8 @@ async function runKernel(series: string, options: RunnerOptions, tools: { qemu: 
     if (stoppedBy) run.error = `stopped by ${stoppedBy}`;
     else if (result.timedOut) run.error = `timed out after ${options.timeoutMinutes} min`;
     else if (parsed.initFailure) run.error = `guest /init failed: ${parsed.initFailure} (see ${kernelLog})`;
-    else if (!parsed.started) run.error = `the guest never started the command (QEMU exit ${result.code}; ${result.stderr.trim().split('\n').pop() || `see ${kernelLog}`})`;
+    else if (!parsed.started)
+      run.error = `the guest never started the command (QEMU exit ${result.code}; ${result.stderr.trim().split('\n').pop() || `see ${kernelLog}`})`;
     if (parsed.exitStatus !== undefined) run.exitStatus = parsed.exitStatus;
     if (expectsTap(options) && parsed.started) {
       const counts = countTap(guestLog);
@@ -254,7 +304,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     if (error instanceof UserError) process.stderr.write(`test:kernels: ${error.message}\n`);
     else process.stderr.write(`test:kernels: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -27,14 +27,37 @@ interface Tool {
 }
 
 /** Starts a tracer and waits for its ready line on stdout or stderr. */
-async function startTool(name: string, command: string, args: string[], ready: RegExp, options: { group?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Tool> {
+async function startTool(
+  name: string,
+  command: string,
+  args: string[],
+  ready: RegExp,
+  options: { group?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<Tool> {
   const started = Date.now();
   // BCC's python ignores SIGINT when started as a background job of a non-interactive shell
   // (SIG_IGN is inherited): start it in its own process group and signal the group.
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.group ?? false, env: { ...process.env, ...options.env } });
-  const tool: Tool = { name, child, stdout: new LineCollector(child.stdout!), stderr: new LineCollector(child.stderr!), group: options.group ?? false };
-  const exited = new Promise<never>((_, reject) => child.on('exit', (code, signal) =>
-    reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${[...tool.stdout.lines, ...tool.stderr.lines].slice(-15).join('\n')}`))));
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group ?? false,
+    env: { ...process.env, ...options.env },
+  });
+  const tool: Tool = {
+    name,
+    child,
+    stdout: new LineCollector(child.stdout!),
+    stderr: new LineCollector(child.stderr!),
+    group: options.group ?? false,
+  };
+  const exited = new Promise<never>((_, reject) =>
+    child.on('exit', (code, signal) =>
+      reject(
+        new Error(
+          `${name} exited (${code ?? signal}) before it was ready:\n${[...tool.stdout.lines, ...tool.stderr.lines].slice(-15).join('\n')}`,
+        ),
+      ),
+    ),
+  );
   exited.catch(() => {});
   const timeout = 600_000; // BCC compiles its C program with clang at start: minutes under TCG
   await Promise.race([
@@ -99,21 +122,35 @@ async function main(): Promise<number> {
 
   // The workload: accept4() over IPv4 and IPv6, the old accept(), and an IPv4 client of a
   // dual-stack IPv6 listener (an IPv4-mapped peer), each server with a comm of its own.
-  const plans: Array<{ comm: string; family: 4 | 6; host?: string; syscall?: 'accept'; connectTo: string; n: number; expectAddr: string }> = [
-    { comm: 'sbs-v4', family: 4, connectTo: '127.0.0.1', n: 4, expectAddr: '127.0.0.1' },
-    { comm: 'sbs-v6', family: 6, connectTo: '::1', n: 3, expectAddr: '::1' },
-    { comm: 'sbs-accept', family: 4, syscall: 'accept', connectTo: '127.0.0.1', n: 2, expectAddr: '127.0.0.1' },
-    { comm: 'sbs-mapped', family: 6, host: '::', connectTo: '127.0.0.1', n: 2, expectAddr: '127.0.0.1' },
-  ];
+  const plans: Array<{ comm: string; family: 4 | 6; host?: string; syscall?: 'accept'; connectTo: string; n: number; expectAddr: string }> =
+    [
+      { comm: 'sbs-v4', family: 4, connectTo: '127.0.0.1', n: 4, expectAddr: '127.0.0.1' },
+      { comm: 'sbs-v6', family: 6, connectTo: '::1', n: 3, expectAddr: '::1' },
+      { comm: 'sbs-accept', family: 4, syscall: 'accept', connectTo: '127.0.0.1', n: 2, expectAddr: '127.0.0.1' },
+      { comm: 'sbs-mapped', family: 6, host: '::', connectTo: '127.0.0.1', n: 2, expectAddr: '127.0.0.1' },
+    ];
   const expected: Expected[] = [];
   const servers: Server[] = [];
   try {
     for (const plan of plans) {
-      const server = await startServer({ family: plan.family, count: plan.n, comm: plan.comm, ...(plan.host ? { host: plan.host } : {}), ...(plan.syscall ? { syscall: plan.syscall } : {}) });
+      const server = await startServer({
+        family: plan.family,
+        count: plan.n,
+        comm: plan.comm,
+        ...(plan.host ? { host: plan.host } : {}),
+        ...(plan.syscall ? { syscall: plan.syscall } : {}),
+      });
       servers.push(server);
       for (let i = 0; i < plan.n; i++) {
         const { localPort } = await connectOnce(plan.connectTo, server.port);
-        expected.push({ pid: server.pid, comm: plan.comm, raddr: plan.expectAddr, rport: localPort, laddr: plan.expectAddr, lport: server.port });
+        expected.push({
+          pid: server.pid,
+          comm: plan.comm,
+          raddr: plan.expectAddr,
+          rport: localPort,
+          laddr: plan.expectAddr,
+          lport: server.port,
+        });
       }
       await server.accepted(plan.n, 60_000);
     }
@@ -125,23 +162,35 @@ async function main(): Promise<number> {
 
   say(`workload: ${expected.length} connections to ${servers.length} servers (${plans.map((p) => `${p.comm} x${p.n}`).join(', ')})`);
   const parsers: Record<string, (text: string) => ReturnType<typeof parseBcc>> = {
-    'ts-tcpaccept': parseTsJson, 'bpftrace tcpaccept.bt': parseBpftrace, 'BCC tcpaccept-bpfcc': parseBcc,
+    'ts-tcpaccept': parseTsJson,
+    'bpftrace tcpaccept.bt': parseBpftrace,
+    'BCC tcpaccept-bpfcc': parseBcc,
   };
   for (const tool of tools) {
     const comparison = compareRows(tool.name, expected, parsers[tool.name]!(tool.stdout.lines.join('\n')));
     say(describeComparison(comparison, expected.length));
     if (comparison.exact !== expected.length || comparison.extra.length > 0) {
       failures.push(describeComparison(comparison, expected.length));
-      say(`  ${tool.name} stdout:\n${tool.stdout.lines.map((l) => `    ${l}`).join('\n')}\n  stderr:\n${tool.stderr.lines.slice(-10).map((l) => `    ${l}`).join('\n')}`);
+      say(
+        `  ${tool.name} stdout:\n${tool.stdout.lines.map((l) => `    ${l}`).join('\n')}\n  stderr:\n${tool.stderr.lines
+          .slice(-10)
+          .map((l) => `    ${l}`)
+          .join('\n')}`,
+      );
     }
   }
   const base = tools.find((t) => t.name === 'ts-tcpaccept')?.readyMs;
-  say(`start-up (ready line): ${tools.map((t) => `${t.name} ${((t.readyMs ?? 0) / 1000).toFixed(1)} s${base ? ` (x${((t.readyMs ?? 0) / base).toFixed(1)})` : ''}`).join(', ')}`);
+  say(
+    `start-up (ready line): ${tools.map((t) => `${t.name} ${((t.readyMs ?? 0) / 1000).toFixed(1)} s${base ? ` (x${((t.readyMs ?? 0) / base).toFixed(1)})` : ''}`).join(', ')}`,
+  );
   say(failures.length === 0 ? 'side by side: all tools agree on every connection' : `side by side: ${failures.length} problem(s)`);
   return failures.length === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`side-by-side: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`side-by-side: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -34,7 +34,10 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     process.exit(1);
   }
   const forms = readForms(join(here, 'forms.s'));
-  const encoded = llvmEncode(newest, forms.map((f) => f.source));
+  const encoded = llvmEncode(
+    newest,
+    forms.map((f) => f.source),
+  );
   const vectors: Vector[] = forms.map((form, i) => {
     const { text, hex } = encoded[i] as { text: string; hex: string };
     let minLlvm = newest.major;
@@ -43,7 +46,14 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     }
     return { source: form.source, llvm: text, hex, alias: form.alias, minLlvm };
   });
-  const generator = `${newest.path} (LLVM ${newest.major})${mcs.length > 1 ? `; minLlvm checked with ${mcs.slice(1).map((m) => m.path).join(', ')}` : ''}`;
+  const generator = `${newest.path} (LLVM ${newest.major})${
+    mcs.length > 1
+      ? `; minLlvm checked with ${mcs
+          .slice(1)
+          .map((m) => m.path)
+          .join(', ')}`
+      : ''
+  }`;
   writeFileSync(join(here, 'llvm-vectors.json'), `${JSON.stringify({ generator, vectors }, null, 1)}\n`);
   console.log(`wrote ${vectors.length} vectors from ${generator}`);
 }

@@ -46,7 +46,10 @@ export const VARIANTS: readonly GoldenVariant[] = [
   { name: 'all-filters', args: ['-p', '4242', '-P', '8080', '-4', '--cgroup', '/sys/fs/cgroup/golden'] },
   { name: 'netns', args: ['--netns', 'self'] },
   { name: 'handshake-netns', args: ['--handshake', '--netns', 'self'] },
-  { name: 'all-filters-netns', args: ['-p', '4242', '-P', '8080', '-4', '--cgroup', '/sys/fs/cgroup/golden', '--netns', '/run/netns/golden'] },
+  {
+    name: 'all-filters-netns',
+    args: ['-p', '4242', '-P', '8080', '-4', '--cgroup', '/sys/fs/cgroup/golden', '--netns', '/run/netns/golden'],
+  },
   { name: 'queue-wait', args: ['-q'] },
   { name: 'queue-wait-perf', args: ['-q'], plan: { output: 'perf' } },
   { name: 'json', args: ['--json'] },
@@ -86,7 +89,17 @@ export function planGolden(variant: GoldenVariant): TracerPlan {
   const options = parseArgs(commandLine(variant));
   const cgroupId = options.cgroupExactPath === undefined ? undefined : GOLDEN_CGROUP_ID;
   const tree = options.cgroupPath;
-  const cgroupTree = tree === undefined ? undefined : { path: tree, id: GOLDEN_CGROUP_ID, level: tree.replace(/^\/sys\/fs\/cgroup\/?/, '').split('/').filter(Boolean).length };
+  const cgroupTree =
+    tree === undefined
+      ? undefined
+      : {
+          path: tree,
+          id: GOLDEN_CGROUP_ID,
+          level: tree
+            .replace(/^\/sys\/fs\/cgroup\/?/, '')
+            .split('/')
+            .filter(Boolean).length,
+        };
   const filters = tracerFiltersOf(options, cgroupId, options.netns === undefined ? undefined : GOLDEN_NETNS_INODE, cgroupTree);
   return planPrograms({ ...filters, ...recordedKernel(), ...variant.plan });
 }
