@@ -6,7 +6,17 @@ import { openSync, closeSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { TableFormatter, toJson, writeJson } from '../cli/format.ts';
 import { OutputBuffer } from '../cli/output.ts';
-import { AF_INET, AF_INET6, EventSource, RECORD, RECORD_SIZE, decodeRecord, formatIpv6, monotonicToWallClockMs, type AcceptEvent } from '../src/internal.ts';
+import {
+  AF_INET,
+  AF_INET6,
+  EventSource,
+  RECORD,
+  RECORD_SIZE,
+  decodeRecord,
+  formatIpv6,
+  monotonicToWallClockMs,
+  type AcceptEvent,
+} from '../src/internal.ts';
 import { formatNumber, median, printTable } from './stats.ts';
 
 const RECORDS = 100_000;
@@ -52,12 +62,15 @@ function decodeBatch(records: Uint8Array[], start: number): AcceptEvent[] {
 
 /** The table row as strings, padEnd and template literals: how cli/format.ts built rows before cli/output.ts. */
 function stringRow(event: AcceptEvent): string {
-  const left = (value: string, width: number, precision?: number) => (precision === undefined ? value : value.slice(0, precision)).padEnd(width);
+  const left = (value: string, width: number, precision?: number) =>
+    (precision === undefined ? value : value.slice(0, precision)).padEnd(width);
   const pid = event.pid === undefined ? '-' : String(event.pid);
   const comm = event.comm === undefined || event.comm === '' ? '-' : event.comm;
-  return `${left(pid, 7)} ${left(comm, 12, 12)} ${left(String(event.ipVersion), 2)} ` +
+  return (
+    `${left(pid, 7)} ${left(comm, 12, 12)} ${left(String(event.ipVersion), 2)} ` +
     `${left(event.remoteAddr, 16)} ${left(String(event.remotePort), 5)} ` +
-    `${left(event.localAddr, 16)} ${left(String(event.localPort), 5)}`;
+    `${left(event.localAddr, 16)} ${left(String(event.localPort), 5)}`
+  );
 }
 
 /** The CLI's path before: decodeRecord, sort the drain, a string per row, join, write. */

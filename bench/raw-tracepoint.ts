@@ -82,7 +82,15 @@ function rawTracepointOpen(name: string, program: BpfProgram): { close(): void }
     attr.bytes.fill(0);
     attr.view.setBigUint64(0, nameMemory.address, true);
     attr.view.setUint32(8, program.fd, true);
-    const fd = checkedSyscall(backend, `BPF_RAW_TRACEPOINT_OPEN(${name})`, 'bpf', syscallNumbers().bpf, BPF_RAW_TRACEPOINT_OPEN, attr.address, 16);
+    const fd = checkedSyscall(
+      backend,
+      `BPF_RAW_TRACEPOINT_OPEN(${name})`,
+      'bpf',
+      syscallNumbers().bpf,
+      BPF_RAW_TRACEPOINT_OPEN,
+      attr.address,
+      16,
+    );
     return { close: () => closeSync(fd) };
   } finally {
     attr.free();
@@ -102,14 +110,24 @@ async function measure(how: Attach, connections: number): Promise<Run> {
   if (how === 'untraced') return { storm: await runStorm({ connections, clientsPerFamily: 2 }), runTimeNs: 0, runCnt: 0 };
   const owned: Array<{ close(): void }> = [];
   try {
-    const handshakes = createMap({ type: MapType.LruHash, name: 'bench_hshk', keySize: 8, valueSize: 8, maxEntries: HANDSHAKE_MAP_ENTRIES });
+    const handshakes = createMap({
+      type: MapType.LruHash,
+      name: 'bench_hshk',
+      keySize: 8,
+      valueSize: 8,
+      maxEntries: HANDSHAKE_MAP_ENTRIES,
+    });
     owned.push(handshakes);
     const fds = { [MAP_NAMES.handshakes]: handshakes.fd };
     const format = readTracepoint(SET_STATE_TRACEPOINT.group, SET_STATE_TRACEPOINT.event);
     let program: BpfProgram;
     if (how === 'perf-event') {
       const text = handshakeTimestampProgramText(setStateLayout(format));
-      program = loadProgram({ type: ProgType.Tracepoint, name: 'bench_hs_tp', instructions: assembleProgram('bench_hs_tp', text).bytecode(fds) });
+      program = loadProgram({
+        type: ProgType.Tracepoint,
+        name: 'bench_hs_tp',
+        instructions: assembleProgram('bench_hs_tp', text).bytecode(fds),
+      });
       owned.push(program);
       owned.push(attachTracepoint(format, program));
     } else {
@@ -117,7 +135,11 @@ async function measure(how: Attach, connections: number): Promise<Run> {
       const layout = socketLayoutFromBtf(btf);
       btf.close();
       const text = rawProgramText(layout.skProtocol);
-      program = loadProgram({ type: ProgType.RawTracepoint, name: 'bench_hs_raw', instructions: assembleProgram('bench_hs_raw', text).bytecode(fds) });
+      program = loadProgram({
+        type: ProgType.RawTracepoint,
+        name: 'bench_hs_raw',
+        instructions: assembleProgram('bench_hs_raw', text).bytecode(fds),
+      });
       owned.push(program);
       owned.push(rawTracepointOpen(SET_STATE_TRACEPOINT.event, program));
     }
@@ -163,13 +185,40 @@ export async function main(argv: string[]): Promise<void> {
     const list = runs.get(how)!;
     const traced = how !== 'untraced';
     return [
-      how === 'perf-event' ? 'perf-event tracepoint (today: BPF_PROG_TYPE_TRACEPOINT)' : how === 'raw' ? 'raw tracepoint (BPF_RAW_TRACEPOINT_OPEN)' : 'untraced',
-      traced ? formatSpread(list.map((r) => r.runTimeNs / r.runCnt), 1) : '-',
-      traced ? formatSpread(list.map((r) => r.runCnt / r.storm.connections), 2) : '-',
-      traced ? formatSpread(list.map((r) => r.runTimeNs / r.storm.connections), 0) : '-',
+      how === 'perf-event'
+        ? 'perf-event tracepoint (today: BPF_PROG_TYPE_TRACEPOINT)'
+        : how === 'raw'
+          ? 'raw tracepoint (BPF_RAW_TRACEPOINT_OPEN)'
+          : 'untraced',
+      traced
+        ? formatSpread(
+            list.map((r) => r.runTimeNs / r.runCnt),
+            1,
+          )
+        : '-',
+      traced
+        ? formatSpread(
+            list.map((r) => r.runCnt / r.storm.connections),
+            2,
+          )
+        : '-',
+      traced
+        ? formatSpread(
+            list.map((r) => r.runTimeNs / r.storm.connections),
+            0,
+          )
+        : '-',
       formatSpread(list.map(cpuUs), 2),
-      traced ? formatSpread(list.map((r) => cpuUs(r) - baseCpu), 2) : '-',
-      formatSpread(list.map((r) => r.storm.rate / baseRate), 3),
+      traced
+        ? formatSpread(
+            list.map((r) => cpuUs(r) - baseCpu),
+            2,
+          )
+        : '-',
+      formatSpread(
+        list.map((r) => r.storm.rate / baseRate),
+        3,
+      ),
     ];
   });
   printTable(

@@ -62,12 +62,23 @@ const MODES: Record<string, { label: string; args: string[] }> = {
 };
 
 function usage(message: string): never {
-  process.stderr.write(`bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,json,q,handshake,default-256,handshake-256] [--save FILE]\n`);
+  process.stderr.write(
+    `bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,json,q,handshake,default-256,handshake-256] [--save FILE]\n`,
+  );
   process.exit(2);
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  const options: BenchOptions = { connections: 100_000, repeats: 3, clientsPerFamily: 2, bpftrace: true, cReader: true, ffiNapi: true, build: true, modes: ['default', 'json', 'q', 'handshake'] };
+  const options: BenchOptions = {
+    connections: 100_000,
+    repeats: 3,
+    clientsPerFamily: 2,
+    bpftrace: true,
+    cReader: true,
+    ffiNapi: true,
+    build: true,
+    modes: ['default', 'json', 'q', 'handshake'],
+  };
   let explicitConnections = false;
   let explicitRepeats = false;
   let quick = false;
@@ -79,14 +90,32 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     switch (arg) {
-      case '--connections': options.connections = number(arg, argv[++i], 2); explicitConnections = true; break;
-      case '--repeats': options.repeats = number(arg, argv[++i], 1); explicitRepeats = true; break;
-      case '--clients': options.clientsPerFamily = number(arg, argv[++i], 1); break;
-      case '--quick': quick = true; break;
-      case '--no-bpftrace': options.bpftrace = false; break;
-      case '--no-ffi-napi': options.ffiNapi = false; break;
-      case '--no-c-reader': options.cReader = false; break;
-      case '--no-build': options.build = false; break;
+      case '--connections':
+        options.connections = number(arg, argv[++i], 2);
+        explicitConnections = true;
+        break;
+      case '--repeats':
+        options.repeats = number(arg, argv[++i], 1);
+        explicitRepeats = true;
+        break;
+      case '--clients':
+        options.clientsPerFamily = number(arg, argv[++i], 1);
+        break;
+      case '--quick':
+        quick = true;
+        break;
+      case '--no-bpftrace':
+        options.bpftrace = false;
+        break;
+      case '--no-ffi-napi':
+        options.ffiNapi = false;
+        break;
+      case '--no-c-reader':
+        options.cReader = false;
+        break;
+      case '--no-build':
+        options.build = false;
+        break;
       case '--save': {
         const file = argv[++i];
         if (file === undefined || file.startsWith('--')) usage('--save needs a file name');
@@ -100,7 +129,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         options.modes = modes;
         break;
       }
-      default: usage(`unknown argument ${JSON.stringify(arg)}`);
+      default:
+        usage(`unknown argument ${JSON.stringify(arg)}`);
     }
   }
   if (quick) {
@@ -111,9 +141,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
 }
 
 function build(): void {
-  const tsc = spawnSync(process.execPath, [`${repoRoot}/node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
+  const tsc = spawnSync(process.execPath, [`${repoRoot}/node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   // npm run build's second step: the bin the bench runs is the bundle, not dist/cli.
-  const bundle = tsc.status === 0 ? spawnSync(process.execPath, [`${repoRoot}/scripts/bundle.mjs`], { cwd: repoRoot, encoding: 'utf8' }) : tsc;
+  const bundle =
+    tsc.status === 0 ? spawnSync(process.execPath, [`${repoRoot}/scripts/bundle.mjs`], { cwd: repoRoot, encoding: 'utf8' }) : tsc;
   if (bundle.status === 0) return;
   if (tsc.status === 0) {
     process.stderr.write(`bench: scripts/bundle.mjs failed:\n${bundle.stdout}${bundle.stderr}\n`);
@@ -172,7 +206,12 @@ const ROWS: RowSpec[] = [
   },
   { key: 'runs-per-conn', label: '   program runs/conn', value: (r) => (r.tool ? r.tool.runCnt / perConnection(r) : undefined), digits: 2 },
   { key: 'storm-cpu-us', label: '1b storm CPU us/conn', value: (r) => stormCpuUs(r), digits: 2, untraced: true },
-  { key: 'storm-cpu-added-us', label: '   added vs untraced, us/conn', value: (r, b) => (r.tool ? stormCpuUs(r) - b.cpuPerConnectionUs : undefined), digits: 2 },
+  {
+    key: 'storm-cpu-added-us',
+    label: '   added vs untraced, us/conn',
+    value: (r, b) => (r.tool ? stormCpuUs(r) - b.cpuPerConnectionUs : undefined),
+    digits: 2,
+  },
   { key: 'rate', label: '2  storm rate, conn/s', value: (r) => r.storm.rate, digits: 0, untraced: true },
   {
     key: 'rate-ratio',
@@ -219,9 +258,19 @@ const ROWS: RowSpec[] = [
     digits: 1,
     target: { text: '<= 50', met: (v) => v <= 50 },
   },
-  { key: 'anon-rss-mb', label: '   anonymous RSS after, MB', value: (r) => (r.tool ? r.tool.anonymousRssBytes / 1e6 : undefined), digits: 1 },
+  {
+    key: 'anon-rss-mb',
+    label: '   anonymous RSS after, MB',
+    value: (r) => (r.tool ? r.tool.anonymousRssBytes / 1e6 : undefined),
+    digits: 1,
+  },
   { key: 'getppid-ns', label: '7  getppid ns (attached, idle)', value: (r) => r.getppidNs, digits: 0, untraced: true },
-  { key: 'getppid-added-ns', label: '   added vs untraced, ns', value: (r, b) => (r.tool ? r.getppidNs - b.getppidNs : undefined), digits: 0 },
+  {
+    key: 'getppid-added-ns',
+    label: '   added vs untraced, ns',
+    value: (r, b) => (r.tool ? r.getppidNs - b.getppidNs : undefined),
+    digits: 0,
+  },
 ];
 
 function baselineOf(columns: Column[]): Baseline {
@@ -255,7 +304,9 @@ export function printMainTable(columns: Column[], options: BenchOptions): void {
     // A ratio of two differences near zero says nothing: only ratios of positive figures.
     if (ours && peer) cells.push(ourMedian >= 0 && peerMedian > 0 ? formatNumber(ourMedian / peerMedian, 2) : '-');
     if (row.target && Number.isFinite(ourMedian)) {
-      cells.push(`${row.target.text} ${row.target.met(ourMedian, Number.isFinite(peerMedian) ? peerMedian : undefined) ? 'met' : 'MISSED'}`);
+      cells.push(
+        `${row.target.text} ${row.target.met(ourMedian, Number.isFinite(peerMedian) ? peerMedian : undefined) ? 'met' : 'MISSED'}`,
+      );
     } else cells.push(row.target?.text ?? '');
     return cells;
   });
@@ -275,7 +326,12 @@ export function resultOf(columns: Column[], options: BenchOptions, machine: Stor
     for (const column of columns) {
       const values = valuesOf(column, row, baseline);
       if (values.length === 0) continue;
-      cells[column.tool?.key ?? 'untraced'] = { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+      cells[column.tool?.key ?? 'untraced'] = {
+        median: median(values),
+        min: Math.min(...values),
+        max: Math.max(...values),
+        n: values.length,
+      };
     }
     rows[row.key] = { label: row.label.trim(), cells };
   }
@@ -296,7 +352,10 @@ function notesOf(columns: Column[]): string[] {
   for (const column of columns) {
     const notes = new Set<string>();
     const foreign = column.runs.filter((r) => (r.foreignSyscallTracepoints ?? 0) > 0).length;
-    if (foreign > 0) notes.add(`row 7 taken while another process had a syscall tracepoint attached in ${foreign} of ${column.runs.length} runs (inflates it)`);
+    if (foreign > 0)
+      notes.add(
+        `row 7 taken while another process had a syscall tracepoint attached in ${foreign} of ${column.runs.length} runs (inflates it)`,
+      );
     for (const run of column.runs) {
       if (run.storm.failures > 0) notes.add(`${run.storm.failures} storm connections failed`);
       for (const line of (run.tool?.stderr ?? '').split('\n')) {
@@ -345,15 +404,21 @@ export async function main(argv: string[]): Promise<void> {
   if (options.bpftrace && version === undefined) {
     console.log('note: bpftrace is not installed: the comparison column is skipped (apt-get install bpftrace to include it)');
   }
-  console.log(`ts-tcpaccept bench: ${cpus().length} CPUs, Node ${process.version}${version ? `, ${version}` : ''}; load average before: ${loadBefore}`);
+  console.log(
+    `ts-tcpaccept bench: ${cpus().length} CPUs, Node ${process.version}${version ? `, ${version}` : ''}; load average before: ${loadBefore}`,
+  );
   const foreign = syscallTracepointAttachments();
   if (foreign !== undefined && foreign.length > 0) {
-    console.log(`warning: other syscall tracepoints are attached (${foreign.map((f) => `${f.tracepoint} by pid ${f.pid}`).join(', ')}): the untraced getppid baseline is not untraced`);
+    console.log(
+      `warning: other syscall tracepoints are attached (${foreign.map((f) => `${f.tracepoint} by pid ${f.pid}`).join(', ')}): the untraced getppid baseline is not untraced`,
+    );
   }
 
   const columns: Column[] = [{ label: 'untraced', runs: [] }];
-  for (const mode of options.modes) columns.push({ tool: tsTcpaccept(`ts-${mode}`, MODES[mode]!.label, MODES[mode]!.args), label: MODES[mode]!.label, runs: [] });
-  if (options.ffiNapi) columns.push({ tool: tsTcpaccept('ts-ffi-napi', 'ts ffi-napi', ['--ffi', 'ffi-napi']), label: 'ts ffi-napi', runs: [] });
+  for (const mode of options.modes)
+    columns.push({ tool: tsTcpaccept(`ts-${mode}`, MODES[mode]!.label, MODES[mode]!.args), label: MODES[mode]!.label, runs: [] });
+  if (options.ffiNapi)
+    columns.push({ tool: tsTcpaccept('ts-ffi-napi', 'ts ffi-napi', ['--ffi', 'ffi-napi']), label: 'ts ffi-napi', runs: [] });
   if (options.cReader) {
     const built = buildCReader();
     if ('path' in built) columns.push({ tool: cReader(built.path), label: 'C reader (floor)', runs: [] });
@@ -387,7 +452,14 @@ export async function main(argv: string[]): Promise<void> {
   const loadAfter = loadAverage();
   console.log(`\nload average after: ${loadAfter}`);
   if (options.save !== undefined) {
-    const machine = { cpus: cpus().length, kernel: release(), node: process.version, ...(version ? { bpftrace: version } : {}), loadBefore, loadAfter };
+    const machine = {
+      cpus: cpus().length,
+      kernel: release(),
+      node: process.version,
+      ...(version ? { bpftrace: version } : {}),
+      loadBefore,
+      loadAfter,
+    };
     writeFileSync(options.save, `${JSON.stringify(resultOf(columns, options, machine, notes), null, 2)}\n`);
     console.log(`medians written to ${options.save} (regenerate the README table: node --import tsx scripts/gen-docs.ts)`);
   }

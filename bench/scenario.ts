@@ -100,9 +100,13 @@ export interface StormOptions {
 /** Runs bench/storm.py to completion and returns its report. */
 export function runStorm(options: StormOptions): Promise<StormResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [stormScript, '--connections', String(options.connections), '--clients', String(options.clientsPerFamily)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'python3',
+      [stormScript, '--connections', String(options.connections), '--clients', String(options.clientsPerFamily)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -234,7 +238,8 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
     let firstLineAt = 0n;
     const deadline = Date.now() + 30_000;
     while (firstRemotePort === undefined) {
-      if (child.exitCode !== null) throw new Error(`${tool.label} exited ${child.exitCode} at start: ${readFileSync(errPath, 'utf8').trim()}`);
+      if (child.exitCode !== null)
+        throw new Error(`${tool.label} exited ${child.exitCode} at start: ${readFileSync(errPath, 'utf8').trim()}`);
       if (Date.now() > deadline) throw new Error(`${tool.label} printed no event within 30 s: ${readFileSync(errPath, 'utf8').trim()}`);
       await Promise.race([sleep(5), spawnError]);
       for (const line of follower.poll()) {
@@ -247,7 +252,10 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
       }
     }
     await stopChild(prober.child, 'SIGTERM', 'prober.py');
-    const connectedAt = readFileSync(proberLog, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').map(Number) as [number, number]);
+    const connectedAt = readFileSync(proberLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ').map(Number) as [number, number]);
     const first = connectedAt.find(([, port]) => port === firstRemotePort);
     if (first === undefined) throw new Error(`${tool.label} reported prober port ${firstRemotePort}, which the prober never used`);
     const spawnedSeconds = Number(spawnedAt) / 1e9;

@@ -50,7 +50,10 @@ process.stdout.write(JSON.stringify(marks));
 `;
 
 function stageTimes(): Array<[string, number, number]> {
-  const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', STAGES_SCRIPT], { cwd: repoRoot, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', STAGES_SCRIPT], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`stage script failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as Array<[string, number, number]>;
 }
@@ -88,7 +91,12 @@ export async function main(argv: string[]): Promise<void> {
       samples.set(name, entry);
     }
   }
-  const rows = [...samples].map(([name, { ms, mb }]) => [name, ms.some((v) => v > 0) ? formatNumber(median(ms), 1) : '', ms.some((v) => v > 0) ? formatNumber(Math.min(...ms), 1) : '', formatNumber(median(mb), 1)]);
+  const rows = [...samples].map(([name, { ms, mb }]) => [
+    name,
+    ms.some((v) => v > 0) ? formatNumber(median(ms), 1) : '',
+    ms.some((v) => v > 0) ? formatNumber(Math.min(...ms), 1) : '',
+    formatNumber(median(mb), 1),
+  ]);
   const total = [...samples.values()].reduce((sum, { ms }) => sum + median(ms), 0);
   if (stages) rows.push(['sum of the stages', formatNumber(total, 1), '', '']);
   // Interleaved, so that a busy spell on the machine hits both alike.
@@ -100,10 +108,29 @@ export async function main(argv: string[]): Promise<void> {
     uncached.push(await cliToHeaderMs([], mainBundlePath));
     unbundled.push(await cliToHeaderMs([], cliPath));
   }
-  rows.push(['ts-tcpaccept, spawn to header (dist/bin: the bin, code cache)', formatNumber(median(bundled), 1), formatNumber(Math.min(...bundled), 1), '']);
-  rows.push(['the bundle without the code cache (…-main.cjs), spawn to header', formatNumber(median(uncached), 1), formatNumber(Math.min(...uncached), 1), '']);
-  rows.push(['the same CLI unbundled (dist/cli/main.js), spawn to header', formatNumber(median(unbundled), 1), formatNumber(Math.min(...unbundled), 1), '']);
-  printTable(`Start-up, stage by stage in fresh processes (median and min of ${repeats}; RSS: what the stage added)`, ['stage', 'median ms', 'min ms', 'RSS MB'], rows);
+  rows.push([
+    'ts-tcpaccept, spawn to header (dist/bin: the bin, code cache)',
+    formatNumber(median(bundled), 1),
+    formatNumber(Math.min(...bundled), 1),
+    '',
+  ]);
+  rows.push([
+    'the bundle without the code cache (…-main.cjs), spawn to header',
+    formatNumber(median(uncached), 1),
+    formatNumber(Math.min(...uncached), 1),
+    '',
+  ]);
+  rows.push([
+    'the same CLI unbundled (dist/cli/main.js), spawn to header',
+    formatNumber(median(unbundled), 1),
+    formatNumber(Math.min(...unbundled), 1),
+    '',
+  ]);
+  printTable(
+    `Start-up, stage by stage in fresh processes (median and min of ${repeats}; RSS: what the stage added)`,
+    ['stage', 'median ms', 'min ms', 'RSS MB'],
+    rows,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

@@ -237,8 +237,15 @@ export function writeJson(event: AcceptEvent, context: EventContext, out: Output
   out.text(',"comm":');
   if (event.comm === undefined) out.text('null');
   else out.jsonString(event.comm);
-  out.text(event.family === 10 ? (event.ipVersion === 6 ? ',"ip":6,"family":"AF_INET6","raddr":' : ',"ip":4,"family":"AF_INET6","raddr":')
-    : event.ipVersion === 6 ? ',"ip":6,"family":"AF_INET","raddr":' : ',"ip":4,"family":"AF_INET","raddr":');
+  out.text(
+    event.family === 10
+      ? event.ipVersion === 6
+        ? ',"ip":6,"family":"AF_INET6","raddr":'
+        : ',"ip":4,"family":"AF_INET6","raddr":'
+      : event.ipVersion === 6
+        ? ',"ip":6,"family":"AF_INET","raddr":'
+        : ',"ip":4,"family":"AF_INET","raddr":',
+  );
   out.jsonString(event.remoteAddr);
   out.text(',"rport":');
   out.integer(event.remotePort);

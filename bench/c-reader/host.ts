@@ -21,10 +21,18 @@ const owned: Array<{ close(): void }> = [];
 const maps = new Map<string, BpfMap>();
 for (const name of plan.maps) {
   let map: BpfMap;
-  if (name === MAP_NAMES.events) map = createMap({ type: MapType.RingBuf, name: 'tcpaccept_evts', keySize: 0, valueSize: 0, maxEntries: plan.ringBytes });
-  else if (name === MAP_NAMES.lost) map = createMap({ type: MapType.PercpuArray, name: 'tcpaccept_lost', keySize: 4, valueSize: 8, maxEntries: 1 });
+  if (name === MAP_NAMES.events)
+    map = createMap({ type: MapType.RingBuf, name: 'tcpaccept_evts', keySize: 0, valueSize: 0, maxEntries: plan.ringBytes });
+  else if (name === MAP_NAMES.lost)
+    map = createMap({ type: MapType.PercpuArray, name: 'tcpaccept_lost', keySize: 4, valueSize: 8, maxEntries: 1 });
   else if (name === MAP_NAMES.ioaccepts) {
-    map = createMap({ type: MapType.LruHash, name: 'tcpaccept_ioacc', keySize: IO_ACCEPT_KEY_SIZE, valueSize: IO_ACCEPT_VALUE_SIZE, maxEntries: IO_ACCEPT_MAP_ENTRIES });
+    map = createMap({
+      type: MapType.LruHash,
+      name: 'tcpaccept_ioacc',
+      keySize: IO_ACCEPT_KEY_SIZE,
+      valueSize: IO_ACCEPT_VALUE_SIZE,
+      maxEntries: IO_ACCEPT_MAP_ENTRIES,
+    });
   } else throw new Error(`the default plan now uses map ${name}: teach bench/c-reader/host.ts to create it as src/probe/tracer.ts does`);
   owned.push(map);
   maps.set(name, map);

@@ -22,7 +22,10 @@ function mainTable(output: string): Map<string, Map<string, string>> {
   for (const line of lines.slice(start + 2)) {
     if (line.trim() === '') break;
     const label = line.slice(0, labelWidth).trim();
-    const cells = line.slice(labelWidth).trim().split(/\s{2,}/);
+    const cells = line
+      .slice(labelWidth)
+      .trim()
+      .split(/\s{2,}/);
     rows.set(label, new Map(header.slice(1).map((name, i) => [name, cells[i] ?? ''])));
   }
   return rows;
@@ -37,11 +40,30 @@ t.test('npm run bench with 500 connections prints the table', kernelTest(), asyn
   const dir = mkdtempSync(join(tmpdir(), 'bench-save-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const saved = join(dir, 'storm.json');
-  const bench = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), '--connections', '500', '--repeats', '1', '--modes', 'default', '--no-ffi-napi', '--no-build', '--quick', '--save', saved], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 55_000,
-  });
+  const bench = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'bench', 'run.ts'),
+      '--connections',
+      '500',
+      '--repeats',
+      '1',
+      '--modes',
+      'default',
+      '--no-ffi-napi',
+      '--no-build',
+      '--quick',
+      '--save',
+      saved,
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 55_000,
+    },
+  );
   t.equal(bench.status, 0, `bench exits 0; stderr:\n${bench.stderr}`);
   const table = mainTable(bench.stdout);
 
@@ -53,13 +75,18 @@ t.test('npm run bench with 500 connections prints the table', kernelTest(), asyn
     if (label === '' || label === '÷ the C reader floor') continue;
     t.ok(numeric(table.get(label)?.get('ts default')), `ts default: ${label} is a number (${table.get(label)?.get('ts default')})`);
   }
-  t.equal(valueOf(table.get('4  lost (expected - printed)')?.get('ts default')), 0, 'ts-tcpaccept printed every one of the 500 connections');
+  t.equal(
+    valueOf(table.get('4  lost (expected - printed)')?.get('ts default')),
+    0,
+    'ts-tcpaccept printed every one of the 500 connections',
+  );
   t.ok(valueOf(table.get('1a in-kernel ns/conn (run_time_ns)')?.get('ts default')) > 0, 'run_time_ns was counted for its programs');
   const hasBpftrace = spawnSync('bpftrace', ['--version']).status === 0;
   if (hasBpftrace) t.ok(numeric(table.get('1a in-kernel ns/conn (run_time_ns)')?.get('bpftrace')), 'the bpftrace column is filled');
   else t.match(bench.stdout, /bpftrace is not installed: the comparison column is skipped/, 'says the comparison is skipped');
   const hasGcc = spawnSync('gcc', ['--version']).status === 0;
-  if (hasGcc) t.equal(valueOf(table.get('4  lost (expected - printed)')?.get('C reader (floor)')), 0, 'the C reader floor printed every connection');
+  if (hasGcc)
+    t.equal(valueOf(table.get('4  lost (expected - printed)')?.get('C reader (floor)')), 0, 'the C reader floor printed every connection');
   else t.match(bench.stdout, /the C reader floor column is skipped: no gcc/, 'says the C reader floor is skipped');
   t.match(bench.stdout, /FFI backends/, 'prints the FFI table');
   t.match(bench.stdout, /perf ring, PerfRing\.read\s+[0-9.]+/, 'prints the synthetic drain rate');
@@ -69,9 +96,25 @@ t.test('npm run bench with 500 connections prints the table', kernelTest(), asyn
   t.equal(result.storm.connections, 500, 'the file says how big the storms were');
   t.same(result.columns.map((c) => c.key).slice(0, 2), ['untraced', 'ts-default'], 'columns in table order, by key');
   const lostCell = result.rows.lost?.cells['ts-default'];
-  t.equal(lostCell?.median, valueOf(table.get('4  lost (expected - printed)')?.get('ts default')), 'the saved lost count is the printed one');
+  t.equal(
+    lostCell?.median,
+    valueOf(table.get('4  lost (expected - printed)')?.get('ts default')),
+    'the saved lost count is the printed one',
+  );
   const rateCell = result.rows.rate?.cells.untraced;
-  t.equal(Math.round(rateCell?.median ?? -1), valueOf(table.get('2  storm rate, conn/s')?.get('untraced')), 'the saved untraced rate is the printed one');
+  t.equal(
+    Math.round(rateCell?.median ?? -1),
+    valueOf(table.get('2  storm rate, conn/s')?.get('untraced')),
+    'the saved untraced rate is the printed one',
+  );
   const readme = readmePerformanceTable(result, 'storm.json');
-  t.notMatch(readme.split('\n').slice(2, 10).map((line) => line.split('|')[2]).join(''), /-\s*$/m, 'every README row has a ts-tcpaccept figure');
+  t.notMatch(
+    readme
+      .split('\n')
+      .slice(2, 10)
+      .map((line) => line.split('|')[2])
+      .join(''),
+    /-\s*$/m,
+    'every README row has a ts-tcpaccept figure',
+  );
 });

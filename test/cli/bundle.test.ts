@@ -35,7 +35,10 @@ t.test('the same help and usage errors as dist/cli/main.js', async (t) => {
 });
 
 t.test('kernel: the same --ebpf listing, and a real accept gives the server PID and COMM', kernelTest(), async (t) => {
-  const [bundled, plain] = await Promise.all([runCli(['--ebpf', '-q'], {}, 30_000, binPath), runCli(['--ebpf', '-q'], {}, 30_000, cliPath)]);
+  const [bundled, plain] = await Promise.all([
+    runCli(['--ebpf', '-q'], {}, 30_000, binPath),
+    runCli(['--ebpf', '-q'], {}, 30_000, cliPath),
+  ]);
   t.equal(bundled.code, 0, bundled.stderr);
   t.equal(bundled.stdout, plain.stdout, '--ebpf -q prints the same programs');
   const server = await startServer({ family: 4, count: 1, comm: 'bundle-srv' });
@@ -54,7 +57,11 @@ t.test('kernel: --metrics through the bundle loads prom-client and serves the pa
   const url = /(http:\/\/\S+)/.exec(line)![1]!;
   const page = await (await fetch(url)).text();
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  t.match(page, new RegExp(`tcpaccept_build_info\\{version="${version.replace(/\./g, '\\.')}"`), 'build info carries the version from package.json');
+  t.match(
+    page,
+    new RegExp(`tcpaccept_build_info\\{version="${version.replace(/\./g, '\\.')}"`),
+    'build info carries the version from package.json',
+  );
   t.equal(await tracer.stop(), 0);
   t.match(tracer.stderr.lines.join('\n'), /prom-client loaded: true/, 'the positive control: the preload sees prom-client when it is used');
 });
@@ -65,12 +72,17 @@ t.test('the bin runs the bundle the same way when its V8 code cache is rejected,
   const { spawnSync } = await import('node:child_process');
   const cache = join(dirname(binPath), 'ts-tcpaccept-main.cjs.v8cache');
   t.ok(statSync(cache).size > 1000, 'npm run build made the code cache');
-  const help = (bin: string, flags: string[] = []) => spawnSync(process.execPath, [...flags, bin, '--help'], { encoding: 'utf8', cwd: root });
+  const help = (bin: string, flags: string[] = []) =>
+    spawnSync(process.execPath, [...flags, bin, '--help'], { encoding: 'utf8', cwd: root });
   const expected = help(binPath);
   t.equal(expected.status, 0);
   // V8 checks its version and flags: other flags stand in for another Node here.
   const otherFlags = help(binPath, ['--no-opt']);
-  t.same([otherFlags.status, otherFlags.stdout, otherFlags.stderr], [0, expected.stdout, expected.stderr], 'V8 rejects the cache (other flags): compiled from source, same output');
+  t.same(
+    [otherFlags.status, otherFlags.stdout, otherFlags.stderr],
+    [0, expected.stdout, expected.stderr],
+    'V8 rejects the cache (other flags): compiled from source, same output',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'bin-cache-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // A copy of dist/bin elsewhere: --help loads no addon, so it needs no node_modules.
@@ -79,10 +91,18 @@ t.test('the bin runs the bundle the same way when its V8 code cache is rejected,
   const bytes = readFileSync(cache);
   writeFileSync(join(dir, 'ts-tcpaccept-main.cjs.v8cache'), Buffer.concat([bytes.subarray(0, 20), Buffer.alloc(bytes.length - 20, 0x5a)]));
   const garbage = help(copy);
-  t.same([garbage.status, garbage.stdout, garbage.stderr], [0, expected.stdout, expected.stderr], 'a corrupt cache (right hash, garbage data) is rejected by V8: same output');
+  t.same(
+    [garbage.status, garbage.stdout, garbage.stderr],
+    [0, expected.stdout, expected.stderr],
+    'a corrupt cache (right hash, garbage data) is rejected by V8: same output',
+  );
   writeFileSync(join(dir, 'ts-tcpaccept-main.cjs.v8cache'), Buffer.concat([Buffer.alloc(20), bytes.subarray(20)]));
   const stale = help(copy);
-  t.same([stale.status, stale.stdout, stale.stderr], [0, expected.stdout, expected.stderr], 'a cache made for other bytes (hash differs) is not used: same output');
+  t.same(
+    [stale.status, stale.stdout, stale.stderr],
+    [0, expected.stdout, expected.stderr],
+    'a cache made for other bytes (hash differs) is not used: same output',
+  );
   rmSync(join(dir, 'ts-tcpaccept-main.cjs.v8cache'));
   const missing = help(copy);
   t.same([missing.status, missing.stdout, missing.stderr], [0, expected.stdout, expected.stderr], 'no cache: plain require(), same output');

@@ -34,13 +34,15 @@ t.test('grows past its initial size and take() hands over a copy', async (t) => 
 
 /** The table row as cli/format.ts built it before the byte path: the oracle for writeRow. */
 function stringRow(options: FormatOptions, event: AcceptEvent, clockText: string, seconds: string): string {
-  const left = (value: string, width: number, precision?: number) => (precision === undefined ? value : value.slice(0, precision)).padEnd(width);
+  const left = (value: string, width: number, precision?: number) =>
+    (precision === undefined ? value : value.slice(0, precision)).padEnd(width);
   let line = '';
   if (options.clockTime) line += left(clockText, 9);
   if (options.relativeTime) line += left(seconds, 9);
   const pid = event.pid === undefined ? '-' : String(event.pid);
   const comm = event.comm === undefined || event.comm === '' ? '-' : event.comm;
-  line += `${left(pid, 7)} ${left(comm, 12, 12)} ${left(String(event.ipVersion), 2)} ` +
+  line +=
+    `${left(pid, 7)} ${left(comm, 12, 12)} ${left(String(event.ipVersion), 2)} ` +
     `${left(event.remoteAddr, 16)} ${left(String(event.remotePort), 5)} ` +
     `${left(event.localAddr, 16)} ${left(String(event.localPort), 5)}`;
   if (options.queueWait) {
@@ -55,7 +57,10 @@ const arbitraryEvent: fc.Arbitrary<AcceptEvent> = fc.record({
   queueWaitNs: fc.option(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), { nil: undefined }),
   pid: fc.option(fc.integer({ min: 0, max: 0xffff_ffff }), { nil: undefined }),
   tid: fc.option(fc.integer({ min: 0, max: 0xffff_ffff }), { nil: undefined }),
-  comm: fc.option(fc.oneof(fc.string({ maxLength: 15 }), fc.string({ unit: 'binary', maxLength: 15 }), fc.string({ unit: 'grapheme', maxLength: 8 })), { nil: undefined }),
+  comm: fc.option(
+    fc.oneof(fc.string({ maxLength: 15 }), fc.string({ unit: 'binary', maxLength: 15 }), fc.string({ unit: 'grapheme', maxLength: 8 })),
+    { nil: undefined },
+  ),
   ipVersion: fc.constantFrom(4 as const, 6 as const),
   family: fc.constantFrom(2, 10),
   localAddr: fc.oneof(fc.ipV4(), fc.ipV6()),
@@ -68,38 +73,50 @@ const arbitraryEvent: fc.Arbitrary<AcceptEvent> = fc.record({
 
 t.test('writeRow gives exactly the bytes of the string-built row, for any event and flags', async (t) => {
   fc.assert(
-    fc.property(fc.boolean(), fc.boolean(), fc.boolean(), fc.array(arbitraryEvent, { minLength: 1, maxLength: 4 }), (clockTime, relativeTime, queueWait, events) => {
-      const options = { clockTime, relativeTime, queueWait };
-      const formatter = new TableFormatter(options);
-      const context = { wallTimeMs: Date.UTC(2026, 10, 25, 14, 5, 9, 250), hostname: 'h' };
-      const out = new OutputBuffer(256);
-      const expected: string[] = [];
-      const first = events[0]!.timestampNs;
-      for (const event of events) {
-        formatter.writeRow(event, context, out);
-        out.newline();
-        const seconds = (Number(event.timestampNs - first) / 1e9).toFixed(3);
-        const clockText = new Date(context.wallTimeMs).toTimeString().slice(0, 8);
-        expected.push(`${stringRow(options, event, clockText, seconds)}\n`);
-      }
-      const bytes = out.take();
-      // Compared as bytes: what reaches stdout is the UTF-8 encoding of the old string.
-      return bytes.equals(Buffer.from(expected.join(''), 'utf8'));
-    }),
+    fc.property(
+      fc.boolean(),
+      fc.boolean(),
+      fc.boolean(),
+      fc.array(arbitraryEvent, { minLength: 1, maxLength: 4 }),
+      (clockTime, relativeTime, queueWait, events) => {
+        const options = { clockTime, relativeTime, queueWait };
+        const formatter = new TableFormatter(options);
+        const context = { wallTimeMs: Date.UTC(2026, 10, 25, 14, 5, 9, 250), hostname: 'h' };
+        const out = new OutputBuffer(256);
+        const expected: string[] = [];
+        const first = events[0]!.timestampNs;
+        for (const event of events) {
+          formatter.writeRow(event, context, out);
+          out.newline();
+          const seconds = (Number(event.timestampNs - first) / 1e9).toFixed(3);
+          const clockText = new Date(context.wallTimeMs).toTimeString().slice(0, 8);
+          expected.push(`${stringRow(options, event, clockText, seconds)}\n`);
+        }
+        const bytes = out.take();
+        // Compared as bytes: what reaches stdout is the UTF-8 encoding of the old string.
+        return bytes.equals(Buffer.from(expected.join(''), 'utf8'));
+      },
+    ),
     { numRuns: 2000 },
   );
   t.pass('2000 random event lists');
 });
 
 t.test('writeJson gives exactly the bytes of JSON.stringify(toJson()), for any event and context', async (t) => {
-  const anyString = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 8 }));
-  const event = fc.record({
-    base: arbitraryEvent,
-    source: fc.constantFrom('accept' as const, 'handshake' as const, 'io_uring' as const, 'drop' as const),
-    comm: fc.option(anyString, { nil: undefined }),
-    state: fc.oneof(fc.constantFrom('ESTABLISHED', 'CLOSE', 'LISTEN', 'STATE_13'), anyString),
-    remoteAddr: fc.oneof(fc.ipV4(), fc.ipV6(), anyString),
-  }).map(({ base, ...rest }) => ({ ...base, ...rest }));
+  const anyString = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.string({ unit: 'grapheme', maxLength: 8 }),
+  );
+  const event = fc
+    .record({
+      base: arbitraryEvent,
+      source: fc.constantFrom('accept' as const, 'handshake' as const, 'io_uring' as const, 'drop' as const),
+      comm: fc.option(anyString, { nil: undefined }),
+      state: fc.oneof(fc.constantFrom('ESTABLISHED', 'CLOSE', 'LISTEN', 'STATE_13'), anyString),
+      remoteAddr: fc.oneof(fc.ipV4(), fc.ipV6(), anyString),
+    })
+    .map(({ base, ...rest }) => ({ ...base, ...rest }));
   fc.assert(
     fc.property(
       fc.array(event, { minLength: 1, maxLength: 4 }),
