@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { Btf, KERNEL_BTF_PATH } from '../src/syscalls/btf.ts';
 import { TCPACCEPT_MEMBERS } from '../test/syscalls/fixtures/tcpaccept-members.ts';
 
-
 interface ColdSample {
   readMs: number;
   parseMs: number;
@@ -62,7 +61,9 @@ function main(): void {
     cold.push(JSON.parse(out) as ColdSample);
   }
   const row = (label: string, pick: (s: ColdSample) => number): string =>
-    `${label.padEnd(36)} median ${median(cold.map(pick)).toFixed(2).padStart(7)} ms   max ${Math.max(...cold.map(pick)).toFixed(2).padStart(7)} ms`;
+    `${label.padEnd(36)} median ${median(cold.map(pick)).toFixed(2).padStart(7)} ms   max ${Math.max(...cold.map(pick))
+      .toFixed(2)
+      .padStart(7)} ms`;
   console.log(`BTF: ${KERNEL_BTF_PATH}, ${cold[0]?.typeCount ?? '?'} types, ${samples} cold processes`);
   console.log(row('read file', (s) => s.readMs));
   console.log(row('parse (index type offsets)', (s) => s.parseMs));

@@ -50,7 +50,10 @@ export async function main(argv: string[]): Promise<void> {
   const child = join(top, 'pod');
   const grandchild = join(child, 'container');
   const sibling = join(top, 'other');
-  const original = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
+  const original = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'))!
+    .slice(3);
   for (const dir of [top, child, grandchild, sibling]) mkdirSync(dir);
   const stats = enableStats();
   try {
@@ -58,8 +61,14 @@ export async function main(argv: string[]): Promise<void> {
     const cases: Array<{ label: string; filters: (target: string) => TcpAcceptFilters }> = [
       { label: 'no cgroup filter', filters: () => ({}) },
       { label: '--cgroup-exact (get_current_cgroup_id)', filters: (target) => ({ cgroupId: cgroupIdOfPath(target) }) },
-      { label: '--cgroup, under (current_task_under_cgroup)', filters: (target) => ({ cgroupTree: cgroupTreeOfPath(target), cgroupMethod: 'under' }) },
-      { label: '--cgroup, ancestor (get_current_ancestor_cgroup_id)', filters: (target) => ({ cgroupTree: cgroupTreeOfPath(target), cgroupMethod: 'ancestor' }) },
+      {
+        label: '--cgroup, under (current_task_under_cgroup)',
+        filters: (target) => ({ cgroupTree: cgroupTreeOfPath(target), cgroupMethod: 'under' }),
+      },
+      {
+        label: '--cgroup, ancestor (get_current_ancestor_cgroup_id)',
+        filters: (target) => ({ cgroupTree: cgroupTreeOfPath(target), cgroupMethod: 'ancestor' }),
+      },
     ];
     const rows: string[][] = [];
     for (const c of cases) {
@@ -72,16 +81,24 @@ export async function main(argv: string[]): Promise<void> {
         if (!c.label.startsWith('no ')) miss.push(await nsPerConnection(c.filters(sibling), connections));
       }
       rows.push([c.label, formatSpread(hit, 0), miss.length === 0 ? '-' : formatSpread(miss, 0)]);
-      process.stderr.write(`${c.label}: ${median(hit).toFixed(0)} ns matching, ${miss.length ? median(miss).toFixed(0) : '-'} ns elsewhere\n`);
+      process.stderr.write(
+        `${c.label}: ${median(hit).toFixed(0)} ns matching, ${miss.length ? median(miss).toFixed(0) : '-'} ns elsewhere\n`,
+      );
     }
-    printTable(`accept program ns per connection (${connections} connections, median ± half range of ${repeats})`,
-      ['filter', 'task in the cgroup', 'task elsewhere (left at the check)'], rows);
+    printTable(
+      `accept program ns per connection (${connections} connections, median ± half range of ${repeats})`,
+      ['filter', 'task in the cgroup', 'task elsewhere (left at the check)'],
+      rows,
+    );
   } finally {
     stats.close();
     writeFileSync(join(root, original === '/' ? '' : original, 'cgroup.procs'), String(process.pid));
     for (const dir of [grandchild, child, sibling, top]) {
       for (let attempt = 0; ; attempt++) {
-        try { rmdirSync(dir); break; } catch (error) {
+        try {
+          rmdirSync(dir);
+          break;
+        } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || attempt > 50) throw error;
           await new Promise((r) => setTimeout(r, 20));
         }

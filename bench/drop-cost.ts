@@ -12,7 +12,16 @@ import { parseArgs } from 'node:util';
 import { parse } from '../src/asm/index.ts';
 import { TcpAcceptTracer } from '../src/probe/tracer.ts';
 import { KFREE_SKB_TRACEPOINT } from '../src/probe/layout.ts';
-import { ProgType, attachTracepoint, enableStats, loadProgram, locateTracefs, mountTracefs, readTracepoint, type BpfProgram } from '../src/syscalls/index.ts';
+import {
+  ProgType,
+  attachTracepoint,
+  enableStats,
+  loadProgram,
+  locateTracefs,
+  mountTracefs,
+  readTracepoint,
+  type BpfProgram,
+} from '../src/syscalls/index.ts';
 import { kernelUnavailableReason } from '../test/helpers/kernel.ts';
 import { formatNumber, formatSpread, median, printTable } from './stats.ts';
 
@@ -33,11 +42,18 @@ async function closedPort(): Promise<number> {
 async function refusedStorm(port: number, count: number): Promise<number> {
   let started = 0;
   let refused = 0;
-  const one = (): Promise<void> => new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.on('error', () => { refused++; resolve(); });
-    socket.on('connect', () => { socket.destroy(); resolve(); });
-  });
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.on('error', () => {
+        refused++;
+        resolve();
+      });
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+    });
   const worker = async () => {
     while (started < count) {
       started++;

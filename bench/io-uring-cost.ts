@@ -22,11 +22,15 @@ export const IO_URING_COST_LIMIT_NS = 50;
 /** `count` connections to `port`, 64 at a time, each closed once connected. */
 async function acceptStorm(port: number, count: number): Promise<void> {
   let started = 0;
-  const one = (): Promise<void> => new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.on('error', reject);
-    socket.on('connect', () => { socket.destroy(); resolve(); });
-  });
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.on('error', reject);
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+    });
   const worker = async () => {
     while (started < count) {
       started++;
@@ -54,7 +58,7 @@ export async function printIoUringCost(connects = 20000, repeats = 3): Promise<n
   const accept = programs.filter((_, i) => names[i]!.startsWith('tcpaccept_exit'));
   if (io.length === 0) throw new Error(`no io_uring programs on this kernel: ${tracer.notices.join('; ') || 'no io_uring tracepoints'}`);
   const rows: Array<{ name: string; ns: number[]; runs: number[] }> = [
-    { name: 'accept syscall program (the floor: accept mode\'s own cost)', ns: [], runs: [] },
+    { name: "accept syscall program (the floor: accept mode's own cost)", ns: [], runs: [] },
     { name: `io_uring programs (${io.map((p) => p.info().name).join(', ')})`, ns: [], runs: [] },
   ];
   try {
@@ -79,16 +83,21 @@ export async function printIoUringCost(connects = 20000, repeats = 3): Promise<n
     rows.map((r) => [r.name, formatSpread(r.ns, 1), formatNumber(median(r.runs), 3)]),
   );
   const cost = median(rows[1]!.ns);
-  console.log(`\nio_uring programs: ${formatNumber(cost, 1)} ns per connection (limit ${IO_URING_COST_LIMIT_NS} ns), floor ${formatNumber(median(rows[0]!.ns), 1)} ns: ${cost < IO_URING_COST_LIMIT_NS ? 'within' : 'OVER'} the limit`);
+  console.log(
+    `\nio_uring programs: ${formatNumber(cost, 1)} ns per connection (limit ${IO_URING_COST_LIMIT_NS} ns), floor ${formatNumber(median(rows[0]!.ns), 1)} ns: ${cost < IO_URING_COST_LIMIT_NS ? 'within' : 'OVER'} the limit`,
+  );
   return cost;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({ options: { connects: { type: 'string', default: '20000' }, repeats: { type: 'string', default: '3' } } });
-  printIoUringCost(Number(values.connects), Number(values.repeats)).then((cost) => {
-    if (cost >= IO_URING_COST_LIMIT_NS) process.exitCode = 1;
-  }, (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  });
+  printIoUringCost(Number(values.connects), Number(values.repeats)).then(
+    (cost) => {
+      if (cost >= IO_URING_COST_LIMIT_NS) process.exitCode = 1;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
 }

@@ -91,17 +91,27 @@ export function syntheticDrains(): DrainResult[] {
   };
 
   const results = [
-    measureDrain('perf ring, PerfRing.read', fillPerf, () => {
-      const n = perfRing.read(onRecord, onLost);
-      perfRing.release();
-      return n;
-    }, perfRecordBytes),
+    measureDrain(
+      'perf ring, PerfRing.read',
+      fillPerf,
+      () => {
+        const n = perfRing.read(onRecord, onLost);
+        perfRing.release();
+        return n;
+      },
+      perfRecordBytes,
+    ),
     measureDrain('perf ring, RecordReader callback', fillReader, () => callbackReader.drain(), perfRecordBytes),
-    measureDrain('BPF ringbuf, BpfRingBuffer.read', fillRb, () => {
-      const n = rbRing.read(onRecord, onLost);
-      rbRing.release();
-      return n;
-    }, RECORD_PAYLOAD + 8),
+    measureDrain(
+      'BPF ringbuf, BpfRingBuffer.read',
+      fillRb,
+      () => {
+        const n = rbRing.read(onRecord, onLost);
+        rbRing.release();
+        return n;
+      },
+      RECORD_PAYLOAD + 8,
+    ),
   ];
   callbackReader.close();
   if (checksum === -1) console.log('unreachable');
@@ -121,7 +131,7 @@ export async function iteratorDrain(kind: 'records' | 'batches'): Promise<DrainR
     while (source.writeSample(payload)) filled++;
     source.publish();
     const started = process.hrtime.bigint();
-    for (let got = 0; got < filled; ) {
+    for (let got = 0; got < filled;) {
       if (records !== undefined) {
         await records.next();
         got++;
@@ -166,7 +176,7 @@ async function kernelCost(name: string, output: CounterOutput, wakeup?: Wakeup):
       try {
         const before = fixture.program.info();
         const started = process.hrtime.bigint();
-        for (let issued = 0; issued < KERNEL_EVENTS; ) {
+        for (let issued = 0; issued < KERNEL_EVENTS;) {
           fixture.trigger(KERNEL_BURST);
           issued += KERNEL_BURST;
           const deadline = Date.now() + 2000;
@@ -250,7 +260,14 @@ if (isEntryPoint) {
     table(
       `In-kernel cost per getppid hit, ${KERNEL_EVENTS} events in bursts of ${KERNEL_BURST} (median of ${KERNEL_REPEATS}; output adds = minus the no-output run)`,
       ['policy', 'ns/event', 'output adds ns', 'delivered', 'lost', 'wall ms'],
-      results.map((r) => [r.name, fmt(r.nsPerRun, 0), r === results[0] ? '-' : fmt(r.nsPerRun - baseline, 0), String(r.delivered), String(r.lost), fmt(r.wallMs, 0)]),
+      results.map((r) => [
+        r.name,
+        fmt(r.nsPerRun, 0),
+        r === results[0] ? '-' : fmt(r.nsPerRun - baseline, 0),
+        String(r.delivered),
+        String(r.lost),
+        fmt(r.wallMs, 0),
+      ]),
     );
 
     const latencyRows: string[][] = [];

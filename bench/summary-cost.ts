@@ -28,7 +28,12 @@ interface Measured {
 
 async function measure(filters: TcpAcceptFilters, connections: number): Promise<Measured> {
   let events = 0;
-  const tracer = TcpAcceptTracer.open({ ...filters, onEvent: () => { events++; } });
+  const tracer = TcpAcceptTracer.open({
+    ...filters,
+    onEvent: () => {
+      events++;
+    },
+  });
   try {
     const storm = await runStorm({ connections, clientsPerFamily: 2 });
     await new Promise((r) => setTimeout(r, 200));
@@ -79,16 +84,26 @@ export async function main(argv: string[]): Promise<void> {
       const results: Measured[] = [];
       for (let r = 0; r < repeats; r++) results.push(await measure(mode.filters, connections));
       const small = mode.filters.count || mode.filters.hist ? await measure(mode.filters, connections / 10) : undefined;
-      const programs = [...results[0]!.perProgram.keys()].map((name) => `${name} ${formatNumber(median(results.map((m) => m.perProgram.get(name) ?? 0)), 0)}`).join(', ');
+      const programs = [...results[0]!.perProgram.keys()]
+        .map((name) => `${name} ${formatNumber(median(results.map((m) => m.perProgram.get(name) ?? 0)), 0)}`)
+        .join(', ');
       rows.push([
         mode.label,
-        formatSpread(results.map((m) => m.nsPerConnection), 0),
+        formatSpread(
+          results.map((m) => m.nsPerConnection),
+          0,
+        ),
         programs,
-        small === undefined ? '-' : `${formatNumber(median(results.map((m) => m.intervalCpuUs)), 0)} µs (${results[0]!.keys} keys) / ${formatNumber(small.intervalCpuUs, 0)} µs (${small.keys} keys, ${connections / 10} conns)`,
+        small === undefined
+          ? '-'
+          : `${formatNumber(median(results.map((m) => m.intervalCpuUs)), 0)} µs (${results[0]!.keys} keys) / ${formatNumber(small.intervalCpuUs, 0)} µs (${small.keys} keys, ${connections / 10} conns)`,
       ]);
     }
-    printTable(`In-kernel cost per accepted connection, ${connections} loopback connections, medians of ${repeats}`,
-      ['mode', 'ns/conn', 'per program (ns/conn)', 'user CPU per interval report'], rows);
+    printTable(
+      `In-kernel cost per accepted connection, ${connections} loopback connections, medians of ${repeats}`,
+      ['mode', 'ns/conn', 'per program (ns/conn)', 'user CPU per interval report'],
+      rows,
+    );
   } finally {
     stats.close();
   }

@@ -47,7 +47,8 @@ export function variants(): Variant[] {
   btf.close();
   // Every variant is the accept program itself, generated for a different record sink.
   const accept = (sink: RecordSink) => acceptProgramText(syscallReturnField(format), layout, {}, sink);
-  const ringbuf = (wakeup: 'crossing' | 'adaptive' | 'never' | 'fromMark') => accept({ kind: 'ringbuf', wakeupBytes: WATERMARK_BYTES, wakeup });
+  const ringbuf = (wakeup: 'crossing' | 'adaptive' | 'never' | 'fromMark') =>
+    accept({ kind: 'ringbuf', wakeupBytes: WATERMARK_BYTES, wakeup });
   return [
     { name: 'empty program (r0 = 0; exit): the hook itself', output: 'none', text: 'r0 = 0\nexit\n' },
     { name: 'output removed (fd walk, reads, record)', output: 'none', text: accept({ kind: 'none' }) },
@@ -57,7 +58,11 @@ export function variants(): Variant[] {
     { name: `ringbuf, wake-up from ${WATERMARK_BYTES / 1024} KiB pending`, output: 'ringbuf', text: ringbuf('fromMark') },
     // Forcing a wake-up for every output past the mark makes a lagging reader cost every event a
     // wake-up again; only the output that crosses the mark asks for one. The tool's default.
-    { name: `current: ringbuf, one wake-up as ${WATERMARK_BYTES / 1024} KiB pending is crossed`, output: 'ringbuf', text: ringbuf('crossing') },
+    {
+      name: `current: ringbuf, one wake-up as ${WATERMARK_BYTES / 1024} KiB pending is crossed`,
+      output: 'ringbuf',
+      text: ringbuf('crossing'),
+    },
   ];
 }
 
@@ -85,11 +90,20 @@ async function measure(variant: Variant, connections: number): Promise<Measureme
       const cpus = possibleCpus().length;
       const events: BpfMap =
         variant.output === 'perf'
-          ? createMap({ type: MapType.PerfEventArray, name: 'bench_evts', keySize: 4, valueSize: 4, maxEntries: Math.max(...possibleCpus()) + 1 })
+          ? createMap({
+              type: MapType.PerfEventArray,
+              name: 'bench_evts',
+              keySize: 4,
+              valueSize: 4,
+              maxEntries: Math.max(...possibleCpus()) + 1,
+            })
           : createMap({ type: MapType.RingBuf, name: 'bench_rb', keySize: 0, valueSize: 0, maxEntries: RING_BYTES * cpus });
       owned.push(events);
       fds[MAP_NAMES.events] = events.fd;
-      reader = variant.output === 'perf' ? new PerfEventArrayReader(events, { onRecord, dataPages: RING_BYTES / 4096 }) : new RingBufferReader(events, { onRecord });
+      reader =
+        variant.output === 'perf'
+          ? new PerfEventArrayReader(events, { onRecord, dataPages: RING_BYTES / 4096 })
+          : new RingBufferReader(events, { onRecord });
       owned.push(reader);
     }
     const assembled = assembleProgram(variant.name, variant.text);
@@ -150,8 +164,14 @@ export async function main(argv: string[]): Promise<void> {
         formatNumber(median(ns) - reference, 0),
         formatNumber(median(ms.map((m) => m.runsPerConnection)), 2),
         variant.output === 'none' ? '-' : `${formatNumber(median(ms.map((m) => m.delivered)), 0)}/${connections}`,
-        formatSpread(ms.map((m) => m.stormCpuUs), 2),
-        formatSpread(ms.map((m) => m.rate), 0),
+        formatSpread(
+          ms.map((m) => m.stormCpuUs),
+          2,
+        ),
+        formatSpread(
+          ms.map((m) => m.rate),
+          0,
+        ),
       ];
     }),
   );
