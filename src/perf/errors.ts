@@ -1,10 +1,5 @@
 /** What exactly was impossible about the ring; lets callers and tests tell cases apart. */
-export type RingCorruptReason =
-  | 'tail-ahead-of-head'
-  | 'overfull'
-  | 'misaligned'
-  | 'bad-record-size'
-  | 'unknown-record-type';
+export type RingCorruptReason = 'tail-ahead-of-head' | 'overfull' | 'misaligned' | 'bad-record-size' | 'unknown-record-type';
 
 /**
  * The ring's contents cannot have been written by the kernel's producer. The reader stops at the

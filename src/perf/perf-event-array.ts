@@ -69,7 +69,9 @@ function u32(value: number): Uint8Array {
 
 function openPerCpuRings(map: BpfMap, cpus: readonly number[], dataPages: number, wakeup: Wakeup): RecordReaderParts {
   if (map.type !== MapType.PerfEventArray) {
-    throw new TypeError(`map ${map.name} has type ${MapType[map.type] ?? map.type}, not PerfEventArray: a perf reader needs BPF_MAP_TYPE_PERF_EVENT_ARRAY`);
+    throw new TypeError(
+      `map ${map.name} has type ${MapType[map.type] ?? map.type}, not PerfEventArray: a perf reader needs BPF_MAP_TYPE_PERF_EVENT_ARRAY`,
+    );
   }
   if (!isPowerOfTwo(dataPages)) throw new RangeError(`dataPages must be a power of two (1, 2, 4, …), got ${dataPages}`);
   if (cpus.length === 0) throw new RangeError('no CPUs to read');

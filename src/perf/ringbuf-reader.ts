@@ -22,7 +22,9 @@ function openRingBuffer(map: BpfMap): RecordReaderParts {
   }
   const dataSize = map.maxEntries;
   if (!isPowerOfTwo(dataSize) || dataSize % pageSize !== 0) {
-    throw new RangeError(`ring buffer ${map.name} has max_entries ${dataSize}: the kernel requires a power-of-two multiple of the page size`);
+    throw new RangeError(
+      `ring buffer ${map.name} has max_entries ${dataSize}: the kernel requires a power-of-two multiple of the page size`,
+    );
   }
   const fd = map.fd;
   const mappings: MappedMemory[] = [];

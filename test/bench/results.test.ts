@@ -12,7 +12,14 @@ function synthetic(): StormResultFile {
   return {
     format: RESULT_FORMAT,
     date: '2026-12-01T13:00:00.000Z',
-    machine: { cpus: 2, kernel: '6.18.44', node: 'v20.20.2', bpftrace: 'bpftrace v0.17.0', loadBefore: '0.5 0.4 0.3', loadAfter: '1.0 0.8 0.5' },
+    machine: {
+      cpus: 2,
+      kernel: '6.18.44',
+      node: 'v20.20.2',
+      bpftrace: 'bpftrace v0.17.0',
+      loadBefore: '0.5 0.4 0.3',
+      loadAfter: '1.0 0.8 0.5',
+    },
     storm: { connections: 100_000, repeats: 3, clientsPerFamily: 2 },
     columns: [
       { key: 'untraced', label: 'untraced' },
@@ -40,7 +47,11 @@ t.test('renders one row per README figure from the medians, with units and signs
   t.equal(table[3], '| CPU added to the traced storm per connection | +0.35 µs | +28.35 µs |', 'differences carry a sign');
   t.equal(table[4], '| storm rate ÷ untraced (range over repeats) | 0.92 (0.90–0.95) | 0.35 |', 'the range where repeats differ');
   t.equal(table[9], '| added to an unrelated `getppid()` while attached | +74 ns | -1 ns |', 'a negative difference keeps its own sign');
-  t.match(table.at(-1)!, /^Medians of 3 storms of 100 000 connections, 2026-12-01: 2 CPUs, Linux 6\.18\.44, Node v20\.20\.2, bpftrace v0\.17\.0, load average 0\.5 0\.4 0\.3 before and 1\.0 0\.8 0\.5 after\. From \[bench\/results\/storm\.json\]/, 'says where and when it was measured');
+  t.match(
+    table.at(-1)!,
+    /^Medians of 3 storms of 100 000 connections, 2026-12-01: 2 CPUs, Linux 6\.18\.44, Node v20\.20\.2, bpftrace v0\.17\.0, load average 0\.5 0\.4 0\.3 before and 1\.0 0\.8 0\.5 after\. From \[bench\/results\/storm\.json\]/,
+    'says where and when it was measured',
+  );
 });
 
 t.test('notes of the run follow the table; a difference rounded to zero has no sign', async (t) => {

@@ -16,8 +16,10 @@ t.test('every flag, short and long', async (t) => {
   t.equal(o.durationSeconds, 2.5);
   t.equal(o.ffi, 'ffi-napi');
   const l = parseArgs(['--time', '--timestamp', '--pid=7', '--port', '22', '--ipv6', '--queue-wait', '--handshake', '--ebpf']);
-  t.same([l.clockTime, l.relativeTime, l.pid, l.ports, l.ipVersion, l.queueWait, l.handshake, l.ebpf],
-    [true, true, 7, [22], 6, true, true, true]);
+  t.same(
+    [l.clockTime, l.relativeTime, l.pid, l.ports, l.ipVersion, l.queueWait, l.handshake, l.ebpf],
+    [true, true, 7, [22], 6, true, true, true],
+  );
   t.equal(parseArgs(['--help']).help, true);
   t.equal(parseArgs(['-h']).help, true);
 });
@@ -36,7 +38,7 @@ t.test('--metrics ADDR:PORT: IPv4, host names, bracketed IPv6, port 0', async (t
 t.test('--quiet with --metrics; --metrics does not turn on the QWAIT column', async (t) => {
   const o = parseArgs(['--metrics', '127.0.0.1:0', '--quiet']);
   t.equal(o.quiet, true);
-  t.equal(o.queueWait, false, 'the tracer measures the wait for the histogram; the table column stays -q\'s');
+  t.equal(o.queueWait, false, "the tracer measures the wait for the histogram; the table column stays -q's");
   t.equal(parseArgs(['--metrics', '127.0.0.1:0', '--json']).json, true, 'events and metrics together');
 });
 
@@ -61,8 +63,14 @@ t.test('usage and --help come from the one flag table: every flag in both, usage
     const spelled = long === 'ipv4' || long === 'ipv6' ? '[-4 | -6]' : short !== undefined ? `[-${short}` : `[--${long}`;
     t.ok(USAGE.includes(spelled), `usage has ${spelled}`);
   }
-  t.ok(USAGE.split('\n').every((line) => line.length <= 80), 'usage wraps at 80 columns');
-  t.ok(HELP.split('\n').every((line) => line.length <= 100), 'help lines stay readable');
+  t.ok(
+    USAGE.split('\n').every((line) => line.length <= 80),
+    'usage wraps at 80 columns',
+  );
+  t.ok(
+    HELP.split('\n').every((line) => line.length <= 100),
+    'help lines stay readable',
+  );
 });
 
 t.test('--ring-pages', async (t) => {
@@ -150,7 +158,9 @@ const bad: Array<[string[], RegExp]> = [
 for (const [argv, message] of bad) {
   t.test(`rejects ${JSON.stringify(argv)}`, async (t) => {
     t.throws(() => parseArgs(argv), { name: 'UsageError', message });
-    try { parseArgs(argv); } catch (e) {
+    try {
+      parseArgs(argv);
+    } catch (e) {
       t.ok(e instanceof UsageError);
       t.notMatch((e as Error).message, /\n/, 'one line');
     }
@@ -161,7 +171,15 @@ t.test('--self-test takes mode flags only', async (t) => {
   t.equal(parseArgs(['--self-test']).selfTest, true);
   const o = parseArgs(['--self-test', '-q', '--handshake', '-6', '-T', '-t', '--ffi', 'koffi', '--ring-pages', '4']);
   t.same([o.selfTest, o.queueWait, o.handshake, o.ipVersion], [true, true, true, 6]);
-  for (const [flag, ...rest] of [['-p', '1'], ['-P', '80'], ['--cgroup', '/sys/fs/cgroup'], ['--json'], ['--metrics', '127.0.0.1:0'], ['--duration', '1'], ['--ebpf']]) {
+  for (const [flag, ...rest] of [
+    ['-p', '1'],
+    ['-P', '80'],
+    ['--cgroup', '/sys/fs/cgroup'],
+    ['--json'],
+    ['--metrics', '127.0.0.1:0'],
+    ['--duration', '1'],
+    ['--ebpf'],
+  ]) {
     t.throws(() => parseArgs(['--self-test', flag!, ...rest]), UsageError, `${flag} is refused`);
   }
 });

@@ -14,15 +14,29 @@ import type { AcceptEvent } from '../../src/internal.ts';
 import { histogramsBy, metricFamily as family, parsePrometheus } from './prometheus-text.ts';
 
 const event = (over: Partial<AcceptEvent> = {}): AcceptEvent => ({
-  timestampNs: 5_000_000_000n, queueWaitNs: 20_000n, pid: 1234, tid: 1235, comm: 'nginx',
-  ipVersion: 4, family: 2, localAddr: '127.0.0.1', localPort: 8080, remoteAddr: '127.0.0.2',
-  remotePort: 51000, state: 'ESTABLISHED', source: 'accept', ...over,
+  timestampNs: 5_000_000_000n,
+  queueWaitNs: 20_000n,
+  pid: 1234,
+  tid: 1235,
+  comm: 'nginx',
+  ipVersion: 4,
+  family: 2,
+  localAddr: '127.0.0.1',
+  localPort: 8080,
+  remoteAddr: '127.0.0.2',
+  remotePort: 51000,
+  state: 'ESTABLISHED',
+  source: 'accept',
+  ...over,
 });
 
 t.test('buckets cover 10 us .. 10 s in increasing order', async (t) => {
   t.equal(QUEUE_WAIT_BUCKETS_SECONDS[0], 10e-6);
   t.equal(QUEUE_WAIT_BUCKETS_SECONDS.at(-1), 10);
-  t.ok(QUEUE_WAIT_BUCKETS_SECONDS.every((b, i) => i === 0 || b > QUEUE_WAIT_BUCKETS_SECONDS[i - 1]!), 'strictly increasing');
+  t.ok(
+    QUEUE_WAIT_BUCKETS_SECONDS.every((b, i) => i === 0 || b > QUEUE_WAIT_BUCKETS_SECONDS[i - 1]!),
+    'strictly increasing',
+  );
 });
 
 t.test('counter by port, family and comm; histogram by port; lost; build info', async (t) => {
@@ -38,7 +52,9 @@ t.test('counter by port, family and comm; histogram by port; lost; build info', 
 
   const accepted = family(parsed, METRIC_NAMES.accepted);
   t.equal(accepted.type, 'COUNTER');
-  const byLabels = Object.fromEntries(accepted.metrics.map((m) => [`${m.labels!.local_port}/${m.labels!.family}/${m.labels!.comm}`, Number(m.value)]));
+  const byLabels = Object.fromEntries(
+    accepted.metrics.map((m) => [`${m.labels!.local_port}/${m.labels!.family}/${m.labels!.comm}`, Number(m.value)]),
+  );
   t.same(byLabels, { '8080/ipv4/nginx': 3, '443/ipv6/envoy': 2, '22/ipv4/-': 1 });
 
   t.equal(family(parsed, METRIC_NAMES.queueWait).type, 'HISTOGRAM');
@@ -52,7 +68,13 @@ t.test('counter by port, family and comm; histogram by port; lost; build info', 
   t.equal(port443.count, 1, 'an unmeasured wait is not observed');
   t.equal(port443.buckets['2.5'], 0);
   t.equal(port443.buckets['5'], 1);
-  t.same(Object.keys(port443.buckets).filter((le) => le !== '+Inf').map(Number).sort((a, b) => a - b), QUEUE_WAIT_BUCKETS_SECONDS);
+  t.same(
+    Object.keys(port443.buckets)
+      .filter((le) => le !== '+Inf')
+      .map(Number)
+      .sort((a, b) => a - b),
+    QUEUE_WAIT_BUCKETS_SECONDS,
+  );
   t.same([...wait.keys()].sort(), ['443', '8080'], 'no wait measured on port 22');
 
   t.equal(Number(family(parsed, METRIC_NAMES.lost).metrics[0]!.value), 7);
@@ -135,5 +157,8 @@ t.test('a taken port is an actionable error', async (t) => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.teardown(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
-  await t.rejects(serveMetrics(new AcceptMetrics(), { host: '127.0.0.1', port }), /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE: the port is taken/);
+  await t.rejects(
+    serveMetrics(new AcceptMetrics(), { host: '127.0.0.1', port }),
+    /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE: the port is taken/,
+  );
 });

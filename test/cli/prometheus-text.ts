@@ -14,7 +14,12 @@ export interface ParsedMetric {
   count?: string;
   sum?: string;
 }
-export interface ParsedFamily { name: string; help: string; type: string; metrics: ParsedMetric[] }
+export interface ParsedFamily {
+  name: string;
+  help: string;
+  type: string;
+  metrics: ParsedMetric[];
+}
 
 // The package ships CommonJS without type declarations.
 export const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => ParsedFamily[];
@@ -27,12 +32,16 @@ export function metricFamily(families: ParsedFamily[], name: string): ParsedFami
 
 /** Sum of a counter's series whose labels include `where`. */
 export function counterSum(families: ParsedFamily[], name: string, where: Record<string, string> = {}): number {
-  return metricFamily(families, name).metrics
-    .filter((m) => Object.entries(where).every(([k, v]) => m.labels?.[k] === v))
+  return metricFamily(families, name)
+    .metrics.filter((m) => Object.entries(where).every(([k, v]) => m.labels?.[k] === v))
     .reduce((sum, m) => sum + Number(m.value), 0);
 }
 
-export interface ParsedHistogram { buckets: Record<string, number>; count: number; sum: number }
+export interface ParsedHistogram {
+  buckets: Record<string, number>;
+  count: number;
+  sum: number;
+}
 
 /** Each series of histogram `name`, by the value of `label`, parsed by the parser one at a time. */
 export function histogramsBy(text: string, name: string, label: string): Map<string, ParsedHistogram> {
@@ -51,7 +60,8 @@ export function histogramsBy(text: string, name: string, label: string): Map<str
   const result = new Map<string, ParsedHistogram>();
   for (const [value, samples] of byValue) {
     const parsed = metricFamily(parsePrometheus([...header, ...samples, ''].join('\n')), name);
-    if (parsed.type !== 'HISTOGRAM' || parsed.metrics.length !== 1) throw new Error(`${name}{${label}="${value}"} did not parse as one histogram`);
+    if (parsed.type !== 'HISTOGRAM' || parsed.metrics.length !== 1)
+      throw new Error(`${name}{${label}="${value}"} did not parse as one histogram`);
     const series = parsed.metrics[0]!;
     result.set(value, {
       buckets: Object.fromEntries(Object.entries(series.buckets ?? {}).map(([le, n]) => [le, Number(n)])),

@@ -63,8 +63,14 @@ t.test('many records in order; exactly full ring', (t) => {
   source.publish();
   const ring = open(source);
   const got = readAll(ring, source);
-  t.same(got.samples.map((s) => s.bytes), payloads);
-  t.ok(got.samples.every((s) => s.isView), 'the double mapping makes wrapped records contiguous');
+  t.same(
+    got.samples.map((s) => s.bytes),
+    payloads,
+  );
+  t.ok(
+    got.samples.every((s) => s.isView),
+    'the double mapping makes wrapped records contiguous',
+  );
   ring.release();
   t.equal(source.consumerPos, source.head);
   t.end();
@@ -112,12 +118,18 @@ t.test('busy records stop the read until submitted; discarded ones are skipped',
   source.write(pattern(8, 5));
   source.publish();
   const ring = open(source);
-  t.same(readAll(ring, source).samples.map((s) => s.bytes), [pattern(8, 1)]);
+  t.same(
+    readAll(ring, source).samples.map((s) => s.bytes),
+    [pattern(8, 1)],
+  );
   ring.release();
   t.equal(source.consumerPos, 16n, 'nothing past the busy record is consumed');
   source.submit(busyAt, 8);
   const rest = readAll(ring, source);
-  t.same(rest.samples.map((s) => s.bytes), [pattern(8, 2), pattern(8, 3), pattern(8, 5)]);
+  t.same(
+    rest.samples.map((s) => s.bytes),
+    [pattern(8, 2), pattern(8, 3), pattern(8, 5)],
+  );
   t.equal(rest.records, 3, 'discarded records are not counted');
   ring.release();
   t.equal(source.consumerPos, source.head, 'discarded space is given back too');
@@ -132,7 +144,16 @@ t.test('corrupted length, short header, tail ahead of head, overfull', (t) => {
     source.publish();
     const ring = open(source);
     const seen: Uint8Array[] = [];
-    corruptError(t, () => ring.read((_c, b) => seen.push(b.slice()), () => {}), 'bad-record-size', 16n);
+    corruptError(
+      t,
+      () =>
+        ring.read(
+          (_c, b) => seen.push(b.slice()),
+          () => {},
+        ),
+      'bad-record-size',
+      16n,
+    );
     t.same(seen, [pattern(8, 1)]);
     ring.release();
     t.equal(source.consumerPos, 16n);
@@ -167,14 +188,20 @@ t.test('maxRecords and split reads', (t) => {
   source.publish();
   const ring = open(source);
   t.equal(readAll(ring, source, 3).records, 3);
-  t.same(readAll(ring, source).samples.map((s) => s.bytes), [pattern(4, 3), pattern(4, 4)]);
+  t.same(
+    readAll(ring, source).samples.map((s) => s.bytes),
+    [pattern(4, 3), pattern(4, 4)],
+  );
   ring.release();
   t.equal(source.consumerPos, 80n);
   t.end();
 });
 
 t.test('mapping too small for the data is refused', (t) => {
-  t.throws(() => new BpfRingBuffer(new ArrayBuffer(PAGE_SIZE), new ArrayBuffer(PAGE_SIZE * 2), 2 * PAGE_SIZE, PAGE_SIZE), /cannot hold a page plus the data/);
+  t.throws(
+    () => new BpfRingBuffer(new ArrayBuffer(PAGE_SIZE), new ArrayBuffer(PAGE_SIZE * 2), 2 * PAGE_SIZE, PAGE_SIZE),
+    /cannot hold a page plus the data/,
+  );
   t.throws(() => new BpfRingBuffer(new ArrayBuffer(PAGE_SIZE), new ArrayBuffer(PAGE_SIZE * 8), 3 * PAGE_SIZE, PAGE_SIZE), /power of two/);
   t.end();
 });
@@ -197,7 +224,10 @@ t.test('property: any record sequence from any start position reads back exactly
             if (source.write(payload, { discard: r.discard }) && !r.discard) expected.push(Buffer.from(payload).toString('hex'));
           }
           source.publish();
-          ring.read((_cpu, bytes) => void actual.push(Buffer.from(bytes).toString('hex')), () => {});
+          ring.read(
+            (_cpu, bytes) => void actual.push(Buffer.from(bytes).toString('hex')),
+            () => {},
+          );
           ring.release();
           if (source.consumerPos !== source.head) return false;
         }

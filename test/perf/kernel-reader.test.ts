@@ -55,7 +55,11 @@ t.test('perf event array, default settings: all 100 000 events, per-CPU order, n
   t.equal(reader.lost, 0);
   t.same(checker.problems, []);
   const perCpu = Object.values(checker.highest());
-  t.equal(perCpu.reduce((a, b) => a + b, 0), N, 'per-CPU counts add up to N');
+  t.equal(
+    perCpu.reduce((a, b) => a + b, 0),
+    N,
+    'per-CPU counts add up to N',
+  );
   fixture.detach();
   reader.close();
   reader.close();
@@ -81,7 +85,11 @@ t.test('perf event array, 1-page rings under the same burst: lost counted, no cr
   fixture.trigger(1);
   await until(() => reader.pendingBytes() === 0, 2_000);
   t.ok(reader.lost > 0, `kernel reported ${reader.lost} lost`);
-  t.equal(reader.lost, lostReports.reduce((a, b) => a + b, 0), 'onLost saw every count');
+  t.equal(
+    reader.lost,
+    lostReports.reduce((a, b) => a + b, 0),
+    'onLost saw every count',
+  );
   t.ok(checker.total > 0 && checker.total < N, `${checker.total} delivered`);
   t.ok(checker.total + reader.lost <= N + 1, 'no record counted twice');
   t.same(checker.problems, [], 'what did arrive is in per-CPU order');
@@ -114,7 +122,11 @@ t.test('perf event array: wakeup every event delivers with no timer help', kerne
   const fixture = new CounterFixture('perf');
   t.teardown(() => fixture.close());
   const checker = new CounterChecker(false);
-  const reader = new PerfEventArrayReader(fixture.events!, { wakeup: { events: 1 }, flushIntervalMs: 60_000, onRecord: checkingReader(checker) });
+  const reader = new PerfEventArrayReader(fixture.events!, {
+    wakeup: { events: 1 },
+    flushIntervalMs: 60_000,
+    onRecord: checkingReader(checker),
+  });
   t.teardown(() => reader.close());
   fixture.attach();
   for (let i = 0; i < 20; i++) {

@@ -70,7 +70,10 @@ t.test('raw payload keeps the kernel padding: exactly `size` bytes are handed ou
   source.writeSample(payload);
   source.publish();
   const got = readAll(new PerfRing(source.buffer, 3, PAGE_SIZE), source);
-  t.same(got.samples.map((s) => s.bytes), [Uint8Array.from([...payload, 0, 0, 0, 0])]);
+  t.same(
+    got.samples.map((s) => s.bytes),
+    [Uint8Array.from([...payload, 0, 0, 0, 0])],
+  );
   t.end();
 });
 
@@ -82,7 +85,10 @@ t.test('many records arrive in order, each exact', (t) => {
   const ring = new PerfRing(source.buffer, 3, PAGE_SIZE);
   const got = readAll(ring, source);
   t.equal(got.records, 150);
-  t.same(got.samples.map((s) => s.bytes), payloads.map(expectedRaw));
+  t.same(
+    got.samples.map((s) => s.bytes),
+    payloads.map(expectedRaw),
+  );
   ring.release();
   t.equal(source.tail, source.head);
   t.end();
@@ -98,7 +104,10 @@ t.test('exactly full ring (head - tail == data size) is read completely', (t) =>
   source.publish();
   const ring = new PerfRing(source.buffer, 3, PAGE_SIZE);
   const got = readAll(ring, source);
-  t.same(got.samples.map((s) => s.bytes), payloads);
+  t.same(
+    got.samples.map((s) => s.bytes),
+    payloads,
+  );
   ring.release();
   t.equal(source.tail, 8000n + 4096n);
   t.end();
@@ -161,7 +170,16 @@ t.test('unknown record type: typed error at its position, earlier records delive
   source.publish();
   const ring = new PerfRing(source.buffer, 3, PAGE_SIZE);
   const seen: Uint8Array[] = [];
-  corruptError(t, () => ring.read((_cpu, bytes) => seen.push(bytes.slice()), () => t.fail('no lost')), 'unknown-record-type', 24n);
+  corruptError(
+    t,
+    () =>
+      ring.read(
+        (_cpu, bytes) => seen.push(bytes.slice()),
+        () => t.fail('no lost'),
+      ),
+    'unknown-record-type',
+    24n,
+  );
   t.same(seen, [pattern(12, 1)], 'the record before the bad one was delivered');
   ring.release();
   t.equal(source.tail, 24n, 'tail stops at the bad record');
@@ -233,14 +251,23 @@ t.test('maxRecords bounds a read; later reads continue before the release', (t) 
   source.publish();
   const ring = new PerfRing(source.buffer, 3, PAGE_SIZE);
   const first = readAll(ring, source, 2);
-  t.same(first.samples.map((s) => s.bytes), payloads.slice(0, 2));
+  t.same(
+    first.samples.map((s) => s.bytes),
+    payloads.slice(0, 2),
+  );
   const second = readAll(ring, source, 2);
-  t.same(second.samples.map((s) => s.bytes), payloads.slice(2, 4));
+  t.same(
+    second.samples.map((s) => s.bytes),
+    payloads.slice(2, 4),
+  );
   t.equal(source.tail, 0n);
   ring.release();
   t.equal(source.tail, 96n, 'one release covers both reads');
   const rest = readAll(ring, source);
-  t.same(rest.samples.map((s) => s.bytes), payloads.slice(4));
+  t.same(
+    rest.samples.map((s) => s.bytes),
+    payloads.slice(4),
+  );
   t.end();
 });
 
@@ -253,7 +280,10 @@ t.test('records published after a read are picked up by the next one', (t) => {
   ring.release();
   source.writeSample(pattern(12, 2));
   source.publish();
-  t.same(readAll(ring, source).samples.map((s) => s.bytes), [pattern(12, 2)]);
+  t.same(
+    readAll(ring, source).samples.map((s) => s.bytes),
+    [pattern(12, 2)],
+  );
   t.end();
 });
 
@@ -264,7 +294,10 @@ t.test('positions beyond 2^53 are handled exactly', (t) => {
   for (const p of payloads) source.writeSample(p);
   source.publish();
   const ring = new PerfRing(source.buffer, 3, PAGE_SIZE);
-  t.same(readAll(ring, source).samples.map((s) => s.bytes), payloads);
+  t.same(
+    readAll(ring, source).samples.map((s) => s.bytes),
+    payloads,
+  );
   ring.release();
   t.equal(source.tail, start + 48n + 24n);
   t.end();
@@ -276,8 +309,20 @@ t.test('a throwing handler does not get the same record again', (t) => {
   source.writeSample(pattern(12, 2));
   source.publish();
   const ring = new PerfRing(source.buffer, 3, PAGE_SIZE);
-  t.throws(() => ring.read(() => { throw new Error('consumer bug'); }, () => {}), /consumer bug/);
-  t.same(readAll(ring, source).samples.map((s) => s.bytes), [pattern(12, 2)]);
+  t.throws(
+    () =>
+      ring.read(
+        () => {
+          throw new Error('consumer bug');
+        },
+        () => {},
+      ),
+    /consumer bug/,
+  );
+  t.same(
+    readAll(ring, source).samples.map((s) => s.bytes),
+    [pattern(12, 2)],
+  );
   t.end();
 });
 
@@ -287,9 +332,25 @@ t.test('stop() ends a read before the next record', (t) => {
   source.publish();
   const ring = new PerfRing(source.buffer, 3, PAGE_SIZE);
   let seen = 0;
-  t.equal(ring.read(() => { seen++; ring.stop(); }, () => {}), 1);
+  t.equal(
+    ring.read(
+      () => {
+        seen++;
+        ring.stop();
+      },
+      () => {},
+    ),
+    1,
+  );
   t.equal(seen, 1);
-  t.equal(ring.read(() => seen++, () => {}), 0, 'a stopped ring reads nothing');
+  t.equal(
+    ring.read(
+      () => seen++,
+      () => {},
+    ),
+    0,
+    'a stopped ring reads nothing',
+  );
   t.end();
 });
 

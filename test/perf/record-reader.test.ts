@@ -45,7 +45,10 @@ t.test('callback mode: a wake-up drains every ring, in ring order, and releases 
   t.equal(wakeups.active, 1, 'callback mode watches from the start');
   wakeups.fire();
   t.same(got, [`0:${hex(pattern(12, 2))}`, `1:${hex(pattern(12, 1))}`, `1:${hex(pattern(12, 3))}`]);
-  t.same(sources.map((s) => s.tail), [24n, 48n]);
+  t.same(
+    sources.map((s) => s.tail),
+    [24n, 48n],
+  );
   t.end();
 });
 
@@ -144,16 +147,27 @@ t.test('iterator: yields owned copies in order; reads only when asked (back-pres
   const first = await iterator.next();
   t.same(first, { done: false, value: { cpu: 0, bytes: pattern(12, 0) } });
   t.not((first.value as RingRecord).bytes.buffer, sources[0]!.buffer, 'a copy, safe to keep');
-  t.same(sources.map((s) => s.tail), [48n, 24n], 'one batch (2 per ring) was read and released');
+  t.same(
+    sources.map((s) => s.tail),
+    [48n, 24n],
+    'one batch (2 per ring) was read and released',
+  );
   wakeups.fire();
-  t.same(sources.map((s) => s.tail), [48n, 24n], 'no reading while nobody waits');
+  t.same(
+    sources.map((s) => s.tail),
+    [48n, 24n],
+    'no reading while nobody waits',
+  );
   const rest: string[] = [];
   for (let i = 0; i < 3; i++) {
     const r = await iterator.next();
     rest.push(`${r.value.cpu}:${r.value.bytes[0]}`);
   }
   t.same(rest, [`0:${pattern(12, 1)[0]}`, `1:${pattern(12, 10)[0]}`, `0:${pattern(12, 2)[0]}`]);
-  t.same(sources.map((s) => s.tail), [72n, 24n]);
+  t.same(
+    sources.map((s) => s.tail),
+    [72n, 24n],
+  );
 });
 
 t.test('iterator: a waiting consumer is woken by the producer wake-up and then stops watching', async (t) => {
@@ -280,7 +294,10 @@ t.test('batches(): everything ready in one array, then waits for more; exclusive
   sources[1]!.writeSample(pattern(12, 4));
   sources[1]!.publish();
   wakeups.fire();
-  t.same(((await pending).value as RingRecord[]).map((r) => hex(r.bytes)), [hex(pattern(12, 4))]);
+  t.same(
+    ((await pending).value as RingRecord[]).map((r) => hex(r.bytes)),
+    [hex(pattern(12, 4))],
+  );
   const last = batches.next();
   reader.close();
   t.same(await last, { done: true, value: undefined });
