@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import {
   AF_INET,
   AF_INET6,
+  IPPROTO_TCP,
   MapType,
   RingBufferReader,
   TCP_CLOSE,
@@ -50,8 +51,6 @@ options:
   -T, --time          prefix each line with the wall-clock time (HH:MM:SS)
   --ebpf              print the BPF program as annotated assembly and exit`;
 
-/** IPPROTO_TCP (include/uapi/linux/in.h): the tracepoint fires for SCTP and MPTCP too. */
-const IPPROTO_TCP = 6;
 /** Sockets timed at once; the LRU hash forgets the least recently changed beyond that. */
 const TIMESTAMP_ENTRIES = 10240;
 /** Ring buffer size: 256 KiB holds ~3 500 records between two reads. */

@@ -69,6 +69,7 @@ export type { Wakeup } from './syscalls/index.ts';
 
 // The tcpaccept tool's parts.
 export { TcpAcceptTracer, planPrograms, describePlan } from './probe/tracer.ts';
+export { IPPROTO_TCP } from './probe/programs.ts';
 export type { TcpAcceptTracerOptions, TcpAcceptFilters, PlanOptions, TracerPlan } from './probe/tracer.ts';
 export {
   decodeRecord,
