@@ -5,10 +5,14 @@
 //
 //   node --import tsx bench/run.ts [--connections N] [--repeats N] [--quick] [--clients N]
 //                                  [--no-bpftrace] [--no-c-reader] [--no-ffi-napi] [--no-build] [--modes LIST]
-//                                  [--save FILE]
+//                                  [--save FILE] [--no-idle] [--idle-repeats N] [--idle-listeners N] [--idle-per-listener N]
 // --save writes the medians as JSON (format: bench/results.ts); the README's performance table
 // is generated from the committed bench/results/storm.json by scripts/gen-docs.ts.
 // --modes: default, json, q, handshake (the default set), default-256, handshake-256 (bigger rings).
+// The idle pass (on unless --no-idle): bench/idle.py opens 1 000 loopback listeners and 100 000
+// accepted, idle connections, and the untraced storm, every ts-tcpaccept mode and bpftrace run
+// again with them open (--idle-repeats times, default 1: the pass adds ~1 min); a second table puts
+// each figure next to the one without them, with the ratio, and times the tool's start-up scans.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -30,10 +34,11 @@ import {
   type StormOptions,
   type Tool,
 } from './scenario.ts';
-import { RESULT_FORMAT, type ResultCell, type StormResultFile } from './results.ts';
+import { RESULT_FORMAT, type IdleResult, type ResultCell, type ResultRows, type StormResultFile } from './results.ts';
 import { formatNumber, formatSpread, median, printTable } from './stats.ts';
 import { getppidNs, syscallTracepointAttachments } from './syscall-cost.ts';
 import { printIoUringCost } from './io-uring-cost.ts';
+import { startIdleLoad, timeScans, type IdleLoadReport, type ScanTiming } from './idle-load.ts';
 
 export interface BenchOptions {
   connections: number;
@@ -48,6 +53,11 @@ export interface BenchOptions {
   modes: string[];
   /** Where to write the medians as JSON (bench/results.ts), e.g. bench/results/storm.json. */
   save?: string;
+  /** The idle pass: the storms again with bench/idle.py's listeners and idle connections open. */
+  idle: boolean;
+  idleRepeats: number;
+  idleListeners: number;
+  idlePerListener: number;
 }
 
 const MODES: Record<string, { label: string; args: string[] }> = {
@@ -63,7 +73,7 @@ const MODES: Record<string, { label: string; args: string[] }> = {
 
 function usage(message: string): never {
   process.stderr.write(
-    `bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,json,q,handshake,default-256,handshake-256] [--save FILE]\n`,
+    `bench/run.ts: ${message}\nusage: npm run bench -- [--connections N] [--repeats N] [--quick] [--clients N] [--no-bpftrace] [--no-ffi-napi] [--no-build] [--modes default,json,q,handshake,default-256,handshake-256] [--save FILE] [--no-idle] [--idle-repeats N] [--idle-listeners N] [--idle-per-listener N]\n`,
   );
   process.exit(2);
 }
@@ -78,6 +88,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ffiNapi: true,
     build: true,
     modes: ['default', 'json', 'q', 'handshake'],
+    idle: true,
+    idleRepeats: 1,
+    idleListeners: 1000,
+    idlePerListener: 100,
   };
   let explicitConnections = false;
   let explicitRepeats = false;
@@ -115,6 +129,21 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         break;
       case '--no-build':
         options.build = false;
+        break;
+      case '--idle':
+        options.idle = true;
+        break;
+      case '--no-idle':
+        options.idle = false;
+        break;
+      case '--idle-repeats':
+        options.idleRepeats = number(arg, argv[++i], 1);
+        break;
+      case '--idle-listeners':
+        options.idleListeners = number(arg, argv[++i], 1);
+        break;
+      case '--idle-per-listener':
+        options.idlePerListener = number(arg, argv[++i], 1);
         break;
       case '--save': {
         const file = argv[++i];
@@ -317,11 +346,80 @@ export function printMainTable(columns: Column[], options: BenchOptions): void {
   );
 }
 
-/** The run as a result file: every row's median and range per column. */
-export function resultOf(columns: Column[], options: BenchOptions, machine: StormResultFile['machine'], notes: string[]): StormResultFile {
+// The rows the idle pass repeats: what could grow with listeners and idle connections (start-up
+// scans: row 5; per-event lookups: rows 3 and 4; the kernel's hash tables: rows 1b and 2 of the
+// untraced storm; memory: row 6) and the in-kernel cost of the programs.
+const IDLE_ROW_KEYS = ['kernel-ns', 'storm-cpu-us', 'rate', 'rate-ratio', 'tracer-cpu-us', 'lost', 'first-event-s', 'peak-rss-mb'];
+const IDLE_ROWS = ROWS.filter((row) => IDLE_ROW_KEYS.includes(row.key));
+
+/** Which columns the idle pass runs again: untraced, ts-tcpaccept's modes and bpftrace. */
+export function idleColumnsOf(columns: Column[]): Column[] {
+  return columns
+    .filter((c) => c.tool === undefined || (c.tool.key.startsWith('ts-') && c.tool.key !== 'ts-ffi-napi') || c.tool.key === 'bpftrace')
+    .map((c) => ({ ...(c.tool ? { tool: c.tool } : {}), label: c.label, runs: [] }));
+}
+
+/** The idle pass: what the load was and what it measured. */
+interface IdlePass {
+  load: IdleLoadReport;
+  columns: Column[];
+  scansWithout: ScanTiming[];
+  scansWith: ScanTiming[];
+}
+
+const keyOf = (column: Column) => column.tool?.key ?? 'untraced';
+
+/** Each row with the idle load next to the same row without it, and the ratio of the two. */
+export function printIdleTable(columns: Column[], idle: IdlePass, options: BenchOptions): void {
   const baseline = baselineOf(columns);
-  const rows: StormResultFile['rows'] = {};
-  for (const row of ROWS) {
+  const idleBaseline = baselineOf(idle.columns);
+  const without = new Map(columns.map((c) => [keyOf(c), c]));
+  const rows: string[][] = [];
+  for (const row of IDLE_ROWS) {
+    const pairs = idle.columns.map((c) => {
+      const before = without.get(keyOf(c));
+      return { before: before ? valuesOf(before, row, baseline) : [], after: valuesOf(c, row, idleBaseline) };
+    });
+    rows.push([row.label, ...pairs.map((p) => formatSpread(p.before, row.digits))]);
+    rows.push(['   with idle load', ...pairs.map((p) => formatSpread(p.after, row.digits))]);
+    rows.push([
+      '   idle ÷ without',
+      ...pairs.map((p) => {
+        const a = median(p.after);
+        const b = median(p.before);
+        return Number.isFinite(a) && b > 0 && a >= 0 ? formatNumber(a / b, 2) : '-';
+      }),
+    ]);
+  }
+  const { load } = idle;
+  printTable(
+    `Idle pass: the same storms with ${formatNumber(load.listeners, 0)} listeners (${load.ipv6Listeners} on ::1) + ${formatNumber(load.connections, 0)} accepted idle connections open ` +
+      `(bench/idle.py: ${load.processes} processes, ${formatNumber(load.descriptors, 0)} fds, set up in ${formatNumber(load.setupSeconds, 1)} s), ` +
+      `median ±half-range of ${options.idleRepeats} repeat(s) with it, ${options.repeats} without`,
+    ['row', ...idle.columns.map((c) => c.label)],
+    rows,
+  );
+  printTable(
+    "The tool's start-up scans, timed in the bench process (median of 3), without and with the idle load",
+    ['scan', 'without, ms', 'with, ms', 'with ÷ without', 'items without', 'items with'],
+    idle.scansWithout.map((before, i) => {
+      const after = idle.scansWith[i]!;
+      return [
+        before.label,
+        formatNumber(before.ms, 1),
+        formatNumber(after.ms, 1),
+        before.ms > 0 ? formatNumber(after.ms / before.ms, 1) : '-',
+        formatNumber(before.items, 0),
+        formatNumber(after.items, 0),
+      ];
+    }),
+  );
+}
+
+function rowsOf(columns: Column[], specs: readonly RowSpec[]): ResultRows {
+  const baseline = baselineOf(columns);
+  const rows: ResultRows = {};
+  for (const row of specs) {
     const cells: Record<string, ResultCell> = {};
     for (const column of columns) {
       const values = valuesOf(column, row, baseline);
@@ -335,6 +433,42 @@ export function resultOf(columns: Column[], options: BenchOptions, machine: Stor
     }
     rows[row.key] = { label: row.label.trim(), cells };
   }
+  return rows;
+}
+
+/** The run as a result file: every row's median and range per column. */
+export function resultOf(
+  columns: Column[],
+  options: BenchOptions,
+  machine: StormResultFile['machine'],
+  notes: string[],
+  idle?: IdlePass,
+): StormResultFile {
+  const rows = rowsOf(columns, ROWS);
+  let idleResult: IdleResult | undefined;
+  if (idle !== undefined) {
+    const scans: IdleResult['scans'] = {};
+    idle.scansWithout.forEach((before, i) => {
+      const after = idle.scansWith[i]!;
+      scans[before.key] = {
+        label: before.label,
+        withoutMs: before.ms,
+        withMs: after.ms,
+        withoutItems: before.items,
+        withItems: after.items,
+      };
+    });
+    idleResult = {
+      listeners: idle.load.listeners,
+      connections: idle.load.connections,
+      processes: idle.load.processes,
+      setupSeconds: idle.load.setupSeconds,
+      repeats: options.idleRepeats,
+      columns: idle.columns.map((c) => ({ key: keyOf(c), label: c.label })),
+      rows: rowsOf(idle.columns, IDLE_ROWS),
+      scans,
+    };
+  }
   return {
     format: RESULT_FORMAT,
     date: new Date().toISOString(),
@@ -343,6 +477,7 @@ export function resultOf(columns: Column[], options: BenchOptions, machine: Stor
     columns: columns.map((c) => ({ key: c.tool?.key ?? 'untraced', label: c.label })),
     rows,
     notes,
+    ...(idleResult ? { idle: idleResult } : {}),
   };
 }
 
@@ -358,6 +493,10 @@ function notesOf(columns: Column[]): string[] {
       );
     for (const run of column.runs) {
       if (run.storm.failures > 0) notes.add(`${run.storm.failures} storm connections failed`);
+      if (run.tool?.killed)
+        notes.add(
+          `ignored SIGINT for 10 s after the storm and was killed, in ${column.runs.filter((r) => r.tool?.killed).length} of ${column.runs.length} runs`,
+        );
       for (const line of (run.tool?.stderr ?? '').split('\n')) {
         if (/lost/i.test(line)) notes.add(line.trim());
       }
@@ -387,6 +526,32 @@ async function printDrainTable(): Promise<void> {
     ['reader', 'M records/s'],
     drains.map((d) => [d.name, formatNumber(d.recordsPerSecond / 1e6, 2)]),
   );
+}
+
+/** Opens the idle load, runs the idle columns with it (interleaved), closes it. */
+async function idlePass(columns: Column[], options: BenchOptions, storm: StormOptions, dir: string): Promise<IdlePass> {
+  const started = Date.now();
+  const scansWithout = timeScans();
+  process.stderr.write(
+    `idle pass: opening ${options.idleListeners} listeners and ${options.idleListeners * options.idlePerListener} idle connections...\n`,
+  );
+  const load = await startIdleLoad({ listeners: options.idleListeners, perListener: options.idlePerListener });
+  const idleColumns = idleColumnsOf(columns);
+  let scansWith: ScanTiming[];
+  try {
+    process.stderr.write(`idle pass: ${load.report.descriptors} fds open in ${load.report.setupSeconds} s\n`);
+    scansWith = timeScans();
+    for (let repeat = 0; repeat < options.idleRepeats; repeat++) {
+      for (const column of idleColumns) {
+        process.stderr.write(`idle pass, repeat ${repeat + 1}/${options.idleRepeats}: ${column.label}...\n`);
+        column.runs.push(column.tool ? await runTraced(column.tool, storm, dir) : await runUntraced(storm));
+      }
+    }
+  } finally {
+    const closeSeconds = await load.stop();
+    process.stderr.write(`idle pass: closed in ${closeSeconds} s; the pass took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  return { load: load.report, columns: idleColumns, scansWithout, scansWith };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -429,6 +594,7 @@ export async function main(argv: string[]): Promise<void> {
   const storm: StormOptions = { connections: options.connections, clientsPerFamily: options.clientsPerFamily };
   const dir = scratchDir();
   const stats = enableStats(); // run_time_ns accounting, machine-wide, while this handle is open
+  let idle: IdlePass | undefined;
   try {
     // Interleaved, so a burst of load from elsewhere spreads over every column.
     for (let repeat = 0; repeat < options.repeats; repeat++) {
@@ -437,12 +603,14 @@ export async function main(argv: string[]): Promise<void> {
         column.runs.push(column.tool ? await runTraced(column.tool, storm, dir) : await runUntraced(storm));
       }
     }
+    if (options.idle) idle = await idlePass(columns, options, storm, dir);
   } finally {
     stats.close();
     rmSync(dir, { recursive: true, force: true });
   }
   printMainTable(columns, options);
-  const notes = notesOf(columns);
+  if (idle !== undefined) printIdleTable(columns, idle, options);
+  const notes = [...notesOf(columns), ...(idle ? notesOf(idle.columns).map((note) => `idle pass, ${note}`) : [])];
   for (const note of notes) console.log(`  ${note}`);
   printFfiTable();
   await printDrainTable();
@@ -460,7 +628,7 @@ export async function main(argv: string[]): Promise<void> {
       loadBefore,
       loadAfter,
     };
-    writeFileSync(options.save, `${JSON.stringify(resultOf(columns, options, machine, notes), null, 2)}\n`);
+    writeFileSync(options.save, `${JSON.stringify(resultOf(columns, options, machine, notes, idle), null, 2)}\n`);
     console.log(`medians written to ${options.save} (regenerate the README table: node --import tsx scripts/gen-docs.ts)`);
   }
 }

@@ -3,7 +3,7 @@
 // the README matches the committed bench/results/storm.json is checked by test/docs
 // (scripts/gen-docs.ts --check).
 import t from 'tap';
-import { RESULT_FORMAT, parseStormResult, readmePerformanceTable, type StormResultFile } from '../../bench/results.ts';
+import { READABLE_FORMATS, RESULT_FORMAT, parseStormResult, readmePerformanceTable, type StormResultFile } from '../../bench/results.ts';
 
 const cell = (median: number, min = median, max = median, n = 3) => ({ median, min, max, n });
 
@@ -70,9 +70,73 @@ t.test('a file without a row the README needs is refused, naming the row', async
 });
 
 t.test('a file of another format or shape is refused', async (t) => {
-  t.throws(() => parseStormResult('{"format":"other/1"}', 'a.json'), /a\.json: format is "other\/1", expected ts-tcpaccept-bench-storm\/1/);
+  t.throws(
+    () => parseStormResult('{"format":"other/1"}', 'a.json'),
+    /a\.json: format is "other\/1", expected one of ts-tcpaccept-bench-storm\/1, ts-tcpaccept-bench-storm\/2/,
+  );
   t.throws(() => parseStormResult(JSON.stringify({ format: RESULT_FORMAT, date: 'x' }), 'b.json'), /b\.json: no "machine"/);
   const result = synthetic();
   result.columns = result.columns.filter((c) => c.key !== 'ts-default');
   t.throws(() => readmePerformanceTable(result, 'c.json'), /c\.json: no ts-default column/);
+});
+
+/** The synthetic file with an idle pass: the same rows measured with the idle load open. */
+function withIdle(): StormResultFile {
+  const result = synthetic();
+  const both = (ts: number, bt: number) => ({ 'ts-default': cell(ts), bpftrace: cell(bt) });
+  result.idle = {
+    listeners: 1000,
+    connections: 100_000,
+    processes: 11,
+    setupSeconds: 4.42,
+    repeats: 2,
+    columns: result.columns,
+    rows: {
+      'first-event-s': { label: 'first', cells: both(2.351, 0.045) },
+      'tracer-cpu-us': { label: 'cpu', cells: { 'ts-default': cell(2.5) } },
+      'rate-ratio': { label: 'ratio', cells: both(0.46, 0.35) },
+      lost: { label: 'lost', cells: both(20_000, 4188) },
+      'peak-rss-mb': { label: 'rss', cells: both(175.3, 105.2) },
+    },
+    scans: { 'owner-rescan': { label: 'scan', withoutMs: 12, withMs: 2054, withoutItems: 14, withItems: 201_018 } },
+  };
+  return result;
+}
+
+t.test('an idle pass adds its rows after the others, each with its ratio to the same row without the load', async (t) => {
+  const table = readmePerformanceTable(withIdle(), 'storm.json').split('\n');
+  t.equal(
+    table[10],
+    '| spawn to first traced event, with 1 000 listeners + 100 000 idle connections | 2.351 s (×25.78) | 0.045 s (×1.00) |',
+    'idle figure (× idle ÷ without)',
+  );
+  t.equal(
+    table[11],
+    '| tracer CPU per event, with 1 000 listeners + 100 000 idle connections | 2.50 µs (×1.00) | - |',
+    'a column the pass has no number for is "-"',
+  );
+  t.equal(table[13], '| events lost, with 1 000 listeners + 100 000 idle connections | 20 000 | 4 188 |', 'no ratio for counts of losses');
+  t.equal(table[14], '| peak RSS, with 1 000 listeners + 100 000 idle connections | 175 MB (×2.71) | 105 MB (×1.00) |');
+  t.match(
+    table.join('\n'),
+    /The rows "with 1 000 listeners \+ 100 000 idle connections": the same storms, medians of 2, .*\(bench\/idle\.py, 11 processes, set up in 4\.4 s\)/,
+    'says what the idle load was',
+  );
+});
+
+t.test('a file without an idle pass renders as before; an idle pass in a /1 file or without its rows is refused', async (t) => {
+  const old = { ...synthetic(), format: READABLE_FORMATS[0] };
+  const parsed = parseStormResult(JSON.stringify(old), 'old.json');
+  t.equal(readmePerformanceTable(parsed, 'old.json'), readmePerformanceTable(synthetic(), 'old.json'), 'a /1 file: the same table');
+  t.notMatch(readmePerformanceTable(parsed, 'old.json'), /idle/, 'no idle rows');
+  t.throws(
+    () => parseStormResult(JSON.stringify({ ...withIdle(), format: READABLE_FORMATS[0] }), 'd.json'),
+    /d\.json: format ts-tcpaccept-bench-storm\/1 has no "idle" section/,
+  );
+  const broken = withIdle();
+  delete (broken.idle as Partial<NonNullable<StormResultFile['idle']>>).scans;
+  t.throws(() => parseStormResult(JSON.stringify(broken), 'e.json'), /e\.json: no "idle\.scans"/);
+  const missing = withIdle();
+  delete missing.idle!.rows['peak-rss-mb'];
+  t.throws(() => readmePerformanceTable(missing, 'f.json'), /f\.json: no idle row "peak-rss-mb"/);
 });

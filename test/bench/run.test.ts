@@ -1,7 +1,7 @@
 // Smoke run of `npm run bench` with a tiny storm: the script must run end to end against the
 // real kernel and print its table with a number in every cell it promises.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,7 @@ t.test('npm run bench with 500 connections prints the table', kernelTest(), asyn
       '--no-ffi-napi',
       '--no-build',
       '--quick',
+      '--no-idle', // the idle pass has its own test below
       '--save',
       saved,
     ],
@@ -116,5 +117,88 @@ t.test('npm run bench with 500 connections prints the table', kernelTest(), asyn
       .join(''),
     /-\s*$/m,
     'every README row has a ts-tcpaccept figure',
+  );
+});
+
+/** Processes running bench/idle.py (the idle load must be gone when the bench exits). */
+function idleLoadProcesses(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('bench/idle.py')) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+t.test('the idle pass, with a small idle load, prints its table and saves its rows', kernelTest(), async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-idle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const saved = join(dir, 'storm.json');
+  const bench = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'bench', 'run.ts'),
+      '--connections',
+      '300',
+      '--repeats',
+      '1',
+      '--modes',
+      'default',
+      '--no-ffi-napi',
+      '--no-c-reader',
+      '--no-bpftrace',
+      '--no-build',
+      '--idle-listeners',
+      '10',
+      '--idle-per-listener',
+      '5',
+      '--save',
+      saved,
+    ],
+    { cwd: root, encoding: 'utf8', timeout: 55_000 },
+  );
+  t.equal(bench.status, 0, `bench exits 0; stderr:\n${bench.stderr}`);
+  t.match(
+    bench.stdout,
+    /Idle pass: the same storms with 10 listeners \(5 on ::1\) \+ 50 accepted idle connections open/,
+    'idle table title',
+  );
+  const lines = bench.stdout.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('Idle pass'));
+  const idleRows = lines.slice(start + 3, lines.indexOf('', start));
+  const cells = (label: string) =>
+    idleRows
+      .filter((line) => line.startsWith(label))
+      .map((line) =>
+        line
+          .slice(label.length)
+          .trim()
+          .split(/\s{2,}/),
+      );
+  for (const row of cells('   with idle load')) t.equal(row.length, 2, `a cell per column (untraced, ts default): ${row.join(' | ')}`);
+  t.ok(
+    cells('   with idle load').some((row) => numeric(row[1])),
+    'ts default has numbers with the idle load',
+  );
+  t.match(bench.stdout, /owner scan, cold: those \+ \/proc\/\*\/fd/, 'times the start-up scans');
+  t.same(idleLoadProcesses(), [], 'no idle.py process is left');
+
+  const result = parseStormResult(readFileSync(saved, 'utf8'), saved);
+  t.equal(result.idle?.listeners, 10, 'the file says how many listeners');
+  t.equal(result.idle?.connections, 50, 'and idle connections');
+  t.equal(result.idle?.rows.lost?.cells['ts-default']?.median, 0, 'ts default lost nothing with the idle load');
+  t.ok(
+    (result.idle?.scans['owner-rescan']?.withItems ?? 0) > (result.idle?.scans['owner-rescan']?.withoutItems ?? 0),
+    'more sockets with the load',
+  );
+  t.match(
+    readmePerformanceTable(result, 'storm.json'),
+    /\| spawn to first traced event, with 10 listeners \+ 50 idle connections \| [0-9.]+ s \(×[0-9.]+\) \|/,
   );
 });
