@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ListenerOwnerResolver, parseProcNetTcp } from '../src/internal.ts';
 import { SockDiag } from '../src/syscalls/index.ts';
-import { median } from './stats.ts';
+import { formatNumber, median } from './stats.ts';
 
 const idleScript = join(dirname(fileURLToPath(import.meta.url)), 'idle.py');
 
@@ -99,6 +99,8 @@ export interface ScanTiming {
   items: number;
 }
 
+const RESOLVE_CALLS = 10_000;
+const formatCount = (n: number) => formatNumber(n, 0);
 const msSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 function timed(repeats: number, body: () => number): { ms: number; items: number } {
@@ -129,7 +131,8 @@ function socketDescriptorCount(): number {
  * - the whole cold rescan: those plus readlink of every fd under /proc/*\/fd until each
  *   listener has an owner (--handshake, and wherever the drop program loads: --json, --drops,
  *   --metrics on Linux 6.15+);
- * - one sock_diag dump of the listeners (--listeners, --metrics), without the owner lookup.
+ * - one sock_diag dump of the listeners (--listeners, --metrics), without the owner lookup;
+ * - 10 000 owner lookups of one listener, as --handshake does per event once it is scanned.
  */
 export function timeScans(repeats = 3): ScanTiming[] {
   const files = ['/proc/net/tcp', '/proc/net/tcp6'];
@@ -140,10 +143,20 @@ export function timeScans(repeats = 3): ScanTiming[] {
   });
   const parse = timed(repeats, () => parseProcNetTcp(texts[0]!, 4).length + parseProcNetTcp(texts[1]!, 6).length);
   const sockets = socketDescriptorCount();
+  let resolver = new ListenerOwnerResolver();
   const rescan = timed(repeats, () => {
-    const resolver = new ListenerOwnerResolver();
+    resolver = new ListenerOwnerResolver();
     resolver.rescan();
     return sockets;
+  });
+  // The per-event part: each --handshake event looks its listener up in the scanned list (a
+  // walk of every listener until the address matches). The last one listed is the worst case.
+  const listed = [...parseProcNetTcp(texts[0]!, 4), ...parseProcNetTcp(texts[1]!, 6)];
+  const last = listed.at(-1);
+  const lookups = timed(repeats, () => {
+    if (last === undefined) return 0;
+    for (let i = 0; i < RESOLVE_CALLS; i++) resolver.resolve(last.address, last.port);
+    return listed.length;
   });
   const diag = SockDiag.open();
   let dump: { ms: number; items: number };
@@ -157,5 +170,11 @@ export function timeScans(repeats = 3): ScanTiming[] {
     { key: 'proc-net-tcp-parse', label: 'parse them for listeners (listeners)', ...parse },
     { key: 'owner-rescan', label: 'owner scan, cold: those + /proc/*/fd (sockets open)', ...rescan },
     { key: 'sock-diag-listeners', label: 'sock_diag listener dump (listeners)', ...dump },
+    {
+      key: 'owner-resolve-10k',
+      label: `${formatCount(RESOLVE_CALLS)} resolve() of the last listener (listeners)`,
+      ...lookups,
+      ms: last === undefined ? Number.NaN : lookups.ms,
+    },
   ];
 }
