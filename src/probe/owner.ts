@@ -1,17 +1,39 @@
 // Who owns a listening socket? In --handshake mode the event comes from softirq context, where
 // the current task is whoever happened to run on that CPU (the defect that got BCC's tracepoint
 // tcpaccept reverted). The real server is the process holding the listening socket's fd, which
-// we find in user space: /proc/net/tcp{,6} maps local port -> socket inode, and /proc/<pid>/fd
-// maps inode -> process. Both scans are cached. A miss rescans at once — a server started just
-// now is found on its first connection — and the same address:port rescans again only after an
-// interval, so a listener whose owner cannot be seen (another network namespace, fds we may not
-// read) costs one scan per interval, not one per connection. A rescan looks in /proc/*/fd only
-// for listeners not resolved before, and stops as soon as each has an owner.
+// we find in user space: sock_diag lists the listeners with their socket inodes, and
+// /proc/<pid>/fd maps inode -> process.
 //
-// Limits: only sockets of this network namespace are visible in /proc/net; when several
-// processes share one listening socket (pre-fork servers) the lowest PID is reported.
+// Why it is built this way (bench/README.md, "Idle pass", has the measurements): a host may hold
+// hundreds of thousands of idle connections next to a few listeners.
+// - Listeners come from a NETLINK_SOCK_DIAG dump of LISTEN sockets only (the kernel never walks
+//   the established hash: 2–13 ms for 1 001 listeners next to 200 000 connections), not from
+//   /proc/net/tcp{,6}, which prints every TCP socket (0.5–0.65 s + 0.2–0.3 s of parsing there).
+//   /proc/net stays as the fallback where sock_diag cannot be opened (no FFI backend, no
+//   CONFIG_INET_DIAG), and for a procRoot other than /proc (tests, a host /proc mounted elsewhere).
+// - The fd walk is the expensive part (~6 µs per fd, nearly all of it the kernel's readdir and
+//   readlink of /proc/<pid>/fd: ~1.2 s for 201 000 fds). It looks only for listener inodes
+//   never searched before, compares each link's text with a map of "socket:[inode]" strings,
+//   and stops as soon as every wanted inode has an owner. PIDs go upwards, so the first holder
+//   found is the lowest PID: pre-fork servers and forked workers that share one socket report
+//   their lowest PID, as before.
+// - A listener whose owner the walk cannot see (kernel-owned, fds we may not read) would force a
+//   walk of every fd each time; it is searched again only after a backoff that doubles per
+//   failed search (1 s, 2 s, … 60 s).
+// - A miss rescans at once — a server started just now is found on its first connection — but
+//   misses rescan at most once per interval whatever the address (a storm of misses on a port
+//   nobody owns must not rescan per event: that livelocked --handshake), the interval counted
+//   from the end of the scan and at least 4× the scan's length, so scans take at most a fifth of
+//   the main thread. The same address:port rescans again only after its own backoff (the same
+//   doubling): connections to a listener of another network namespace, which sock_diag cannot
+//   list, cost one dump per backoff, not one per event.
+// - resolve() is one to four Map lookups per event.
+//
+// Limits: only sockets of this network namespace are listed; an owner found once is kept while
+// its listener stays listed (a shared socket whose lowest-PID holder exited keeps that PID).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { SockDiag } from '../syscalls/sock-diag.ts';
 import { formatIpv6 } from './record.ts';
 
 export interface ListenerOwner {
@@ -57,140 +79,241 @@ function decodeProcAddress(hex: string, ipVersion: 4 | 6): string | undefined {
   return ipVersion === 4 ? bytes.join('.') : formatIpv6(bytes);
 }
 
+/** The TCP listeners of procRoot's /proc/net/tcp and tcp6 (the fallback; see the top of the file). */
+export function readProcNetListeners(procRoot = '/proc'): ListeningSocket[] {
+  return ([4, 6] as const).flatMap((version) => {
+    try {
+      return parseProcNetTcp(readFileSync(join(procRoot, 'net', version === 4 ? 'tcp' : 'tcp6'), 'utf8'), version);
+    } catch {
+      return []; // no IPv6 in this kernel, or no /proc/net here
+    }
+  });
+}
+
+/** The TCP listeners of this network namespace from one sock_diag dump (throws where sock_diag cannot be used). */
+export function readSockDiagListeners(): ListeningSocket[] {
+  // Opened per scan: scans are rare (see the top of the file), and the resolver has no close().
+  const diag = SockDiag.open();
+  try {
+    return diag.tcpListeners().map((l) => ({ address: l.localAddr, port: l.localPort, inode: l.inode, ipVersion: l.family }));
+  } finally {
+    diag.close();
+  }
+}
+
 export interface OwnerResolverOptions {
+  /** Where /proc is; anything but '/proc' also reads listeners from its net/tcp{,6}. */
   procRoot?: string;
-  /** Minimum milliseconds between two rescans caused by misses on the same address:port. */
+  /**
+   * Minimum milliseconds from the end of one miss-triggered rescan to the next (whatever the
+   * address), and the first backoff of an address:port or a listener that stays unresolved.
+   */
   rescanIntervalMs?: number;
   now?: () => number;
+  /**
+   * Lists the listening sockets (tests inject one). Default: sock_diag for /proc, falling back
+   * to /proc/net/tcp{,6} if it cannot be opened; /proc/net/tcp{,6} of any other procRoot.
+   */
+  listListeners?: () => ListeningSocket[];
 }
 
 /** Misses remembered at most; past it the oldest are forgotten (each costs one early rescan). */
 const MAX_REMEMBERED_MISSES = 4096;
+/** The longest backoff of an address:port or listener that stays unresolved. */
+const MAX_BACKOFF_MS = 60_000;
+/** A miss-triggered rescan waits at least this many times the previous scan's duration. */
+const SCAN_DUTY_FACTOR = 4;
+
+interface Backoff {
+  retryAt: number;
+  failures: number;
+}
 
 /** Maps local (address, port) of accepted connections to the process that listens there. */
 export class ListenerOwnerResolver {
   private readonly procRoot: string;
   private readonly rescanIntervalMs: number;
   private readonly now: () => number;
-  private listeners: ListeningSocket[] = [];
+  private readonly listListeners: () => ListeningSocket[];
   private ownersByInode = new Map<number, ListenerOwner>();
-  /** address:port -> when a miss there may rescan again. */
-  private readonly retryAfter = new Map<string, number>();
-  /** How many times /proc was scanned (for tests and diagnostics). */
+  /** "address|port" -> owner of the lowest PID among the listeners bound there. */
+  private ownersByAddress = new Map<string, ListenerOwner>();
+  /** Listener inodes searched for and not found, and when they may be searched again. */
+  private unresolved = new Map<number, Backoff>();
+  /** Keys ("address|port", "inode|N") that missed, and when a miss there may rescan again. */
+  private readonly misses = new Map<string, Backoff>();
+  /** No miss-triggered rescan before this time (the global cap). */
+  private nextRescanAt = Number.NEGATIVE_INFINITY;
+  private sockDiagFailed = false;
+  /** How many times the listeners were listed (for tests and diagnostics). */
   scans = 0;
+  /** How many of those walked /proc/<pid>/fd, and how many links those walks read in all. */
+  fdWalks = 0;
+  linksRead = 0;
+  /** Milliseconds (by `now`) the last scan took. */
+  lastScanMs = 0;
 
   constructor(options: OwnerResolverOptions = {}) {
     this.procRoot = options.procRoot ?? '/proc';
     this.rescanIntervalMs = options.rescanIntervalMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.listListeners =
+      options.listListeners ?? (this.procRoot === '/proc' ? () => this.listFromSockDiag() : () => readProcNetListeners(this.procRoot));
   }
 
   /** The owner of the listener that accepted a connection to localAddr:localPort, if known. */
   resolve(localAddr: string, localPort: number): ListenerOwner | undefined {
     const cached = this.lookup(localAddr, localPort);
     if (cached !== undefined) return cached;
-    const key = `${localAddr}|${localPort}`;
-    const now = this.now();
-    if ((this.retryAfter.get(key) ?? Number.NEGATIVE_INFINITY) > now) return undefined;
-    this.rescan();
-    const found = this.lookup(localAddr, localPort);
-    if (found !== undefined) {
-      this.retryAfter.delete(key);
-    } else {
-      if (this.retryAfter.size >= MAX_REMEMBERED_MISSES) this.retryAfter.delete(this.retryAfter.keys().next().value!);
-      this.retryAfter.set(key, now + this.rescanIntervalMs);
-    }
-    return found;
-  }
-
-  /** Rescans /proc now (done lazily on a miss; call it once at start-up to warm the cache). */
-  rescan(): void {
-    this.scans++;
-    this.listeners = [4, 6].flatMap((version) => {
-      const file = join(this.procRoot, 'net', version === 4 ? 'tcp' : 'tcp6');
-      try {
-        return parseProcNetTcp(readFileSync(file, 'utf8'), version as 4 | 6);
-      } catch {
-        return [];
-      }
-    });
-    // Owners found before stay while their listener is still listed; only new ones are searched.
-    const listed = new Set(this.listeners.map((l) => l.inode));
-    const kept = new Map<number, ListenerOwner>();
-    for (const [inode, owner] of this.ownersByInode) if (listed.has(inode)) kept.set(inode, owner);
-    const wanted = new Set([...listed].filter((inode) => !kept.has(inode)));
-    for (const [inode, owner] of this.findOwners(wanted)) kept.set(inode, owner);
-    this.ownersByInode = kept;
+    return this.afterMiss(`${localAddr}|${localPort}`, () => this.lookup(localAddr, localPort));
   }
 
   /**
    * The owner of the listening socket with this inode (as sock_diag reports it), if known. A
-   * miss rescans at once; the same inode again only after the interval, as in resolve().
+   * miss rescans under the same limits as in resolve().
    */
   ownerOfInode(inode: number): ListenerOwner | undefined {
     const cached = this.ownersByInode.get(inode);
     if (cached !== undefined) return cached;
-    const key = `inode|${inode}`;
+    return this.afterMiss(`inode|${inode}`, () => this.ownersByInode.get(inode));
+  }
+
+  /**
+   * Lists the listeners and searches owners for every one without, now (done lazily on a miss;
+   * call it once at start-up to warm the cache). Not limited by the rescan interval.
+   */
+  rescan(): void {
+    this.scan(true);
+  }
+
+  private afterMiss(key: string, find: () => ListenerOwner | undefined): ListenerOwner | undefined {
     const now = this.now();
-    if ((this.retryAfter.get(key) ?? Number.NEGATIVE_INFINITY) > now) return undefined;
-    this.rescan();
-    const found = this.ownersByInode.get(inode);
-    if (found !== undefined) this.retryAfter.delete(key);
-    else {
-      if (this.retryAfter.size >= MAX_REMEMBERED_MISSES) this.retryAfter.delete(this.retryAfter.keys().next().value!);
-      this.retryAfter.set(key, now + this.rescanIntervalMs);
+    if (now < this.nextRescanAt) return undefined;
+    const missed = this.misses.get(key);
+    if (missed !== undefined && now < missed.retryAt) return undefined;
+    this.scan(false);
+    const end = this.now();
+    this.nextRescanAt = end + Math.max(this.rescanIntervalMs, SCAN_DUTY_FACTOR * this.lastScanMs);
+    const found = find();
+    this.misses.delete(key); // re-inserted below as the newest, so eviction drops the oldest
+    if (found === undefined) {
+      if (this.misses.size >= MAX_REMEMBERED_MISSES) this.misses.delete(this.misses.keys().next().value!);
+      this.misses.set(key, this.backoff(end, missed?.failures ?? 0));
     }
     return found;
   }
 
-  private lookup(localAddr: string, localPort: number): ListenerOwner | undefined {
-    let wildcard: ListenerOwner | undefined;
-    for (const listener of this.listeners) {
-      if (listener.port !== localPort) continue;
-      const owner = this.ownersByInode.get(listener.inode);
-      if (owner === undefined) continue;
-      if (listener.address === localAddr || listener.address === `::ffff:${localAddr}`) return owner;
-      if (listener.address === '0.0.0.0' || listener.address === '::') wildcard ??= owner;
-    }
-    return wildcard;
+  private backoff(from: number, failures: number): Backoff {
+    const delay = Math.min(this.rescanIntervalMs * 2 ** failures, Math.max(MAX_BACKOFF_MS, this.rescanIntervalMs));
+    return { retryAt: from + delay, failures: failures + 1 };
   }
 
-  private findOwners(inodes: Set<number>): Map<number, ListenerOwner> {
+  /** Lists the listeners, keeps owners still listed, walks /proc for the wanted rest, rebuilds the maps. */
+  private scan(searchAll: boolean): void {
+    const start = this.now();
+    this.scans++;
+    const listeners = this.listListeners();
     const owners = new Map<number, ListenerOwner>();
-    if (inodes.size === 0) return owners;
+    const wanted = new Map<string, number>();
+    const unresolved = new Map<number, Backoff>();
+    for (const { inode } of listeners) {
+      const owner = this.ownersByInode.get(inode);
+      if (owner !== undefined) {
+        owners.set(inode, owner);
+        continue;
+      }
+      const previous = this.unresolved.get(inode);
+      if (previous !== undefined) unresolved.set(inode, previous);
+      if (searchAll || previous === undefined || start >= previous.retryAt) wanted.set(`socket:[${inode}]`, inode);
+    }
+    if (wanted.size > 0) {
+      for (const [inode, owner] of this.findOwners(wanted)) {
+        owners.set(inode, owner);
+        unresolved.delete(inode);
+      }
+      // What is still wanted was not found: back off before walking every fd for it again.
+      const end = this.now();
+      for (const inode of wanted.values()) unresolved.set(inode, this.backoff(end, unresolved.get(inode)?.failures ?? 0));
+    }
+    this.ownersByInode = owners;
+    this.unresolved = unresolved;
+    const byAddress = new Map<string, ListenerOwner>();
+    for (const { address, port, inode } of listeners) {
+      const owner = owners.get(inode);
+      if (owner === undefined) continue;
+      const key = `${address}|${port}`;
+      const other = byAddress.get(key);
+      // Several sockets on one address:port (SO_REUSEPORT groups): the lowest PID, as for one shared socket.
+      if (other === undefined || owner.pid < other.pid) byAddress.set(key, owner);
+    }
+    this.ownersByAddress = byAddress;
+    this.lastScanMs = this.now() - start;
+  }
+
+  private listFromSockDiag(): ListeningSocket[] {
+    if (!this.sockDiagFailed) {
+      try {
+        return readSockDiagListeners();
+      } catch {
+        // No FFI backend or no sock_diag here: /proc/net from now on (slower with many connections).
+        this.sockDiagFailed = true;
+      }
+    }
+    return readProcNetListeners(this.procRoot);
+  }
+
+  private lookup(localAddr: string, localPort: number): ListenerOwner | undefined {
+    const byAddress = this.ownersByAddress;
+    return (
+      byAddress.get(`${localAddr}|${localPort}`) ??
+      byAddress.get(`::ffff:${localAddr}|${localPort}`) ??
+      byAddress.get(`0.0.0.0|${localPort}`) ??
+      byAddress.get(`::|${localPort}`)
+    );
+  }
+
+  /**
+   * The lowest PID holding each wanted socket ("socket:[inode]" -> inode; found ones are deleted
+   * from it). PIDs in ascending order, and the walk ends as soon as nothing is wanted any more.
+   */
+  private findOwners(wanted: Map<string, number>): Map<number, ListenerOwner> {
+    const owners = new Map<number, ListenerOwner>();
     let entries: string[];
     try {
       entries = readdirSync(this.procRoot);
     } catch {
       return owners;
     }
-    const pids = entries
-      .filter((e) => /^[0-9]+$/.test(e))
-      .map(Number)
-      .sort((a, b) => a - b);
+    this.fdWalks++;
+    const pids: number[] = [];
+    for (const entry of entries) {
+      const code = entry.charCodeAt(0);
+      if (code >= 48 && code <= 57) pids.push(Number(entry)); // PIDs; the rest are files like 'net', 'self'
+    }
+    pids.sort((a, b) => a - b);
     for (const pid of pids) {
-      const fdDir = join(this.procRoot, String(pid), 'fd');
+      const fdDir = `${this.procRoot}/${pid}/fd`;
       let fds: string[];
       try {
         fds = readdirSync(fdDir);
       } catch {
         continue; // the process exited, or its fds are not ours to read
       }
+      let comm: string | undefined;
       for (const fd of fds) {
         let target: string;
         try {
-          target = readlinkSync(join(fdDir, fd));
+          target = readlinkSync(`${fdDir}/${fd}`);
         } catch {
-          continue;
+          continue; // closed since the readdir
         }
-        const match = /^socket:\[([0-9]+)\]$/.exec(target);
-        if (match === null) continue;
-        const inode = Number(match[1]);
-        if (!inodes.has(inode) || owners.has(inode)) continue;
-        owners.set(inode, { pid, comm: readComm(this.procRoot, pid) });
+        this.linksRead++;
+        const inode = wanted.get(target);
+        if (inode === undefined) continue;
+        wanted.delete(target); // higher PIDs holding it too are not the lowest
+        owners.set(inode, { pid, comm: (comm ??= readComm(this.procRoot, pid)) });
+        if (wanted.size === 0) return owners;
       }
-      // PIDs go upwards, so the first owner of each is the lowest: nothing more to learn.
-      if (owners.size === inodes.size) break;
     }
     return owners;
   }
