@@ -127,10 +127,11 @@ function socketDescriptorCount(): number {
 /**
  * The tool's scans that could grow with many sockets, each as the tool does it at start-up:
  * - /proc/net/tcp and tcp6 read (the kernel prints every TCP socket, not only listeners) and
- *   parsed (parseProcNetTcp keeps the listeners): ListenerOwnerResolver.rescan's first half;
- * - the whole cold rescan: those plus readlink of every fd under /proc/*\/fd until each
- *   listener has an owner (--handshake, and wherever the drop program loads: --json, --drops,
- *   --metrics on Linux 6.15+);
+ *   parsed (parseProcNetTcp keeps the listeners): ListenerOwnerResolver's fallback where
+ *   sock_diag cannot be opened (it used to be the first half of every rescan);
+ * - the whole cold rescan: a sock_diag dump plus readlink of the fds under /proc/*\/fd until
+ *   each listener has an owner (--handshake, and wherever the drop program loads: --json,
+ *   --drops, --metrics on Linux 6.15+);
  * - one sock_diag dump of the listeners (--listeners, --metrics), without the owner lookup;
  * - 10 000 owner lookups of one listener, as --handshake does per event once it is scanned.
  */
@@ -149,8 +150,8 @@ export function timeScans(repeats = 3): ScanTiming[] {
     resolver.rescan();
     return sockets;
   });
-  // The per-event part: each --handshake event looks its listener up in the scanned list (a
-  // walk of every listener until the address matches). The last one listed is the worst case.
+  // The per-event part: each --handshake event looks its listener up (a Map since the owner
+  // fix; before it, a walk of every listener until the address matched, the last one listed the worst case).
   const listed = [...parseProcNetTcp(texts[0]!, 4), ...parseProcNetTcp(texts[1]!, 6)];
   const last = listed.at(-1);
   const lookups = timed(repeats, () => {
@@ -168,7 +169,7 @@ export function timeScans(repeats = 3): ScanTiming[] {
   return [
     { key: 'proc-net-tcp-read', label: 'read /proc/net/tcp + tcp6 (lines)', ...read },
     { key: 'proc-net-tcp-parse', label: 'parse them for listeners (listeners)', ...parse },
-    { key: 'owner-rescan', label: 'owner scan, cold: those + /proc/*/fd (sockets open)', ...rescan },
+    { key: 'owner-rescan', label: 'owner scan, cold: sock_diag + /proc/*/fd (sockets open)', ...rescan },
     { key: 'sock-diag-listeners', label: 'sock_diag listener dump (listeners)', ...dump },
     {
       key: 'owner-resolve-10k',
