@@ -23,6 +23,7 @@ import { HELP, USAGE, UsageError, parseArgs, type Options } from './args.ts';
 import { ebpfListing, tracerFiltersOf } from './plan.ts';
 import { TableFormatter, listenerJson, listenerLine, toJson, writeJson } from './format.ts';
 import { OutputBuffer } from './output.ts';
+import { RecordJsonWriter, RecordRowWriter } from './record-row.ts';
 import { CountIntervals, HistIntervals, countJson, countTable, histJson, histText, timeLine } from './summary.ts';
 // cli/metrics.ts pulls in prom-client (~31 ms and ~5 MB at start-up, measured in bench/): it is
 // imported only when --metrics asks for it.
@@ -316,9 +317,28 @@ async function main(): Promise<void> {
     scheduleFlush();
   };
 
+  // Nothing but the line wanted from an accept (no metrics, no cgroup labels): lines straight
+  // from the ring's bytes, with no event object (cli/record-row.ts). The tracer then hands the
+  // other records (handshakes, drops) to onEvent in the ring's order too.
+  const lineWriter =
+    options.quiet || metrics !== undefined || cgroups !== undefined
+      ? undefined
+      : options.json
+        ? new RecordJsonWriter(host)
+        : new RecordRowWriter(options);
+  const onAcceptRecord =
+    lineWriter === undefined
+      ? undefined
+      : (record: Uint8Array) => {
+          lineWriter.write(record, pending);
+          pending.newline();
+          scheduleFlush();
+        };
+
   try {
     tracer = TcpAcceptTracer.open({
       ...tracerFilters,
+      ...(onAcceptRecord === undefined ? {} : { onAcceptRecord }),
       ...kernelPaths(),
       ring: {
         flushIntervalMs: RING_FLUSH_INTERVAL_MS,

@@ -37,6 +37,22 @@ export class OutputBuffer {
     this.capacity = grown.length;
   }
 
+  /**
+   * Direct access for writers that put bytes in themselves (cli/record-row.ts): returns the
+   * buffer with room for `bytes` more after `length`; write from `length` on, then `commit`.
+   * The buffer returned is only valid until the next call that may grow it.
+   */
+  writable(bytes: number): Buffer {
+    this.reserve(bytes);
+    return this.buffer;
+  }
+
+  /** Ends a direct write: the bytes up to `end` (an index into writable()'s buffer) are output. */
+  commit(end: number): void {
+    if (!(end >= this.used && end <= this.capacity)) throw new RangeError(`commit(${end}) outside ${this.used}..${this.capacity}`);
+    this.used = end;
+  }
+
   /** Text as UTF-8; ASCII (all of a row but perhaps a COMM) is copied without an encoder. */
   text(value: string): void {
     const length = value.length;

@@ -17,3 +17,11 @@ function offsetMs(): number {
 export function monotonicToWallClockMs(monotonicNs: bigint): number {
   return Number(monotonicNs) / 1e6 + (wallMinusMonotonicMs ?? offsetMs());
 }
+
+/**
+ * The same for a timestamp already read as a Number (the nearest double, as Number() of the
+ * BigInt would give): for readers that take a record's u64 as two u32 halves instead of a BigInt.
+ */
+export function monotonicNumberToWallClockMs(monotonicNs: number): number {
+  return monotonicNs / 1e6 + (wallMinusMonotonicMs ?? offsetMs());
+}

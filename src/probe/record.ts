@@ -186,6 +186,21 @@ function addressText(bytes: Uint8Array): string {
   return isV4Mapped(bytes, 0) ? formatIpv4(bytes, 12) : formatIpv6(bytes, 0);
 }
 
+/**
+ * The text decodeRecord gives an address field at `offset` of a record of this family: dotted
+ * from the first 4 bytes unless AF_INET6, then dotted for ::ffff:a.b.c.d, RFC 5952 otherwise.
+ */
+export function recordAddressText(record: Uint8Array, offset: number, family: number): string {
+  if (family !== AF_INET6) return formatIpv4(record, offset);
+  return isV4Mapped(record, offset) ? formatIpv4(record, offset + 12) : formatIpv6(record, offset);
+}
+
+/** decodeRecord's ipVersion: 6 for AF_INET6 unless both ends are IPv4-mapped, 4 otherwise. */
+export function recordIpVersion(record: Uint8Array): 4 | 6 {
+  if (u16(record, RECORD.family.offset) !== AF_INET6) return 4;
+  return isV4Mapped(record, RECORD.remoteAddr.offset) && isV4Mapped(record, RECORD.localAddr.offset) ? 4 : 6;
+}
+
 // Records are views into one mmapped ring (or one scratch buffer): a DataView over that
 // whole buffer is made once and reused, instead of one per record. With the cached texts
 // above, a repeated connection allocates only the event and its timestamp.

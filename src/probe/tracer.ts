@@ -20,7 +20,7 @@ import { IO_ACCEPT_KEY_SIZE, IO_ACCEPT_MAP_ENTRIES, IO_ACCEPT_VALUE_SIZE } from 
 import { ListenerOwnerResolver } from './owner.ts';
 import { withVerifierSource } from './tracepoint-program.ts';
 import { MAP_NAMES } from './programs.ts';
-import { decodeRecord, type AcceptEvent } from './record.ts';
+import { EventSource, RECORD, RECORD_SIZE, decodeRecord, type AcceptEvent } from './record.ts';
 import {
   COUNT_KEY_SIZE,
   COUNT_MAP_ENTRIES,
@@ -41,6 +41,17 @@ export * from './plan.ts';
 export interface TcpAcceptTracerOptions extends PlanOptions {
   /** Called for every accepted connection, on the event loop. */
   onEvent: (event: AcceptEvent) => void;
+  /**
+   * The allocation-free path, for consumers that handle every accept of a storm (the CLI's
+   * table rows, cli/record-row.ts): called instead of `onEvent` for each record of an accept
+   * syscall or an io_uring accept, during the drain, in the ring's order, with the record's
+   * bytes (AcceptRecord's layout, RECORD's offsets; valid only until it returns). Handshakes and
+   * drops, whose owner is found in user space, are decoded and come through `onEvent`, also
+   * during the drain and in ring order. Only with a BPF ring buffer: per-CPU perf rings
+   * (Linux < 5.8) must be merged by timestamp, so there every record is decoded and `onEvent`
+   * gets each drain sorted, as without this option.
+   */
+  onAcceptRecord?: (record: Uint8Array) => void;
   /** Called with each count of events the kernel had to drop (ring full). */
   onLost?: (count: number) => void;
   /** Called when reading fails; the tracer is closed by then. */
@@ -228,10 +239,13 @@ export class TcpAcceptTracer {
       }
 
       const counts = { records: 0 };
-      // Handshakes and drops come from softirq context: their owner is found from /proc.
+      // Handshakes and drops come from softirq context: their owner is found in user space
+      // (sock_diag and /proc/*/fd, owner.ts). Every handshake needs one, so that mode scans now;
+      // drops are rare, and the scan, one readlink per fd of every process (1.4 s with 200 000
+      // sockets open), waits for the first of them instead of delaying every start.
       const needOwners = plan.mode === 'handshake' || plan.programs.some((p) => p.name === 'tcpaccept_drop');
       const owners = needOwners ? new ListenerOwnerResolver() : undefined;
-      owners?.rescan();
+      if (plan.mode === 'handshake') owners?.rescan();
       const onEvent = options.onEvent;
       const pid = options.pid;
       // Each drain reads the rings one CPU after another; events of one drain are delivered
@@ -243,8 +257,18 @@ export class TcpAcceptTracer {
         if (!inTimeOrder(events)) events.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
         for (const event of events) onEvent(event);
       };
+      // One ring holds every CPU's records in the order they were reserved: the raw path may
+      // take them as they come (perf rings are per CPU and go through the sorted batch).
+      const acceptRecord = plan.output.kind === 'ringbuf' ? options.onAcceptRecord : undefined;
       const onRecord = (_cpu: number, bytes: Uint8Array) => {
         counts.records++;
+        if (acceptRecord !== undefined && bytes.byteLength >= RECORD_SIZE) {
+          const source = bytes[RECORD.source.offset];
+          if (source === EventSource.AcceptSyscall || source === EventSource.IoUring) {
+            acceptRecord(bytes);
+            return;
+          }
+        }
         const event = decodeRecord(bytes);
         // (io_uring accepts, like the syscalls', carry the exact process already.)
         if (owners !== undefined && (event.source === 'handshake' || event.source === 'drop')) {
@@ -252,6 +276,11 @@ export class TcpAcceptTracer {
           if (pid !== undefined && owner?.pid !== pid) return;
           event.pid = owner?.pid;
           event.comm = owner?.comm;
+        }
+        // With the raw path every record keeps the ring's order: the decoded ones go out now too.
+        if (acceptRecord !== undefined) {
+          onEvent(event);
+          return;
         }
         if (batch.length === 0) queueMicrotask(deliver);
         batch.push(event);

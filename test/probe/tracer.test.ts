@@ -5,7 +5,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { kernelTest } from '../helpers/kernel.ts';
 import { connectOnce, startServer, startTimeScale } from '../helpers/processes.ts';
-import { TcpAcceptTracer, planPrograms, ringBufferBytes, type AcceptEvent } from '../../src/internal.ts';
+import { TcpAcceptTracer, decodeRecord, planPrograms, ringBufferBytes, type AcceptEvent } from '../../src/internal.ts';
 import { recordedKernel } from './golden/variants.ts';
 
 // Planning is pure given a kernel's BTF and tracepoint formats: the planning tests use the
@@ -45,6 +45,41 @@ for (const output of ['ringbuf', 'perf'] as const) {
     t.equal(tracer.lost, 0);
   });
 }
+
+t.test(
+  'onAcceptRecord: accepts arrive as ring bytes, in connection order, decoding to the events',
+  kernelTest({ btf: true }),
+  async (t) => {
+    const server = await startServer({ family: 6, count: 10, comm: 'srv-raw' });
+    t.teardown(() => server.kill());
+    const raw: AcceptEvent[] = [];
+    const decoded: AcceptEvent[] = [];
+    const tracer = TcpAcceptTracer.open({
+      ports: [server.port],
+      queueWait: true,
+      ring: { flushIntervalMs: 20 },
+      // The bytes are only valid during the call: decode them there, as a consumer copies what it keeps.
+      onAcceptRecord: (record) => {
+        raw.push(decodeRecord(record));
+      },
+      onEvent: (e) => decoded.push(e),
+    });
+    t.teardown(() => tracer.close());
+    const clientPorts = [];
+    for (let i = 0; i < 10; i++) clientPorts.push((await connectOnce('::1', server.port)).localPort);
+    await server.accepted(10);
+    const deadline = Date.now() + 3000;
+    while (raw.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    t.same(
+      raw.map((e) => e.remotePort),
+      clientPorts,
+      'every accept, in the order of the connections',
+    );
+    t.ok(raw.every((e) => e.pid === server.pid && e.comm === 'srv-raw' && e.source === 'accept' && e.queueWaitNs !== undefined));
+    t.equal(decoded.length, 0, 'accepts do not also go to onEvent');
+    t.equal(tracer.recordsRead, 10);
+  },
+);
 
 t.test('a full ring buffer reports what it refused', kernelTest({ btf: true }), async (t) => {
   const connections = 3000;
