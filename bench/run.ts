@@ -218,9 +218,13 @@ interface Baseline {
   getppidNs: number;
   /** The C reader floor's tracer CPU per event (median), when that column ran. */
   floorCpuUs: number | undefined;
+  /** The same for its second storm. */
+  warmFloorCpuUs: number | undefined;
 }
 
 const tracerCpuUs = (r: RunResult) => (r.tool && r.tool.printed > 0 ? (r.tool.cpuSeconds / r.tool.printed) * 1e6 : undefined);
+const warmTracerCpuUs = (r: RunResult) =>
+  r.tool?.warm && r.tool.warm.printed > 0 ? (r.tool.warm.cpuSeconds / r.tool.warm.printed) * 1e6 : undefined;
 
 const perConnection = (run: RunResult) => run.storm.connections;
 const stormCpuUs = (run: RunResult) => ((run.storm.userSeconds + run.storm.systemSeconds) / perConnection(run)) * 1e6;
@@ -266,6 +270,22 @@ const ROWS: RowSpec[] = [
     digits: 2,
   },
   {
+    key: 'tracer-cpu-warm-us',
+    label: '   warm: a 2nd storm, same tracer',
+    value: warmTracerCpuUs,
+    digits: 2,
+    target: { text: '<= 0.6', met: (v) => v <= 0.6 },
+  },
+  {
+    key: 'tracer-cpu-warm-vs-c',
+    label: '   warm ÷ the C reader floor',
+    value: (r, b) => {
+      const us = warmTracerCpuUs(r);
+      return us !== undefined && b.warmFloorCpuUs !== undefined && b.warmFloorCpuUs > 0 ? us / b.warmFloorCpuUs : undefined;
+    },
+    digits: 2,
+  },
+  {
     key: 'lost',
     label: '4  lost (expected - printed)',
     value: (r) => (r.tool ? r.storm.connections - r.tool.printed : undefined),
@@ -306,11 +326,13 @@ function baselineOf(columns: Column[]): Baseline {
   const untraced = columns[0]!;
   const floor = columns.find((c) => c.tool?.key === 'c-reader');
   const floorCpu = floor === undefined ? [] : floor.runs.map(tracerCpuUs).filter((v): v is number => v !== undefined);
+  const warmFloorCpu = floor === undefined ? [] : floor.runs.map(warmTracerCpuUs).filter((v): v is number => v !== undefined);
   return {
     cpuPerConnectionUs: median(untraced.runs.map(stormCpuUs)),
     rate: median(untraced.runs.map((r) => r.storm.rate)),
     getppidNs: median(untraced.runs.map((r) => r.getppidNs)),
     floorCpuUs: floorCpu.length > 0 ? median(floorCpu) : undefined,
+    warmFloorCpuUs: warmFloorCpu.length > 0 ? median(warmFloorCpu) : undefined,
   };
 }
 
@@ -600,7 +622,7 @@ export async function main(argv: string[]): Promise<void> {
     for (let repeat = 0; repeat < options.repeats; repeat++) {
       for (const column of columns) {
         process.stderr.write(`repeat ${repeat + 1}/${options.repeats}: ${column.label}...\n`);
-        column.runs.push(column.tool ? await runTraced(column.tool, storm, dir) : await runUntraced(storm));
+        column.runs.push(column.tool ? await runTraced(column.tool, storm, dir, { warmStorm: true }) : await runUntraced(storm));
       }
     }
     if (options.idle) idle = await idlePass(columns, options, storm, dir);

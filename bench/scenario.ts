@@ -147,6 +147,8 @@ export interface RunResult {
      * Seen in --handshake with 100 000 idle connections open: bench/README.md, "Idle pass".
      */
     killed: boolean;
+    /** With `warmStorm`: a second storm through the same tracer, its CPU and the lines it printed. */
+    warm?: { cpuSeconds: number; printed: number };
   };
 }
 
@@ -223,7 +225,7 @@ export async function runUntraced(storm: StormOptions): Promise<RunResult> {
 }
 
 /** Storm through one tool. Output goes to a tmpfs file that is counted afterwards. */
-export async function runTraced(tool: Tool, storm: StormOptions, dir: string): Promise<RunResult> {
+export async function runTraced(tool: Tool, storm: StormOptions, dir: string, options: { warmStorm?: boolean } = {}): Promise<RunResult> {
   const outPath = join(dir, `${tool.key}.out`);
   const errPath = join(dir, `${tool.key}.err`);
   const proberLog = join(dir, `${tool.key}.prober`);
@@ -297,6 +299,27 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
     const cpuAfter = processCpuSeconds(tracerPid);
     const peak = peakRssBytes(tracerPid);
     const anonymous = anonymousRssBytes(tracerPid);
+
+    // 5. The same storm again through the same tracer: its cost once the JIT has compiled the
+    // event path (a fresh Node process spends the first few thousand events warming up).
+    let warm: { cpuSeconds: number; printed: number } | undefined;
+    if (options.warmStorm) {
+      const warmBefore = processCpuSeconds(tracerPid);
+      const again = await runStorm(storm);
+      const againPorts = new Set(again.ports);
+      let warmPrinted = 0;
+      let warmQuietSince = Date.now();
+      while (warmPrinted < again.connections && Date.now() - warmQuietSince < 1500) {
+        await sleep(20);
+        const lines = follower.poll();
+        if (lines.length > 0) warmQuietSince = Date.now();
+        for (const line of lines) {
+          const ports = tool.ports(line);
+          if (ports !== undefined && againPorts.has(ports.local)) warmPrinted++;
+        }
+      }
+      warm = { cpuSeconds: processCpuSeconds(tracerPid) - warmBefore, printed: warmPrinted };
+    }
     const killed = await stopChild(child, 'SIGINT', tool.label, true);
     return {
       storm: result,
@@ -314,6 +337,7 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string): P
         anonymousRssBytes: anonymous,
         stderr: readFileSync(errPath, 'utf8'),
         killed,
+        ...(warm === undefined ? {} : { warm }),
       },
     };
   } finally {

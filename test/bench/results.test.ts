@@ -31,6 +31,7 @@ function synthetic(): StormResultFile {
       'storm-cpu-added-us': { label: 'added', cells: both(0.354, 28.353) },
       'rate-ratio': { label: 'ratio', cells: { 'ts-default': cell(0.92, 0.9, 0.95), bpftrace: cell(0.35, 0.35, 0.35, 1) } },
       'tracer-cpu-us': { label: 'cpu', cells: both(2.5, 5.3) },
+      'tracer-cpu-warm-us': { label: 'warm', cells: both(0.71, 5.1) },
       lost: { label: 'lost', cells: both(0, 4188) },
       'first-event-s': { label: 'first', cells: both(0.0912, 0.045) },
       'peak-rss-mb': { label: 'rss', cells: both(64.6, 105.2) },
@@ -46,7 +47,8 @@ t.test('renders one row per README figure from the medians, with units and signs
   t.equal(table[2], '| BPF time per accepted connection (`run_time_ns`) | 304 ns | 21 458 ns |', 'rounded, thousands spaced');
   t.equal(table[3], '| CPU added to the traced storm per connection | +0.35 µs | +28.35 µs |', 'differences carry a sign');
   t.equal(table[4], '| storm rate ÷ untraced (range over repeats) | 0.92 (0.90–0.95) | 0.35 |', 'the range where repeats differ');
-  t.equal(table[9], '| added to an unrelated `getppid()` while attached | +74 ns | -1 ns |', 'a negative difference keeps its own sign');
+  t.equal(table[6], '| tracer CPU per event, warm (a second storm) | 0.71 µs | 5.10 µs |', 'the warm figure next to the fresh one');
+  t.equal(table[10], '| added to an unrelated `getppid()` while attached | +74 ns | -1 ns |', 'a negative difference keeps its own sign');
   t.match(
     table.at(-1)!,
     /^Medians of 3 storms of 100 000 connections, 2026-12-01: 2 CPUs, Linux 6\.18\.44, Node v20\.20\.2, bpftrace v0\.17\.0, load average 0\.5 0\.4 0\.3 before and 1\.0 0\.8 0\.5 after\. From \[bench\/results\/storm\.json\]/,
@@ -106,17 +108,17 @@ function withIdle(): StormResultFile {
 t.test('an idle pass adds its rows after the others, each with its ratio to the same row without the load', async (t) => {
   const table = readmePerformanceTable(withIdle(), 'storm.json').split('\n');
   t.equal(
-    table[10],
+    table[11],
     '| spawn to first traced event, with 1 000 listeners + 100 000 idle connections | 2.351 s (×25.78) | 0.045 s (×1.00) |',
     'idle figure (× idle ÷ without)',
   );
   t.equal(
-    table[11],
+    table[12],
     '| tracer CPU per event, with 1 000 listeners + 100 000 idle connections | 2.50 µs (×1.00) | - |',
     'a column the pass has no number for is "-"',
   );
-  t.equal(table[13], '| events lost, with 1 000 listeners + 100 000 idle connections | 20 000 | 4 188 |', 'no ratio for counts of losses');
-  t.equal(table[14], '| peak RSS, with 1 000 listeners + 100 000 idle connections | 175 MB (×2.71) | 105 MB (×1.00) |');
+  t.equal(table[14], '| events lost, with 1 000 listeners + 100 000 idle connections | 20 000 | 4 188 |', 'no ratio for counts of losses');
+  t.equal(table[15], '| peak RSS, with 1 000 listeners + 100 000 idle connections | 175 MB (×2.71) | 105 MB (×1.00) |');
   t.match(
     table.join('\n'),
     /The rows "with 1 000 listeners \+ 100 000 idle connections": the same storms, medians of 2, .*\(bench\/idle\.py, 11 processes, set up in 4\.4 s\)/,

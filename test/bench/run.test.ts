@@ -186,7 +186,7 @@ t.test('the idle pass, with a small idle load, prints its table and saves its ro
     cells('   with idle load').some((row) => numeric(row[1])),
     'ts default has numbers with the idle load',
   );
-  t.match(bench.stdout, /owner scan, cold: those \+ \/proc\/\*\/fd/, 'times the start-up scans');
+  t.match(bench.stdout, /owner scan, cold: sock_diag \+ \/proc\/\*\/fd/, 'times the start-up scans');
   t.same(idleLoadProcesses(), [], 'no idle.py process is left');
 
   const result = parseStormResult(readFileSync(saved, 'utf8'), saved);
