@@ -269,6 +269,10 @@ async function main(): Promise<void> {
       npmWatch?.close();
       monitor?.close();
       tracer?.close();
+      // Events that waited for a listener-owner scan are delivered as the tracer closes.
+      flush();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') process.stderr.write(`${PROGRAM}: ${errorText(error)}\n`);
     } finally {
       process.exit(code);
     }

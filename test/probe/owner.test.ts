@@ -283,3 +283,62 @@ t.test('falls back to /proc/net/tcp{,6} when sock_diag cannot be opened', async 
   );
   t.same(fake.openFds.size, 0);
 });
+
+t.test('resolveWithoutBlocking: a miss scans in slices between turns of the event loop, then calls back', async (t) => {
+  const fake = fakeProc(t);
+  fake.listen('127.0.0.1', 8080, 100);
+  for (let pid = 10; pid < 40; pid++) fake.proc(pid, `idle-${pid}`, idleSockets(pid * 1000, 600));
+  fake.proc(50, 'server', ['socket:[100]']);
+  // Every reading of the clock moves it 1 ms: a 5 ms slice ends after a few steps of the walk.
+  const clock = { value: 0 };
+  const resolver = new ListenerOwnerResolver({ procRoot: fake.root, now: () => clock.value++, listListeners: () => [...fake.listeners] });
+  let turns = 0;
+  const counting = setInterval(() => turns++, 0);
+  t.teardown(() => clearInterval(counting));
+  const called: string[] = [];
+  const done = new Promise<void>((resolve) => {
+    t.equal(
+      resolver.resolveWithoutBlocking('127.0.0.1', 8080, () => called.push('first')),
+      'scanning',
+    );
+    t.ok(resolver.scanning);
+    t.equal(
+      resolver.resolveWithoutBlocking('127.0.0.1', 8080, () => {
+        called.push('second');
+        resolve();
+      }),
+      'scanning',
+      'a second miss waits for the same scan',
+    );
+  });
+  t.equal(resolver.cached('127.0.0.1', 8080), undefined, 'nothing is found before the event loop turns');
+  await done;
+  t.same(called, ['first', 'second'], 'each waiting caller once, in order');
+  t.notOk(resolver.scanning);
+  t.same(resolver.cached('127.0.0.1', 8080), { pid: 50, comm: 'server' });
+  t.equal(resolver.scans, 1);
+  t.ok(turns >= 2, `the walk of 18 000 links spanned ${turns} timer turns`);
+  t.same(
+    resolver.resolveWithoutBlocking('127.0.0.1', 8080, () => t.fail('not called for a hit')),
+    { pid: 50, comm: 'server' },
+  );
+  t.equal(
+    resolver.resolveWithoutBlocking('127.0.0.1', 9999, () => t.fail('no scan within the interval')),
+    undefined,
+  );
+});
+
+t.test('close() stops a sliced scan without calling back', async (t) => {
+  const fake = fakeProc(t);
+  fake.listen('127.0.0.1', 8080, 100);
+  for (let pid = 10; pid < 20; pid++) fake.proc(pid, `idle-${pid}`, idleSockets(pid * 1000, 600));
+  const clock = { value: 0 };
+  const resolver = new ListenerOwnerResolver({ procRoot: fake.root, now: () => clock.value++, listListeners: () => [...fake.listeners] });
+  t.equal(
+    resolver.resolveWithoutBlocking('127.0.0.1', 8080, () => t.fail('closed: no callback')),
+    'scanning',
+  );
+  resolver.close();
+  t.notOk(resolver.scanning);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+});
