@@ -1,11 +1,12 @@
 // User-space CPU per event, without the kernel: what the CLI does with each 80-byte record
-// (decode to an AcceptEvent, format a table row, batch, write), against a prototype that
-// formats straight from the record bytes into one reusable buffer.
+// (now: a table row or --json line straight from the record's bytes, cli/record-row.ts),
+// against the earlier paths (decode to an AcceptEvent, sort the batch, format it).
 //   node --import tsx bench/event-cost.ts
 import { openSync, closeSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { TableFormatter, toJson, writeJson } from '../cli/format.ts';
 import { OutputBuffer } from '../cli/output.ts';
+import { RecordJsonWriter, RecordRowWriter } from '../cli/record-row.ts';
 import {
   AF_INET,
   AF_INET6,
@@ -13,7 +14,6 @@ import {
   RECORD,
   RECORD_SIZE,
   decodeRecord,
-  formatIpv6,
   monotonicToWallClockMs,
   type AcceptEvent,
 } from '../src/internal.ts';
@@ -128,94 +128,29 @@ function jsonDirectPath(records: Uint8Array[], fd: number): void {
   }
 }
 
-/**
- * Prototype: no event object, no per-field strings. Digits and bytes go straight into one
- * Buffer; IPv4 is printed from its bytes, IPv6 through a one-entry cache of its text's bytes (a server's local
- * address is nearly always the same; the remote one repeats per client).
- */
-class DirectTableWriter {
-  private readonly out = Buffer.alloc(BATCH * 128);
-  private length = 0;
-  private readonly lastV6 = new Uint8Array(16);
-  private lastV6Text: Uint8Array = new Uint8Array(0);
-
-  constructor(private readonly fd: number) {}
-
-  private digits(value: number, width: number): void {
-    const start = this.length;
-    let n = value;
-    let count = 1;
-    for (let rest = (n / 10) >>> 0; rest > 0; rest = (rest / 10) >>> 0) count++;
-    for (let i = count - 1; i >= 0; i--) {
-      this.out[start + i] = 48 + (n % 10);
-      n = (n / 10) >>> 0;
+/** The CLI now (cli/record-row.ts through TcpAcceptTracer's onAcceptRecord): rows from the record bytes, no event object. */
+function recordRowPath(records: Uint8Array[], fd: number): void {
+  const writer = new RecordRowWriter({ clockTime: false, relativeTime: false, queueWait: false });
+  const out = new OutputBuffer();
+  for (let start = 0; start < records.length; start += BATCH) {
+    for (let i = start; i < Math.min(start + BATCH, records.length); i++) {
+      writer.write(records[i]!, out);
+      out.newline();
     }
-    this.length += count;
-    this.pad(start, width);
-  }
-
-  private pad(start: number, width: number): void {
-    while (this.length - start < width) this.out[this.length++] = 32;
-  }
-
-  private ipv4(bytes: Uint8Array, offset: number, width: number): void {
-    const start = this.length;
-    for (let i = 0; i < 4; i++) {
-      if (i > 0) this.out[this.length++] = 46;
-      this.digits(bytes[offset + i]!, 0);
-    }
-    this.pad(start, width);
-  }
-
-  private ipv6(bytes: Uint8Array, offset: number, width: number): void {
-    const start = this.length;
-    let same = this.lastV6Text.length > 0;
-    for (let i = 0; same && i < 16; i++) same = bytes[offset + i] === this.lastV6[i];
-    if (!same) {
-      this.lastV6.set(bytes.subarray(offset, offset + 16));
-      this.lastV6Text = Buffer.from(formatIpv6(bytes, offset), 'latin1');
-    }
-    // Byte by byte: Buffer.write is a native call costing ~140 ns even for 3 characters.
-    for (let i = 0; i < this.lastV6Text.length; i++) this.out[this.length++] = this.lastV6Text[i]!;
-    this.pad(start, width);
-  }
-
-  row(bytes: Uint8Array): void {
-    // Little-endian loads by hand: a DataView per record costs more than the whole row here.
-    const u16 = (offset: number) => bytes[offset]! | (bytes[offset + 1]! << 8);
-    this.digits((u16(RECORD.pid.offset) | (u16(RECORD.pid.offset + 2) << 16)) >>> 0, 7);
-    this.out[this.length++] = 32;
-    const comm = this.length;
-    for (let i = 0; i < 12 && bytes[RECORD.comm.offset + i] !== 0; i++) this.out[this.length++] = bytes[RECORD.comm.offset + i]!;
-    this.pad(comm, 12);
-    this.out[this.length++] = 32;
-    const v6 = u16(RECORD.family.offset) === AF_INET6;
-    this.out[this.length++] = v6 ? 54 : 52;
-    this.out[this.length++] = 32;
-    this.out[this.length++] = 32;
-    if (v6) this.ipv6(bytes, RECORD.remoteAddr.offset, 16);
-    else this.ipv4(bytes, RECORD.remoteAddr.offset, 16);
-    this.out[this.length++] = 32;
-    this.digits(u16(RECORD.remotePort.offset), 5);
-    this.out[this.length++] = 32;
-    if (v6) this.ipv6(bytes, RECORD.localAddr.offset, 16);
-    else this.ipv4(bytes, RECORD.localAddr.offset, 16);
-    this.out[this.length++] = 32;
-    this.digits(u16(RECORD.localPort.offset), 0);
-    this.out[this.length++] = 10;
-  }
-
-  flush(): void {
-    writeSync(this.fd, this.out, 0, this.length);
-    this.length = 0;
+    writeSync(fd, out.take());
   }
 }
 
-function directPath(records: Uint8Array[], fd: number): void {
-  const writer = new DirectTableWriter(fd);
+/** --json now: RecordJsonWriter, the same bytes as writeJson, from the record bytes. */
+function recordJsonPath(records: Uint8Array[], fd: number): void {
+  const writer = new RecordJsonWriter('bench');
+  const out = new OutputBuffer();
   for (let start = 0; start < records.length; start += BATCH) {
-    for (let i = start; i < Math.min(start + BATCH, records.length); i++) writer.row(records[i]!);
-    writer.flush();
+    for (let i = start; i < Math.min(start + BATCH, records.length); i++) {
+      writer.write(records[i]!, out);
+      out.newline();
+    }
+    writeSync(fd, out.take());
   }
 }
 
@@ -238,19 +173,21 @@ export function main(): void {
     }, RECORDS);
     const strings = nsPerRecord(() => stringPath(records, fd), RECORDS);
     const current = nsPerRecord(() => currentPath(records, fd), RECORDS);
-    const direct = nsPerRecord(() => directPath(records, fd), RECORDS);
+    const rows = nsPerRecord(() => recordRowPath(records, fd), RECORDS);
     const jsonBefore = nsPerRecord(() => jsonStringifyPath(records, fd), RECORDS);
     const jsonNow = nsPerRecord(() => jsonDirectPath(records, fd), RECORDS);
+    const jsonRecords = nsPerRecord(() => recordJsonPath(records, fd), RECORDS);
     printTable(
       `User-space work per event, ${RECORDS} synthetic records (half IPv4, half IPv6), batches of ${BATCH}, to /dev/null (median of 7)`,
       ['path', 'ns/event'],
       [
         ['decodeRecord only', formatNumber(decodeOnly, 0)],
         ['before: decode, sort, string rows, join, write', formatNumber(strings, 0)],
-        ['CLI now: decode, sort, writeRow to OutputBuffer, write', formatNumber(current, 0)],
-        ['prototype: bytes to one Buffer, one write', formatNumber(direct, 0)],
+        ['round 2: decode, sort, writeRow to OutputBuffer, write', formatNumber(current, 0)],
+        ['CLI now: RecordRowWriter from the bytes, write', formatNumber(rows, 0)],
         ['--json before: decode, sort, JSON.stringify(toJson()), write', formatNumber(jsonBefore, 0)],
-        ['--json now: decode, sort, writeJson to OutputBuffer, write', formatNumber(jsonNow, 0)],
+        ['--json round 3: decode, sort, writeJson to OutputBuffer, write', formatNumber(jsonNow, 0)],
+        ['--json now: RecordJsonWriter from the bytes, write', formatNumber(jsonRecords, 0)],
       ],
     );
   } finally {
