@@ -324,8 +324,11 @@ async function main(): Promise<void> {
   // Nothing but the line wanted from an accept (no metrics, no cgroup labels): lines straight
   // from the ring's bytes, with no event object (cli/record-row.ts). The tracer then hands the
   // other records (handshakes, drops) to onEvent in the ring's order too.
+  // With -t, a table that also shows decoded rows (handshakes, drops) keeps them all on the
+  // formatter, whose first timestamp is the one every row counts from.
+  const mixedRows = options.relativeTime && !options.json && (options.handshake || options.drops);
   const lineWriter =
-    options.quiet || metrics !== undefined || cgroups !== undefined
+    options.quiet || metrics !== undefined || cgroups !== undefined || mixedRows
       ? undefined
       : options.json
         ? new RecordJsonWriter(host)
