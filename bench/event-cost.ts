@@ -128,22 +128,11 @@ function jsonDirectPath(records: Uint8Array[], fd: number): void {
   }
 }
 
-/** The CLI now (cli/record-row.ts through TcpAcceptTracer's onAcceptRecord): rows from the record bytes, no event object. */
-function recordRowPath(records: Uint8Array[], fd: number): void {
-  const writer = new RecordRowWriter({ clockTime: false, relativeTime: false, queueWait: false });
-  const out = new OutputBuffer();
-  for (let start = 0; start < records.length; start += BATCH) {
-    for (let i = start; i < Math.min(start + BATCH, records.length); i++) {
-      writer.write(records[i]!, out);
-      out.newline();
-    }
-    writeSync(fd, out.take());
-  }
-}
-
-/** --json now: RecordJsonWriter, the same bytes as writeJson, from the record bytes. */
-function recordJsonPath(records: Uint8Array[], fd: number): void {
-  const writer = new RecordJsonWriter('bench');
+/**
+ * The CLI now (cli/record-row.ts through TcpAcceptTracer's onAcceptRecord): rows or --json lines
+ * from the record bytes, no event object.
+ */
+function recordPath(writer: RecordRowWriter | RecordJsonWriter, records: Uint8Array[], fd: number): void {
   const out = new OutputBuffer();
   for (let start = 0; start < records.length; start += BATCH) {
     for (let i = start; i < Math.min(start + BATCH, records.length); i++) {
@@ -173,10 +162,13 @@ export function main(): void {
     }, RECORDS);
     const strings = nsPerRecord(() => stringPath(records, fd), RECORDS);
     const current = nsPerRecord(() => currentPath(records, fd), RECORDS);
-    const rows = nsPerRecord(() => recordRowPath(records, fd), RECORDS);
+    const rows = nsPerRecord(
+      () => recordPath(new RecordRowWriter({ clockTime: false, relativeTime: false, queueWait: false }), records, fd),
+      RECORDS,
+    );
     const jsonBefore = nsPerRecord(() => jsonStringifyPath(records, fd), RECORDS);
     const jsonNow = nsPerRecord(() => jsonDirectPath(records, fd), RECORDS);
-    const jsonRecords = nsPerRecord(() => recordJsonPath(records, fd), RECORDS);
+    const jsonRecords = nsPerRecord(() => recordPath(new RecordJsonWriter('bench'), records, fd), RECORDS);
     printTable(
       `User-space work per event, ${RECORDS} synthetic records (half IPv4, half IPv6), batches of ${BATCH}, to /dev/null (median of 7)`,
       ['path', 'ns/event'],

@@ -224,6 +224,23 @@ export async function runUntraced(storm: StormOptions): Promise<RunResult> {
   return { storm: await runStorm(storm), getppidNs: syscall, foreignSyscallTracepoints: foreign };
 }
 
+/** The storm's lines in the tool's output, read until all are there or it stays quiet for 1.5 s. */
+async function countPrinted(tool: Tool, follower: OutputFollower, storm: StormResult): Promise<number> {
+  const stormPorts = new Set(storm.ports);
+  let printed = 0;
+  let quietSince = Date.now();
+  while (printed < storm.connections && Date.now() - quietSince < 1500) {
+    await sleep(20);
+    const lines = follower.poll();
+    if (lines.length > 0) quietSince = Date.now();
+    for (const line of lines) {
+      const ports = tool.ports(line);
+      if (ports !== undefined && stormPorts.has(ports.local)) printed++;
+    }
+  }
+  return printed;
+}
+
 /** Storm through one tool. Output goes to a tmpfs file that is counted afterwards. */
 export async function runTraced(tool: Tool, storm: StormOptions, dir: string, options: { warmStorm?: boolean } = {}): Promise<RunResult> {
   const outPath = join(dir, `${tool.key}.out`);
@@ -284,18 +301,7 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string, op
     const runAfter = runTotals(programIds);
 
     // 4. Wait until it has printed everything (its output stops growing), then collect.
-    const stormPorts = new Set(result.ports);
-    let printed = 0;
-    let quietSince = Date.now();
-    while (printed < result.connections && Date.now() - quietSince < 1500) {
-      await sleep(20);
-      const lines = follower.poll();
-      if (lines.length > 0) quietSince = Date.now();
-      for (const line of lines) {
-        const ports = tool.ports(line);
-        if (ports !== undefined && stormPorts.has(ports.local)) printed++;
-      }
-    }
+    const printed = await countPrinted(tool, follower, result);
     const cpuAfter = processCpuSeconds(tracerPid);
     const peak = peakRssBytes(tracerPid);
     const anonymous = anonymousRssBytes(tracerPid);
@@ -306,18 +312,7 @@ export async function runTraced(tool: Tool, storm: StormOptions, dir: string, op
     if (options.warmStorm) {
       const warmBefore = processCpuSeconds(tracerPid);
       const again = await runStorm(storm);
-      const againPorts = new Set(again.ports);
-      let warmPrinted = 0;
-      let warmQuietSince = Date.now();
-      while (warmPrinted < again.connections && Date.now() - warmQuietSince < 1500) {
-        await sleep(20);
-        const lines = follower.poll();
-        if (lines.length > 0) warmQuietSince = Date.now();
-        for (const line of lines) {
-          const ports = tool.ports(line);
-          if (ports !== undefined && againPorts.has(ports.local)) warmPrinted++;
-        }
-      }
+      const warmPrinted = await countPrinted(tool, follower, again);
       warm = { cpuSeconds: processCpuSeconds(tracerPid) - warmBefore, printed: warmPrinted };
     }
     const killed = await stopChild(child, 'SIGINT', tool.label, true);
