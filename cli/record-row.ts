@@ -18,6 +18,8 @@ import {
   TCP_CLOSE,
   TCP_STATE_NAMES,
   monotonicNumberToWallClockMs,
+  readU16,
+  readU32,
   recordAddressText,
   recordIpVersion,
 } from '../src/internal.ts';
@@ -52,14 +54,6 @@ const COMM = RECORD.comm.offset;
 const COMM_SIZE = RECORD.comm.size;
 const TID = RECORD.tid.offset;
 const SOURCE = RECORD.source.offset;
-
-function u16(record: Uint8Array, offset: number): number {
-  return record[offset]! | (record[offset + 1]! << 8);
-}
-
-function u32(record: Uint8Array, offset: number): number {
-  return (record[offset]! | (record[offset + 1]! << 8) | (record[offset + 2]! << 16) | (record[offset + 3]! << 24)) >>> 0;
-}
 
 /** `value` (0 ≤ value < 2^32) in decimal at `at`; returns the index after the last digit. */
 function writeDigits(out: Buffer, at: number, value: number): number {
@@ -133,7 +127,7 @@ export class RecordRowWriter {
     if (this.options.clockTime || this.options.relativeTime) at = this.writeTimes(record, buffer, at);
 
     const pidStart = at;
-    at = pad(buffer, writeDigits(buffer, at, u32(record, PID)), pidStart, 7);
+    at = pad(buffer, writeDigits(buffer, at, readU32(record, PID)), pidStart, 7);
     buffer[at++] = SPACE;
 
     // COMM: ASCII (nearly always) is copied, up to its NUL or 12 bytes; anything else is decoded
@@ -162,19 +156,19 @@ export class RecordRowWriter {
     buffer[at++] = SPACE;
     buffer[at++] = SPACE;
 
-    const v6 = u16(record, FAMILY) === AF_INET6;
+    const v6 = readU16(record, FAMILY) === AF_INET6;
     at = this.writeAddress(buffer, at, v6 ? this.remote6.of(record, REMOTE_ADDR) : this.remote4.of(record, REMOTE_ADDR));
     const remotePortStart = at;
-    at = pad(buffer, writeDigits(buffer, at, u16(record, REMOTE_PORT)), remotePortStart, 5);
+    at = pad(buffer, writeDigits(buffer, at, readU16(record, REMOTE_PORT)), remotePortStart, 5);
     buffer[at++] = SPACE;
     at = this.writeAddress(buffer, at, v6 ? this.local6.of(record, LOCAL_ADDR) : this.local4.of(record, LOCAL_ADDR));
     const localPortStart = at;
-    at = pad(buffer, writeDigits(buffer, at, u16(record, LOCAL_PORT)), localPortStart, 5);
+    at = pad(buffer, writeDigits(buffer, at, readU16(record, LOCAL_PORT)), localPortStart, 5);
 
     if (this.options.queueWait) {
       buffer[at++] = SPACE;
-      const low = u32(record, QUEUE_WAIT);
-      const high = u32(record, QUEUE_WAIT + 4);
+      const low = readU32(record, QUEUE_WAIT);
+      const high = readU32(record, QUEUE_WAIT + 4);
       if (low === 0 && high === 0) buffer[at++] = DASH;
       else {
         const micros = microseconds(high, low);
@@ -197,8 +191,8 @@ export class RecordRowWriter {
 
   /** -T's HH:MM:SS and -t's seconds since the first row, each padded to 9. */
   private writeTimes(record: Uint8Array, buffer: Buffer, at: number): number {
-    const low = u32(record, TIMESTAMP);
-    const high = u32(record, TIMESTAMP + 4);
+    const low = readU32(record, TIMESTAMP);
+    const high = readU32(record, TIMESTAMP + 4);
     if (this.options.clockTime) {
       const start = at;
       // high × 2^32 is exact and the sum is rounded once: the same double as Number() of the BigInt.
@@ -326,8 +320,8 @@ export class RecordJsonWriter {
     let buffer = out.writable(JSON_BYTES + this.hostIoUring.length);
     let at = out.length;
 
-    const low = u32(record, TIMESTAMP);
-    const high = u32(record, TIMESTAMP + 4);
+    const low = readU32(record, TIMESTAMP);
+    const high = readU32(record, TIMESTAMP + 4);
     // time: as writeJson's writeIsoTime, from the same double monotonicToWallClockMs computes.
     const wallTimeMs = monotonicNumberToWallClockMs(high * TWO_TO_32 + low);
     const second = Math.floor(wallTimeMs / 1000);
@@ -344,9 +338,9 @@ export class RecordJsonWriter {
     at = writeU64(buffer, at, high, low);
 
     at = copy(buffer, at, record[SOURCE] === EventSource.IoUring ? this.hostIoUring : this.hostAccept);
-    at = writeDigits(buffer, at, u32(record, PID));
+    at = writeDigits(buffer, at, readU32(record, PID));
     at = copy(buffer, at, JSON_TID);
-    at = writeDigits(buffer, at, u32(record, TID));
+    at = writeDigits(buffer, at, readU32(record, TID));
     // COMM: printable ASCII without quote or backslash (nearly always) is copied between quotes;
     // anything else is decoded as decodeRecord decodes it and escaped as writeJson escapes it.
     at = copy(buffer, at, JSON_COMM);
@@ -368,18 +362,18 @@ export class RecordJsonWriter {
       at = out.length;
     }
 
-    const v6 = u16(record, FAMILY) === AF_INET6;
+    const v6 = readU16(record, FAMILY) === AF_INET6;
     at = copy(buffer, at, v6 ? (recordIpVersion(record) === 6 ? JSON_IP6_INET6 : JSON_IP4_INET6) : JSON_IP4_INET);
     at = copy(buffer, at, v6 ? this.remote6.of(record, REMOTE_ADDR) : this.remote4.of(record, REMOTE_ADDR));
     at = copy(buffer, at, JSON_RPORT);
-    at = writeDigits(buffer, at, u16(record, REMOTE_PORT));
+    at = writeDigits(buffer, at, readU16(record, REMOTE_PORT));
     at = copy(buffer, at, JSON_LADDR);
     at = copy(buffer, at, v6 ? this.local6.of(record, LOCAL_ADDR) : this.local4.of(record, LOCAL_ADDR));
     at = copy(buffer, at, JSON_LPORT);
-    at = writeDigits(buffer, at, u16(record, LOCAL_PORT));
+    at = writeDigits(buffer, at, readU16(record, LOCAL_PORT));
     at = copy(buffer, at, JSON_STATES[record[STATE]!]!);
-    const waitLow = u32(record, QUEUE_WAIT);
-    const waitHigh = u32(record, QUEUE_WAIT + 4);
+    const waitLow = readU32(record, QUEUE_WAIT);
+    const waitHigh = readU32(record, QUEUE_WAIT + 4);
     if (waitLow === 0 && waitHigh === 0) at = copy(buffer, at, JSON_NULL_END);
     else {
       const micros = microseconds(waitHigh, waitLow);

@@ -197,7 +197,7 @@ export function recordAddressText(record: Uint8Array, offset: number, family: nu
 
 /** decodeRecord's ipVersion: 6 for AF_INET6 unless both ends are IPv4-mapped, 4 otherwise. */
 export function recordIpVersion(record: Uint8Array): 4 | 6 {
-  if (u16(record, RECORD.family.offset) !== AF_INET6) return 4;
+  if (readU16(record, RECORD.family.offset) !== AF_INET6) return 4;
   return isV4Mapped(record, RECORD.remoteAddr.offset) && isV4Mapped(record, RECORD.localAddr.offset) ? 4 : 6;
 }
 
@@ -221,8 +221,10 @@ function zero64(bytes: Uint8Array, offset: number): boolean {
   return true;
 }
 
-const u16 = (bytes: Uint8Array, offset: number) => bytes[offset]! | (bytes[offset + 1]! << 8);
-const u32 = (bytes: Uint8Array, offset: number) =>
+/** The little-endian u16 at `offset` (records are written in the host's order: x86-64). */
+export const readU16 = (bytes: Uint8Array, offset: number): number => bytes[offset]! | (bytes[offset + 1]! << 8);
+/** The little-endian u32 at `offset`, as an unsigned number. */
+export const readU32 = (bytes: Uint8Array, offset: number): number =>
   (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
 
 /** Decodes one record written by the programs in this room. */
@@ -232,7 +234,7 @@ export function decodeRecord(bytes: Uint8Array): AcceptEvent {
   }
   const view = viewOf(bytes);
   const base = bytes.byteOffset;
-  const family = u16(bytes, RECORD.family.offset);
+  const family = readU16(bytes, RECORD.family.offset);
   const sourceCode = bytes[RECORD.source.offset];
   // Handshakes and drops happen in softirq context: their PID/COMM come from user space.
   const handshake = sourceCode === EventSource.Handshake || sourceCode === EventSource.ListenDrop;
@@ -254,15 +256,15 @@ export function decodeRecord(bytes: Uint8Array): AcceptEvent {
   return {
     timestampNs: view.getBigUint64(base + RECORD.timestampNs.offset, true),
     queueWaitNs: zero64(bytes, RECORD.queueWaitNs.offset) ? undefined : view.getBigUint64(base + RECORD.queueWaitNs.offset, true),
-    pid: handshake ? undefined : u32(bytes, RECORD.pid.offset),
-    tid: handshake ? undefined : u32(bytes, RECORD.tid.offset),
+    pid: handshake ? undefined : readU32(bytes, RECORD.pid.offset),
+    tid: handshake ? undefined : readU32(bytes, RECORD.tid.offset),
     comm: handshake ? undefined : lastComm.of(bytes, RECORD.comm.offset),
     ipVersion,
     family,
     localAddr,
-    localPort: u16(bytes, RECORD.localPort.offset),
+    localPort: readU16(bytes, RECORD.localPort.offset),
     remoteAddr,
-    remotePort: u16(bytes, RECORD.remotePort.offset),
+    remotePort: readU16(bytes, RECORD.remotePort.offset),
     state: TCP_STATE_NAMES[state] ?? `STATE_${state}`,
     source:
       sourceCode === EventSource.ListenDrop ? 'drop' : handshake ? 'handshake' : sourceCode === EventSource.IoUring ? 'io_uring' : 'accept',
