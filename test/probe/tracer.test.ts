@@ -118,13 +118,24 @@ for _ in range(${connections}):
     { stdio: 'inherit' },
   );
   await new Promise((resolve) => client.on('exit', resolve));
-  await server.accepted(connections, 30_000 * startTimeScale); // 3000 accepts take ~40 s under TCG
-  await new Promise((r) => setTimeout(r, 300));
-  const late = tracer.pollLost();
-  reported += late;
+  // The tracer traces accept(), so its count is the server's, which may be below the client's:
+  // on a slow machine (TCG) the server falls behind, the accept queue fills, and a client whose
+  // final ACK was dropped resets before it is ever accepted. 3000 accepts take ~40 s under TCG.
+  const accepted = await server.acceptedSettled(connections, 3000 * startTimeScale, 60_000 * startTimeScale);
+  // What is still in the ring arrives with the next wakeups; a refused record is counted in
+  // the ring's lost counter, which pollLost reads.
+  const deadline = Date.now() + 10_000 * startTimeScale;
+  do {
+    await new Promise((r) => setTimeout(r, 100));
+    reported += tracer.pollLost();
+  } while (delivered + reported < accepted && Date.now() < deadline);
   t.ok(reported > 0, `losses were reported (${reported})`);
   t.equal(tracer.lost, reported, 'tracer.lost agrees with what onLost was told');
-  t.equal(delivered + reported, connections, `delivered ${delivered} + lost ${reported} = every accept`);
+  t.equal(
+    delivered + reported,
+    accepted,
+    `delivered ${delivered} + lost ${reported} = every accept (${accepted} of ${connections} connections)`,
+  );
 });
 
 t.test('every planned program: its listing (what --ebpf prints) assembles back to the same bytes', async (t) => {
