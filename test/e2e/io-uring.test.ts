@@ -146,7 +146,7 @@ const snapshot = () => ({ progs: new Set(loadedProgramIds()), maps: new Set(load
 
 async function stopAndCheckClean(t: Test, tracer: Tracer, before: ReturnType<typeof snapshot>): Promise<void> {
   t.equal(await tracer.stop('SIGINT'), 0, 'the tracer exits 0 on SIGINT');
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 3000 * startTimeScale;
   let left: { progs: number[]; maps: number[] };
   for (;;) {
     left = { progs: loadedProgramIds().filter((id) => !before.progs.has(id)), maps: loadedMapIds().filter((id) => !before.maps.has(id)) };

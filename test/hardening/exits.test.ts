@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelTest } from '../helpers/kernel.ts';
-import { cliPath, sleep, startTracer, type Tracer } from '../helpers/processes.ts';
+import { cliPath, sleep, startTimeScale, startTracer, type Tracer } from '../helpers/processes.ts';
 import { LoadServer, runLoad } from '../soak/load.ts';
 import { leftovers, snapshot, type KernelSnapshot } from './helpers.ts';
 
@@ -39,7 +39,7 @@ async function flowingLoad(t: Test): Promise<Flow> {
 const rowsFor = (tracer: Tracer, port: number) => tracer.stdout.lines.filter((l) => Number(l.trim().split(/\s+/)[6]) === port).length;
 
 async function waitForRows(tracer: Tracer, port: number, n: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 10_000 * startTimeScale;
   while (rowsFor(tracer, port) < n) {
     if (Date.now() > deadline) throw new Error(`fewer than ${n} rows; stderr: ${tracer.stderr.lines.join('\n')}`);
     await sleep(20);
@@ -62,7 +62,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     t.ok(live.progs.length > 0 && live.maps.length > 0, `while running: programs ${live.progs.join(',')}, maps ${live.maps.join(',')}`);
     const sentAt = Date.now();
     t.equal(await tracer.stop(signal), 0, `exit code after ${signal}`);
-    t.ok(Date.now() - sentAt < 3000, `exited ${Date.now() - sentAt} ms after the signal`);
+    t.ok(Date.now() - sentAt < 3000 * startTimeScale, `exited ${Date.now() - sentAt} ms after the signal`);
     noStackTrace(t, tracer.stderr.lines.join('\n'));
     t.same(await leftovers(flow.before), { progs: [], maps: [] }, 'no program or map left loaded');
   });
@@ -179,7 +179,7 @@ t.test('a second SIGINT during shutdown ends the process at once', kernelTest(),
   // Shutdown is synchronous, so the second signal usually finds the process gone (0); if it
   // lands during close() the process exits at once with 130 (128 + SIGINT).
   t.ok(code === 0 || code === 130, `exit code ${String(code)}`);
-  t.ok(Date.now() - sentAt < 3000, `gone ${Date.now() - sentAt} ms after the signals`);
+  t.ok(Date.now() - sentAt < 3000 * startTimeScale, `gone ${Date.now() - sentAt} ms after the signals`);
   noStackTrace(t, tracer.stderr.lines.join('\n'));
   t.same(await leftovers(flow.before), { progs: [], maps: [] }, 'no program or map left loaded');
 });

@@ -114,7 +114,7 @@ export async function serverIn(
     // nsenter execs the command, so the child's pid is the server's.
     pid: proc.child.pid!,
     port: Number(listen.split(' ')[1]),
-    async accepted(n, timeoutMs = 15_000) {
+    async accepted(n, timeoutMs = 15_000 * startTimeScale) {
       await proc.stdout.waitFor(
         () => proc.stdout.lines.filter((l) => l.startsWith('ACCEPTED')).length >= n,
         timeoutMs,

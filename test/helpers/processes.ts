@@ -12,9 +12,10 @@ export const cliPath = join(root, 'dist', 'cli', 'main.js');
 /** The bundled command (package.json's bin, scripts/bundle.mjs): what `npx ts-tcpaccept` runs. */
 export const binPath = join(root, 'dist', 'bin', 'ts-tcpaccept.cjs');
 /**
- * How much longer than on real hardware a child may take to start: TS_TCPACCEPT_TEST_TIME_SCALE
- * (test/vm sets it in its emulated guests, ~20x slower than native). Start-up time is no claim
- * the tests make, so only the waits for a ready signal use it.
+ * How much longer than on real hardware a step may take: TS_TCPACCEPT_TEST_TIME_SCALE (test/vm
+ * sets it in its emulated guests, ~20x slower than native). Speed is no claim the tests make:
+ * every wait for a ready signal, and every bound on how long something may take (a line to
+ * arrive, a process to exit), is multiplied by it.
  */
 export const startTimeScale = Math.max(1, Number(process.env.TS_TCPACCEPT_TEST_TIME_SCALE) || 1);
 const serverScript = join(root, 'test', 'helpers', 'tcp_server.py');
@@ -188,7 +189,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Server> 
     port: Number(listen.split(' ')[1]),
     stdout,
     exited,
-    async accepted(n: number, timeoutMs = 10_000) {
+    async accepted(n: number, timeoutMs = 10_000 * startTimeScale) {
       const deadline = Date.now() + timeoutMs;
       while (stdout.lines.filter((l) => l.startsWith('ACCEPTED')).length < n) {
         if (Date.now() > deadline) throw new Error(`server accepted fewer than ${n} connections`);

@@ -38,7 +38,7 @@ for (const output of ['ringbuf', 'perf'] as const) {
     const clientPorts = [];
     for (let i = 0; i < 20; i++) clientPorts.push((await connectOnce('127.0.0.1', server.port)).localPort);
     await server.accepted(20);
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 3000 * startTimeScale;
     while (events.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     t.same(events.map((e) => e.remotePort).sort(), clientPorts.sort());
     t.ok(events.every((e) => e.pid === server.pid && e.comm === `srv-${output}` && e.localPort === server.port));
@@ -68,7 +68,7 @@ t.test(
     const clientPorts = [];
     for (let i = 0; i < 10; i++) clientPorts.push((await connectOnce('::1', server.port)).localPort);
     await server.accepted(10);
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 3000 * startTimeScale;
     while (raw.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     t.same(
       raw.map((e) => e.remotePort),

@@ -9,6 +9,7 @@ import { pageSize } from '../../src/syscalls/perf-event.ts';
 import { syscallNumbers } from '../../src/syscalls/syscall-numbers.ts';
 import { eachBackend } from './backends.ts';
 import { fdsLeftOpenSince, openFds } from '../helpers/fds.ts';
+import { startTimeScale } from '../helpers/processes.ts';
 
 const nr = syscallNumbers();
 const linuxOnly = process.platform === 'linux' ? {} : { skip: 'FFI syscalls are Linux-only' };
@@ -130,7 +131,7 @@ eachBackend(
     };
     // Waits (loop turning) for the report, however slow the machine, then turns the loop on.
     const reported = async (count: number) => {
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 5000 * startTimeScale;
       while (wakeups < count && Date.now() < deadline) await turns(5);
       await turns(60);
     };
