@@ -110,7 +110,7 @@ Options:
   --jobs N            guests run at once (default: one per host CPU, at most one per kernel)
   --memory MIB        guest memory (default 2048)
   --cpus N            guest CPUs (default 2)
-  --timeout MINUTES   per-kernel limit (default 30)
+  --timeout MINUTES   per-kernel limit (default 45)
   --out DIR           where logs go (default: a new directory under /tmp)
   -h, --help          this text`;
 
@@ -126,7 +126,9 @@ export function parseRunnerArgs(argv: readonly string[], env: Readonly<Record<st
     tcgThreads: 'single',
     memoryMiB: 2048,
     cpus: 2,
-    timeoutMinutes: 30,
+    // Two guests at once take 20-22 min each here, ~1.4x that on a busier machine; 45 leaves
+    // room for that and still ends a hung guest inside CI's 90 min (host + Node parts: ~19).
+    timeoutMinutes: 45,
     help: false,
   };
   const positive = (flag: string, value: string) => {
