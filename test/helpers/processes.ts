@@ -162,12 +162,6 @@ export interface Server {
   stdout: LineCollector;
   /** Resolves once the server has accepted n connections. */
   accepted(n: number, timeoutMs?: number): Promise<void>;
-  /**
-   * Resolves with the number of connections accepted once it reaches `upTo` or has not grown
-   * for `quietMs`. For bursts the kernel may trim: a client whose final ACK found the accept
-   * queue full, and that then resets, is never accepted at all.
-   */
-  acceptedSettled(upTo: number, quietMs: number, timeoutMs: number): Promise<number>;
   exited: Promise<number | string>;
   kill(): void;
 }
@@ -195,19 +189,6 @@ export async function startServer(options: ServerOptions = {}): Promise<Server> 
         if (Date.now() > deadline) throw new Error(`server accepted fewer than ${n} connections`);
         await new Promise((r) => setTimeout(r, 10));
       }
-    },
-    async acceptedSettled(upTo: number, quietMs: number, timeoutMs: number) {
-      const deadline = Date.now() + timeoutMs;
-      const count = () => stdout.lines.filter((l) => l.startsWith('ACCEPTED')).length;
-      let last = count();
-      let grewAt = Date.now();
-      while (last < upTo && Date.now() - grewAt < quietMs) {
-        if (Date.now() > deadline) throw new Error(`server still accepting after ${timeoutMs} ms (${last} of ${upTo})`);
-        await new Promise((r) => setTimeout(r, 50));
-        const now = count();
-        if (now !== last) [last, grewAt] = [now, Date.now()];
-      }
-      return last;
     },
     kill() {
       if (child.exitCode === null) child.kill('SIGKILL');
